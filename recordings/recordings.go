@@ -1,0 +1,180 @@
+// Package recordings names call recordings the way the seed did
+// (EXTEN-YYYY:MM:DD_HHhMMmSSs.wav), never reuses a name, keeps a JSON sidecar of each
+// recording's metadata beside its audio, and lists them newest first.
+package recordings
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// TimeLayout is the seed's ${STRFTIME(${EPOCH},,%Y:%m:%d_%Hh%Mm%Ss)} as a Go layout.
+const TimeLayout = "2006:01:02_15h04m05s"
+
+// Namer turns a call into a recording name such as "monitor/1000-2023:06:10_10h30m20s".
+type Namer struct {
+	Pattern  string         // placeholders {exten}, {caller}, {time}, {callid}; default "{exten}-{time}"
+	Prefix   string         // a folder inside Asterisk's recording spool, e.g. "monitor/"
+	Location *time.Location // the office's zone for {time}; UTC when nil
+}
+
+// Name is the recording name for a call to exten from caller that started at t.
+// Caller-controlled parts are reduced to safe file-name characters.
+func (n Namer) Name(exten, caller, callID string, t time.Time) string {
+	loc := n.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	pattern := n.Pattern
+	if pattern == "" {
+		pattern = "{exten}-{time}"
+	}
+	name := strings.NewReplacer(
+		"{exten}", SafeName(exten),
+		"{caller}", SafeName(caller),
+		"{callid}", SafeName(callID),
+		"{time}", t.In(loc).Format(TimeLayout),
+	).Replace(pattern)
+	return n.Prefix + name
+}
+
+// Candidate is the name to try on the attempt-th collision: the name itself first, then
+// name-2, name-3, ... so a recording is never overwritten.
+func Candidate(name string, attempt int) string {
+	if attempt == 0 {
+		return name
+	}
+	return name + "-" + strconv.Itoa(attempt+1)
+}
+
+// SafeName keeps letters, digits, '+', '.', '_' and '-' of s (at most 64 of them) and turns
+// everything else into '_', so a caller ID can never reach outside the recording folder.
+func SafeName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if b.Len() >= 64 {
+			break
+		}
+		switch {
+		case r >= '0' && r <= '9', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '+', r == '_', r == '-':
+			b.WriteRune(r)
+		case r == '.' && b.Len() > 0:
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	if b.Len() == 0 {
+		return "unknown"
+	}
+	return b.String()
+}
+
+// Meta is what the sidecar file says about one recording.
+type Meta struct {
+	Name       string    `json:"name"`
+	Format     string    `json:"format"`
+	CallID     string    `json:"call_id"`
+	Caller     string    `json:"caller"`
+	CallerName string    `json:"caller_name,omitempty"`
+	Callee     string    `json:"callee"`
+	Start      time.Time `json:"start"`
+	Duration   float64   `json:"duration_seconds"`
+}
+
+// Sidecar is the path of the metadata file beside the recording name in dir.
+func Sidecar(dir, name string) string { return filepath.Join(dir, filepath.FromSlash(name)+".json") }
+
+// WriteSidecar writes m beside its recording in dir, atomically (temporary file, then rename).
+func WriteSidecar(dir string, m Meta) error {
+	path := Sidecar(dir, m.Name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("recordings: sidecar for %s: %w", m.Name, err)
+	}
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("recordings: sidecar for %s: %w", m.Name, err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("recordings: sidecar for %s: %w", m.Name, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("recordings: sidecar for %s: %w", m.Name, err)
+	}
+	return nil
+}
+
+// Entry is one stored recording.
+type Entry struct {
+	Name    string    `json:"name"` // as Asterisk knows it, e.g. "monitor/1000-2023:06:10_10h30m20s"
+	Path    string    `json:"-"`
+	Format  string    `json:"format"`
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"modified"`
+	Meta    *Meta     `json:"meta,omitempty"`
+}
+
+// Start is when the recorded call began: the sidecar's start, else the file's time.
+func (e Entry) Start() time.Time {
+	if e.Meta != nil && !e.Meta.Start.IsZero() {
+		return e.Meta.Start
+	}
+	return e.ModTime
+}
+
+var audioExt = map[string]bool{".wav": true, ".gsm": true, ".ulaw": true, ".alaw": true, ".wav16": true, ".sln": true}
+
+// List returns the recordings under dir/prefix, newest first.
+func List(dir, prefix string) ([]Entry, error) {
+	root := filepath.Join(dir, filepath.FromSlash(prefix))
+	var out []Entry
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && path == root {
+				return fs.SkipAll
+			}
+			return err
+		}
+		ext := filepath.Ext(path)
+		if d.IsDir() || !audioExt[ext] {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimSuffix(filepath.ToSlash(rel), ext)
+		e := Entry{Name: name, Path: path, Format: strings.TrimPrefix(ext, "."), Size: info.Size(), ModTime: info.ModTime()}
+		if data, err := os.ReadFile(Sidecar(dir, name)); err == nil {
+			var m Meta
+			if json.Unmarshal(data, &m) == nil {
+				e.Meta = &m
+			}
+		}
+		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recordings: list %s: %w", root, err)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Start().Equal(out[j].Start()) {
+			return out[i].Start().After(out[j].Start())
+		}
+		return out[i].Name > out[j].Name
+	})
+	return out, nil
+}
