@@ -1,0 +1,292 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Defaults of [NotifierConfig].
+const (
+	DefaultQueueSize      = 256
+	DefaultAttempts       = 3
+	DefaultMinBackoff     = 500 * time.Millisecond
+	DefaultMaxBackoff     = 4 * time.Second
+	DefaultAttemptTimeout = 5 * time.Second
+)
+
+// Client is what a [Notifier] needs from Mattermost; [*Mattermost] is one.
+type Client interface {
+	CreatePost(ctx context.Context, p Post) (*PostResult, error)
+	UploadFile(ctx context.Context, channelID, filename string, r io.Reader) (string, error)
+}
+
+// NotifierConfig tunes a [Notifier]. Zero values mean the defaults.
+type NotifierConfig struct {
+	Templates      Templates
+	ChannelID      string        // where to post; "" means the client's channel
+	QueueSize      int           // notices waiting to be sent; DefaultQueueSize
+	Attempts       int           // tries per notice, the first included; DefaultAttempts
+	MinBackoff     time.Duration // wait after the first failure, doubled each time; DefaultMinBackoff
+	MaxBackoff     time.Duration // longest wait between attempts; DefaultMaxBackoff
+	AttemptTimeout time.Duration // bound of one attempt (upload and post); DefaultAttemptTimeout
+	Logger         zerolog.Logger
+}
+
+// Stats counts what a [Notifier] did since it started.
+type Stats struct {
+	Sent    uint64 // notices posted
+	Failed  uint64 // attempts that failed (a notice may fail several times, then be sent)
+	Dropped uint64 // notices given up: queue full, retries exhausted, not retryable, closed
+	Queued  int    // notices waiting now
+}
+
+// Notifier posts notices in the background, so that a call never waits for Mattermost.
+// One goroutine drains a bounded queue; each notice is tried a few times with exponential
+// back-off and jitter, then dropped, counted and logged.
+//
+// To export the counters to Prometheus without this package depending on it, register
+// prometheus.NewCounterFunc(opts, func() float64 { return float64(n.Stats().Sent) }) and
+// the like.
+type Notifier struct {
+	client Client
+	cfg    NotifierConfig
+	log    zerolog.Logger
+
+	mu     sync.Mutex // guards closed and sending on queue
+	closed bool
+	queue  chan Notice
+
+	ctx    context.Context // cancelled when Close gives up waiting
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	sent, failed, dropped atomic.Uint64
+}
+
+// NewNotifier checks cfg and starts the notifier's goroutine; stop it with Close.
+func NewNotifier(c Client, cfg NotifierConfig) (*Notifier, error) {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf("notify: "+format, a...)) }
+	if c == nil {
+		bad("no Mattermost client")
+	}
+	if cfg.ChannelID != "" && !ValidID(cfg.ChannelID) {
+		bad("channel_id %q is not a Mattermost id (26 lowercase letters and digits)", cfg.ChannelID)
+	}
+	setDefault := func(name string, v *int, def int) {
+		if *v == 0 {
+			*v = def
+		} else if *v < 0 {
+			bad("%s must be > 0, got %d", name, *v)
+		}
+	}
+	setDefaultDur := func(name string, v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		} else if *v < 0 {
+			bad("%s must be > 0, got %s", name, *v)
+		}
+	}
+	setDefault("queue size", &cfg.QueueSize, DefaultQueueSize)
+	setDefault("attempts", &cfg.Attempts, DefaultAttempts)
+	setDefaultDur("min back-off", &cfg.MinBackoff, DefaultMinBackoff)
+	setDefaultDur("max back-off", &cfg.MaxBackoff, DefaultMaxBackoff)
+	setDefaultDur("attempt timeout", &cfg.AttemptTimeout, DefaultAttemptTimeout)
+	if cfg.MinBackoff > 0 && cfg.MaxBackoff > 0 && cfg.MinBackoff > cfg.MaxBackoff {
+		bad("min back-off %s is longer than max back-off %s", cfg.MinBackoff, cfg.MaxBackoff)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n := &Notifier{
+		client: c, cfg: cfg, log: cfg.Logger.With().Str("component", "notify").Logger(),
+		queue: make(chan Notice, cfg.QueueSize), ctx: ctx, cancel: cancel, done: make(chan struct{}),
+	}
+	go n.run()
+	return n, nil
+}
+
+// Notify queues a notice and returns at once. When the queue is full, or the notifier is
+// closed, the notice is dropped, counted and logged, and Notify returns false.
+func (n *Notifier) Notify(notice Notice) bool {
+	if notice == nil {
+		return false
+	}
+	n.mu.Lock()
+	closed, queued := n.closed, false
+	if !closed {
+		select {
+		case n.queue <- notice:
+			queued = true
+		default:
+		}
+	}
+	n.mu.Unlock()
+	if queued {
+		return true
+	}
+	total := n.dropped.Add(1)
+	reason := "queue full"
+	if closed {
+		reason = "notifier closed"
+	}
+	n.log.Warn().Str("kind", string(notice.Kind())).Str("exten", notice.target()).
+		Uint64("dropped_total", total).Msg("notice dropped: " + reason)
+	return false
+}
+
+// Close stops taking notices and sends those queued until ctx ends; then it abandons the
+// attempt under way and drops what is left (counted and logged). It returns ctx's error
+// when it had to abandon notices. Close may be called more than once.
+func (n *Notifier) Close(ctx context.Context) error {
+	n.mu.Lock()
+	if !n.closed {
+		n.closed = true
+		close(n.queue)
+	}
+	n.mu.Unlock()
+	select {
+	case <-n.done:
+		n.cancel()
+		return nil
+	case <-ctx.Done():
+		n.cancel()
+		<-n.done
+		return fmt.Errorf("notify: close: %w", context.Cause(ctx))
+	}
+}
+
+// Stats returns the counters.
+func (n *Notifier) Stats() Stats {
+	return Stats{Sent: n.sent.Load(), Failed: n.failed.Load(), Dropped: n.dropped.Load(), Queued: len(n.queue)}
+}
+
+func (n *Notifier) run() {
+	defer close(n.done)
+	abandoned := 0
+	for notice := range n.queue {
+		if n.ctx.Err() != nil {
+			abandoned++
+			n.dropped.Add(1)
+			continue
+		}
+		n.deliver(notice)
+	}
+	if abandoned > 0 {
+		n.log.Error().Int("count", abandoned).Msg("notices dropped: notifier closed before they were sent")
+	}
+}
+
+// deliver tries one notice up to Attempts times.
+func (n *Notifier) deliver(notice Notice) {
+	log := n.log.With().Str("kind", string(notice.Kind())).Str("exten", notice.target()).Logger()
+	d := delivery{msg: n.cfg.Templates.Render(notice)}
+	_, d.audio = notice.media()
+	var err error
+	attempt := 0
+	for attempt < n.cfg.Attempts {
+		if attempt > 0 && !n.sleep(n.backoff(attempt, err)) {
+			break
+		}
+		attempt++
+		if err = n.attempt(&d, log); err == nil {
+			n.sent.Add(1)
+			log.Debug().Int("attempt", attempt).Msg("notice posted")
+			return
+		}
+		n.failed.Add(1)
+		ev := log.Warn().Int("attempt", attempt).Int("attempts", n.cfg.Attempts).Err(err)
+		var api *APIError
+		if errors.As(err, &api) {
+			ev = ev.Int("status", api.Status).Str("mm_error_id", api.ID)
+		}
+		ev.Msg("notice attempt failed")
+		if !Retryable(err) || n.ctx.Err() != nil {
+			break
+		}
+	}
+	total := n.dropped.Add(1)
+	log.Error().Int("attempts_made", attempt).Uint64("dropped_total", total).Err(err).Msg("notice dropped")
+}
+
+// delivery is one notice being delivered: the audio is uploaded once across attempts.
+type delivery struct {
+	msg     string
+	audio   *Attachment
+	fileIDs []string
+}
+
+func (n *Notifier) attempt(d *delivery, log zerolog.Logger) error {
+	ctx, cancel := context.WithTimeout(n.ctx, n.cfg.AttemptTimeout)
+	defer cancel()
+	if d.audio != nil {
+		id, err := n.upload(ctx, d.audio)
+		switch {
+		case err == nil:
+			d.fileIDs = []string{id}
+		case errors.Is(err, errors.ErrUnsupported):
+			log.Debug().Msg("audio not attached: file upload needs the REST API")
+		case Retryable(err) || n.ctx.Err() != nil:
+			return err
+		default:
+			log.Warn().Err(err).Str("file", d.audio.Name).Msg("audio not attached: posting without it")
+		}
+		d.audio = nil
+	}
+	_, err := n.client.CreatePost(ctx, Post{ChannelID: n.cfg.ChannelID, Message: d.msg, FileIDs: d.fileIDs})
+	return err
+}
+
+func (n *Notifier) upload(ctx context.Context, a *Attachment) (string, error) {
+	if a.Open == nil {
+		return "", &permanentError{fmt.Errorf("notify: attachment %s has no Open", a.Name)}
+	}
+	r, err := a.Open()
+	if err != nil {
+		return "", &permanentError{fmt.Errorf("notify: open %s: %w", a.Name, err)}
+	}
+	defer r.Close()
+	id, err := n.client.UploadFile(ctx, n.cfg.ChannelID, a.Name, r)
+	if err != nil {
+		return "", fmt.Errorf("notify: upload %s: %w", a.Name, err)
+	}
+	return id, nil
+}
+
+// backoff is the wait after the given number of failed attempts: MinBackoff doubled each
+// time up to MaxBackoff, with "equal jitter" (between half and all of it), and at least a
+// Retry-After the server asked for (cut to MaxBackoff).
+func (n *Notifier) backoff(failures int, err error) time.Duration {
+	d := n.cfg.MinBackoff
+	for i := 1; i < failures && d < n.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, n.cfg.MaxBackoff)
+	d = d/2 + rand.N(d/2+1)
+	var api *APIError
+	if errors.As(err, &api) && api.RetryAfter > d {
+		d = min(api.RetryAfter, n.cfg.MaxBackoff)
+	}
+	return d
+}
+
+// sleep waits d, or returns false when the notifier is abandoned.
+func (n *Notifier) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-n.ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,321 @@
+package notify_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ariflow/ariflow/notify"
+	"github.com/ariflow/ariflow/notify/mmtest"
+)
+
+// logBuffer collects log lines written from the notifier's goroutine.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// setup starts an in-memory stand-in and a notifier posting to it with token; run it inside
+// a synctest bubble.
+func setup(t *testing.T, token string, cfg notify.NotifierConfig) (*mmtest.Server, *notify.Notifier, *logBuffer) {
+	t.Helper()
+	s := mmtest.NewPipeServer(mmtest.Options{})
+	t.Cleanup(s.Close)
+	mm := apiConfig(s)
+	mm.Token = token
+	n, logs := newNotifier(t, mm, cfg)
+	return s, n, logs
+}
+
+func newNotifier(t *testing.T, mm notify.MattermostConfig, cfg notify.NotifierConfig) (*notify.Notifier, *logBuffer) {
+	t.Helper()
+	m := newClient(t, mm)
+	logs := &logBuffer{}
+	cfg.Logger = zerolog.New(logs).Level(zerolog.DebugLevel)
+	n, err := notify.NewNotifier(m, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = n.Close(context.Background()) })
+	return n, logs
+}
+
+func closeNotifier(t *testing.T, n *notify.Notifier) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if err := n.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+}
+
+func wantStats(t *testing.T, n *notify.Notifier, want notify.Stats) {
+	t.Helper()
+	if got := n.Stats(); got != want {
+		t.Errorf("stats %+v, want %+v", got, want)
+	}
+}
+
+func TestNotifierDelivers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, n, _ := setup(t, mmtest.DefaultToken, notify.NotifierConfig{})
+		if !n.Notify(notify.Call{Caller: "0601020304", CallerName: "Alice", Exten: "1000"}) {
+			t.Fatal("Notify refused the notice")
+		}
+		closeNotifier(t, n)
+		posts := s.Posts()
+		if len(posts) != 1 {
+			t.Fatalf("%d posts, want 1", len(posts))
+		}
+		p := posts[0]
+		if p.Message != "Message en provenance de 0601020304 pour 1000" || p.Token != mmtest.DefaultToken || p.ChannelID != mmtest.DefaultChannelID {
+			t.Errorf("post %+v", p)
+		}
+		wantStats(t, n, notify.Stats{Sent: 1})
+	})
+}
+
+// The same over a real loopback connection, in real time.
+func TestNotifierLoopback(t *testing.T) {
+	s := mmtest.NewServer(mmtest.Options{})
+	defer s.Close()
+	n, _ := newNotifier(t, apiConfig(s), notify.NotifierConfig{})
+	n.Notify(notify.Absence{Exten: "1000", On: true})
+	posts, err := s.WaitPosts(t.Context(), 1)
+	if err != nil || posts[0].Message != "Mode absence activé pour 1000" {
+		t.Fatalf("posts %+v, %v", posts, err)
+	}
+	closeNotifier(t, n)
+	wantStats(t, n, notify.Stats{Sent: 1})
+}
+
+func TestNotifierDeadServer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, n, logs := setup(t, mmtest.DefaultToken, notify.NotifierConfig{})
+		s.Refuse()
+		start := time.Now()
+		for range 3 {
+			n.Notify(notify.Call{Caller: "2000", Exten: "1000"})
+		}
+		if time.Since(start) != 0 {
+			t.Errorf("Notify took %s of virtual time: it blocked", time.Since(start))
+		}
+		closeNotifier(t, n)
+		wantStats(t, n, notify.Stats{Failed: 9, Dropped: 3})
+		// Two back-offs per notice: 250-500 ms then 500-1000 ms.
+		if d := time.Since(start); d < 3*750*time.Millisecond || d > 3*1500*time.Millisecond {
+			t.Errorf("3 notices took %s, want 2.25-4.5 s of back-off", d)
+		}
+		if out := logs.String(); !strings.Contains(out, "connection refused") || !strings.Contains(out, `"message":"notice dropped"`) ||
+			strings.Contains(out, mmtest.DefaultToken) {
+			t.Errorf("logs:\n%s", logs)
+		}
+	})
+}
+
+func TestNotifierSlow500(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, n, _ := setup(t, mmtest.DefaultToken, notify.NotifierConfig{})
+		s.SetFault(mmtest.Fault{Status: 500, Delay: 2 * time.Second})
+		start := time.Now()
+		n.Notify(notify.Missed{Caller: "2000", Exten: "1000"})
+		if time.Since(start) != 0 {
+			t.Error("Notify blocked")
+		}
+		closeNotifier(t, n)
+		wantStats(t, n, notify.Stats{Failed: 3, Dropped: 1})
+		if s.Requests() != 3 {
+			t.Errorf("%d requests, want 3", s.Requests())
+		}
+		// A 10 s answer is cut by the 5 s attempt timeout.
+		s2, n2, _ := setup(t, mmtest.DefaultToken, notify.NotifierConfig{Attempts: 1})
+		s2.SetFault(mmtest.Fault{Status: 500, Delay: 10 * time.Second})
+		start = time.Now()
+		n2.Notify(notify.Missed{Caller: "2000", Exten: "1000"})
+		closeNotifier(t, n2)
+		if d := time.Since(start); d != notify.DefaultAttemptTimeout {
+			t.Errorf("attempt lasted %s, want %s", d, notify.DefaultAttemptTimeout)
+		}
+		wantStats(t, n2, notify.Stats{Failed: 1, Dropped: 1})
+	})
+}
+
+// With the server hung, Notify still never blocks: the queue fills, the rest is dropped.
+// If Notify blocked on a channel, synctest would report a deadlock; time.Since proves it
+// did not wait for a timer either.
+func TestNotifyNeverBlocks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, n, _ := setup(t, mmtest.DefaultToken, notify.NotifierConfig{})
+		s.SetFault(mmtest.Fault{Hang: true})
+		start := time.Now()
+		n.Notify(notify.Call{Caller: "2000", Exten: "1000"})
+		synctest.Wait() // the worker took it and waits for the hung server
+		accepted := 1
+		for range 999 {
+			if n.Notify(notify.Call{Caller: "2000", Exten: "1000"}) {
+				accepted++
+			}
+		}
+		if time.Since(start) != 0 {
+			t.Errorf("1000 Notify calls took %s of virtual time", time.Since(start))
+		}
+		if accepted != 1+notify.DefaultQueueSize {
+			t.Errorf("accepted %d, want %d", accepted, 1+notify.DefaultQueueSize)
+		}
+		wantStats(t, n, notify.Stats{Dropped: 999 - notify.DefaultQueueSize, Queued: notify.DefaultQueueSize})
+
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		if err := n.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Close = %v, want DeadlineExceeded", err)
+		}
+		wantStats(t, n, notify.Stats{Failed: 1, Dropped: 1000})
+		if n.Notify(notify.Call{}) {
+			t.Error("Notify after Close accepted a notice")
+		}
+		wantStats(t, n, notify.Stats{Failed: 1, Dropped: 1001})
+	})
+}
+
+func TestNotifierRetryThenSuccess(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		for _, status := range []int{503, 429} {
+			s, n, _ := setup(t, mmtest.DefaultToken, notify.NotifierConfig{})
+			s.SetFault(mmtest.Fault{Status: status, Count: 2})
+			n.Notify(notify.Call{Caller: "2000", Exten: "1000"})
+			closeNotifier(t, n)
+			wantStats(t, n, notify.Stats{Sent: 1, Failed: 2})
+			if p := s.Posts(); len(p) != 1 || s.Requests() != 3 {
+				t.Errorf("status %d: %d posts after %d requests, want 1 after 3", status, len(p), s.Requests())
+			}
+		}
+	})
+}
+
+// A 4xx other than 429 is not retried, and the token never reaches the logs.
+func TestNotifierNotRetried(t *testing.T) {
+	const token = "wrong-but-secret-token-1234"
+	synctest.Test(t, func(t *testing.T) {
+		s, n, logs := setup(t, token, notify.NotifierConfig{})
+		n.Notify(notify.Call{Caller: "2000", Exten: "1000"})
+		closeNotifier(t, n)
+		wantStats(t, n, notify.Stats{Failed: 1, Dropped: 1})
+		if s.Requests() != 1 {
+			t.Errorf("%d requests, want 1 (no retry of a 401)", s.Requests())
+		}
+		out := logs.String()
+		if !strings.Contains(out, `"status":401`) || !strings.Contains(out, "api.context.session_expired.app_error") {
+			t.Errorf("log lacks the 401:\n%s", out)
+		}
+		if strings.Contains(out, token) {
+			t.Errorf("the token is in the logs:\n%s", out)
+		}
+
+		s2, n2, _ := setup(t, mmtest.DefaultToken, notify.NotifierConfig{})
+		s2.SetFault(mmtest.Fault{Status: 400})
+		n2.Notify(notify.Call{Caller: "2000", Exten: "1000"})
+		closeNotifier(t, n2)
+		wantStats(t, n2, notify.Stats{Failed: 1, Dropped: 1})
+		if s2.Requests() != 1 {
+			t.Errorf("%d requests, want 1 (no retry of a 400)", s2.Requests())
+		}
+	})
+}
+
+func TestNotifierWebhook(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := mmtest.NewPipeServer(mmtest.Options{})
+		defer s.Close()
+		audio := &notify.Attachment{Name: "msg.wav", Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("RIFF")), nil }}
+		n, logs := newNotifier(t, notify.MattermostConfig{WebhookURL: s.HookURL(mmtest.DefaultHookKey), HTTPClient: s.Client()}, notify.NotifierConfig{})
+		n.Notify(notify.Voicemail{Box: "1000", Caller: "2000", Duration: 9 * time.Second, Audio: audio})
+		closeNotifier(t, n)
+		p := s.Posts()
+		if len(p) != 1 || p[0].Hook != mmtest.DefaultHookKey || p[0].Message != "Nouveau message vocal de 2000 pour 1000 (9 s)" || len(s.Files()) != 0 {
+			t.Errorf("posts %+v", p)
+		}
+		wantStats(t, n, notify.Stats{Sent: 1})
+
+		// A failing hook: its key (a secret) stays out of the logs.
+		s.Refuse()
+		bad, logs := newNotifier(t, notify.MattermostConfig{WebhookURL: s.HookURL("secrethookkey"), HTTPClient: s.Client()}, notify.NotifierConfig{Attempts: 1})
+		bad.Notify(notify.Call{Caller: "2000", Exten: "1000"})
+		closeNotifier(t, bad)
+		if out := logs.String(); strings.Contains(out, "secrethookkey") || !strings.Contains(out, "/hooks/<redacted>") {
+			t.Errorf("logs:\n%s", out)
+		}
+	})
+}
+
+func TestNotifierVoicemailAudio(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, n, _ := setup(t, mmtest.DefaultToken, notify.NotifierConfig{})
+		opens := 0
+		audio := &notify.Attachment{Name: "msg0001.wav", Open: func() (io.ReadCloser, error) {
+			opens++
+			return io.NopCloser(strings.NewReader("RIFFwav")), nil
+		}}
+		// The upload works, the first post fails: the retry does not upload again.
+		s.SetFault(mmtest.Fault{Status: 502, Count: 1, Path: "/api/v4/posts"})
+		n.Notify(notify.Voicemail{Box: "1000", Caller: "2000", Duration: time.Minute, Link: "https://pbx/vm/1", Audio: audio})
+		closeNotifier(t, n)
+		wantStats(t, n, notify.Stats{Sent: 1, Failed: 1})
+		p, f := s.Posts(), s.Files()
+		if len(p) != 1 || len(f) != 1 || len(p[0].FileIDs) != 1 || p[0].FileIDs[0] != f[0].ID || string(f[0].Data) != "RIFFwav" {
+			t.Fatalf("posts %+v files %+v", p, f)
+		}
+		if opens != 1 || p[0].Message != "Nouveau message vocal de 2000 pour 1000 (1 min 00 s)\nhttps://pbx/vm/1" {
+			t.Errorf("opened %d times, message %q", opens, p[0].Message)
+		}
+
+		// A failed upload is retried with a fresh reader.
+		s2, n2, _ := setup(t, mmtest.DefaultToken, notify.NotifierConfig{})
+		opens = 0
+		s2.SetFault(mmtest.Fault{Status: 500, Count: 1, Path: "/api/v4/files"})
+		n2.Notify(notify.Voicemail{Box: "1000", Caller: "2000", Audio: audio})
+		closeNotifier(t, n2)
+		wantStats(t, n2, notify.Stats{Sent: 1, Failed: 1})
+		if opens != 2 || len(s2.Files()) != 1 || len(s2.Posts()) != 1 || len(s2.Posts()[0].FileIDs) != 1 {
+			t.Errorf("opened %d times, files %d, posts %+v", opens, len(s2.Files()), s2.Posts())
+		}
+
+		// An upload refused for good (403): the notice goes without its audio.
+		s3, n3, logs := setup(t, mmtest.DefaultToken, notify.NotifierConfig{})
+		s3.SetFault(mmtest.Fault{Status: 403, Path: "/api/v4/files"})
+		n3.Notify(notify.Voicemail{Box: "1000", Caller: "2000", Audio: audio})
+		closeNotifier(t, n3)
+		wantStats(t, n3, notify.Stats{Sent: 1})
+		if p := s3.Posts(); len(p) != 1 || len(p[0].FileIDs) != 0 || !strings.Contains(logs.String(), "audio not attached") {
+			t.Errorf("posts %+v, logs:\n%s", p, logs)
+		}
+	})
+}
+
+func TestNewNotifierConfig(t *testing.T) {
+	_, err := notify.NewNotifier(nil, notify.NotifierConfig{QueueSize: -1, Attempts: -2, MinBackoff: 5 * time.Second, MaxBackoff: time.Second, ChannelID: "x"})
+	for _, want := range []string{"no Mattermost client", "queue size must be > 0", "attempts must be > 0", "min back-off 5s is longer", `channel_id "x"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+}
