@@ -1,0 +1,72 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// DatabasePath is the database file, resolved relative to the routing file's directory.
+func (f *File) DatabasePath() string {
+	if filepath.IsAbs(f.Database) {
+		return f.Database
+	}
+	return filepath.Join(filepath.Dir(f.Name), f.Database)
+}
+
+// Location is the office's time zone (time.Local when the file names none).
+func (f *File) Location() *time.Location {
+	if f.loc == nil {
+		return time.Local
+	}
+	return f.loc
+}
+
+// Lookup says what dialing a number does: a numbers entry, an extension (ActExtension), or
+// an absence code (ActAbsence "on" or "off" for the caller's own extension).
+func (f *File) Lookup(dialed string) (Action, bool) {
+	if a, ok := f.Numbers[dialed]; ok {
+		return a, true
+	}
+	if x, ok := f.Extensions[dialed]; ok {
+		return Action{Kind: ActExtension, Line: x.Line, Extension: dialed}, true
+	}
+	switch dialed {
+	case f.Absence.OnCode:
+		return Action{Kind: ActAbsence, Line: f.Absence.Line, Absence: "on"}, true
+	case f.Absence.OffCode:
+		return Action{Kind: ActAbsence, Line: f.Absence.Line, Absence: "off"}, true
+	}
+	return Action{}, false
+}
+
+// ResolvePassword returns Password, or else the value of the PasswordEnv variable.
+func (a Asterisk) ResolvePassword() (string, error) {
+	return secret("asterisk: password", a.Password, a.PasswordEnv)
+}
+
+// ResolveToken returns Token, or else the value of the TokenEnv variable.
+func (m Mattermost) ResolveToken() (string, error) {
+	return secret("notify.mattermost: token", m.Token, m.TokenEnv)
+}
+
+// ResolveToken returns Token, or else the value of the TokenEnv variable. Without either,
+// the admin API has no token and must not be served.
+func (a Admin) ResolveToken() (string, error) {
+	return secret("admin: token", a.Token, a.TokenEnv)
+}
+
+// secret returns value, or the non-empty value of the environment variable env.
+func secret(what, value, env string) (string, error) {
+	if value != "" {
+		return value, nil
+	}
+	if env == "" {
+		return "", fmt.Errorf("config: %s is not configured", what)
+	}
+	if v := os.Getenv(env); v != "" {
+		return v, nil
+	}
+	return "", fmt.Errorf("config: %s: environment variable %s is empty or unset", what, env)
+}

@@ -1,0 +1,152 @@
+package config
+
+import (
+	"time"
+)
+
+// File is a validated routing file, with the seed's defaults filled in wherever the file is
+// silent. Map keys are the names or numbers written in the file; each value repeats its key
+// (Name or Number) and keeps the line it was defined on, for later error messages.
+type File struct {
+	Name              string                // the path or name given to Load or Parse
+	Asterisk          Asterisk              // how to reach ARI
+	Timezone          string                // IANA zone name; "Local" (the host's zone) when absent
+	Database          string                // as written; see DatabasePath
+	Sounds            Sounds                // prompt language
+	Schedules         map[string]Schedule   // office hours by name
+	Absence           Absence               // *77 / *88
+	Notify            Notify                // Mattermost notices
+	Recordings        Recordings            // call recordings
+	MusicClasses      map[string]MusicClass // hold music classes by name
+	ExtensionDefaults ExtensionDefaults     // defaults already applied to Extensions
+	Extensions        map[string]Extension  // by extension number
+	Voicemail         Voicemail             // voicemail settings and boxes
+	Menus             map[string]Menu       // IVR menus by name
+	Queues            map[string]Queue      // call queues by name
+	Rooms             map[string]Room       // conference rooms by name
+	Spy               Spy                   // who may listen to whom
+	Numbers           map[string]Action     // dialed number -> what happens
+	Admin             Admin                 // the admin API
+
+	loc *time.Location
+}
+
+// Asterisk says how the app reaches Asterisk's REST interface.
+type Asterisk struct {
+	Line        int
+	URL         string // e.g. http://127.0.0.1:18088/ari
+	Username    string
+	Password    string // discouraged: prefer PasswordEnv
+	PasswordEnv string // environment variable holding the password
+	App         string // Stasis application name, default "ariflow"
+}
+
+// Sounds holds prompt settings.
+type Sounds struct {
+	Line     int
+	Language string // e.g. "fr" or "en_GB"; "" keeps the channel's language
+}
+
+// Schedule is a set of office hours. Periods are kept as written ("mon-fri 09:00-17:00" or
+// "mon-fri [09:00,17:00)") for package schedule to parse; config only checks their syntax.
+type Schedule struct {
+	Name     string
+	Line     int
+	Default  string    // "open" or "closed": the state outside the listed periods
+	Open     []string  // periods when the office is open
+	Closed   []string  // periods when the office is closed
+	Holidays *Holidays // nil when the schedule has none
+}
+
+// Holidays are whole days with a fixed state: public holidays of calendars, and dates.
+type Holidays struct {
+	Line      int
+	Calendars []string // see HolidayCalendars
+	Dates     []string // YYYY-MM-DD
+	State     string   // "closed" (default) or "open"
+}
+
+// HolidayCalendars are the public-holiday calendars a schedule may name (ISO country codes,
+// as provided by github.com/rickar/cal/v2).
+var HolidayCalendars = []string{"BE", "CH", "DE", "ES", "FR", "GB", "IE", "IT", "NL", "US"}
+
+// Absence configures the absence feature: a code turns it on or off for the caller's own
+// extension; while on, calls to that extension play ClosedSound then go to voicemail.
+type Absence struct {
+	Line        int
+	OnCode      string // default "*77"
+	OffCode     string // default "*88"
+	OnSound     string // default "sound:goodbye"
+	OffSound    string // default "sound:hello"
+	ClosedSound string // default "sound:closed"; also played outside office hours
+}
+
+// Notify configures chat notices. Templates use placeholders {caller}, {caller_name},
+// {exten}, {mailbox}, {time}, {duration} and {state}.
+type Notify struct {
+	Line              int
+	Mattermost        Mattermost
+	CallTemplate      string // each call to an extension with notify: true
+	MissedTemplate    string // a call nobody answered
+	AbsenceTemplate   string // absence turned on or off ({state} is "on" or "off")
+	VoicemailTemplate string // a new voicemail message
+}
+
+// Mattermost is either the REST API (URL, Token or TokenEnv, ChannelID) or an incoming
+// webhook (WebhookURL). Configured reports whether either is set.
+type Mattermost struct {
+	Line       int
+	URL        string // server base URL; posts go to URL/api/v4/posts
+	Token      string // discouraged: prefer TokenEnv
+	TokenEnv   string // environment variable holding the token
+	ChannelID  string // 26-character channel id
+	WebhookURL string // incoming webhook, instead of URL/token/channel
+}
+
+// Recordings configures call recording.
+type Recordings struct {
+	Line      int
+	Directory string        // Asterisk's recording directory, as the app sees it
+	Prefix    string        // relative sub-directory for names, default "monitor/"
+	Name      string        // default "{exten}-{time}"; placeholders {exten}, {caller}, {time}
+	Format    string        // default "wav"
+	Retention time.Duration // 0 keeps recordings forever
+}
+
+// MusicClass is a hold-music class. "default" and "classic" always exist in Asterisk and
+// need no entry.
+type MusicClass struct {
+	Name      string
+	Line      int
+	Directory string // files mode directory; "" = a class Asterisk already has
+}
+
+// ExtensionDefaults apply to every extension that does not set the value itself.
+type ExtensionDefaults struct {
+	Line     int
+	RingTime time.Duration // default 15s
+	Record   bool
+	Notify   bool
+	Schedule string // "" = always open
+}
+
+// Extension is a phone: dialing its number runs the extension flow (notice, schedule and
+// absence check, recording, ring, then voicemail if it has a mailbox).
+type Extension struct {
+	Number   string
+	Line     int
+	Endpoint string        // TECH/resource, e.g. PJSIP/1000
+	RingTime time.Duration // > 0
+	Mailbox  string        // voicemail box, "" = hang up when unanswered
+	Schedule string        // schedule name, "" = always open
+	Record   bool
+	Notify   bool
+}
+
+// Admin configures the admin HTTP API.
+type Admin struct {
+	Line     int
+	Listen   string // host:port, default 127.0.0.1:5001
+	Token    string // discouraged: prefer TokenEnv
+	TokenEnv string // environment variable holding the bearer token
+}
