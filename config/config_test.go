@@ -98,7 +98,7 @@ func TestOfficeBadReportsEveryProblem(t *testing.T) {
 	}
 	want := strings.Join([]string{
 		"office-bad.yaml:" + strconv.Itoa(lineOf(t, text, "25:00")) +
-			`: schedule "office": closed: period "mon-fri 17:00-25:00": "25:00" is not a time between 00:00 and 24:00`,
+			`: schedule "office": closed: period "mon-fri 17:00-25:00": hour 25 out of range`,
 		"office-bad.yaml:" + strconv.Itoa(lineOf(t, text, "colour")) + `: extension "3000": unknown key "colour"`,
 		"office-bad.yaml:" + strconv.Itoa(lineOf(t, text, "2999")) +
 			`: extension "2000": mailbox "2999" is not defined under voicemail.boxes`,

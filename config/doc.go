@@ -40,10 +40,12 @@
 // state (listing periods of the default's own state is refused as a likely mistake), plus
 // optional holidays: {calendars: [FR], dates: [YYYY-MM-DD], state: closed}. A period is
 // "<days> HH:MM-HH:MM" or "<days> [HH:MM,HH:MM)", both meaning the half-open interval.
-// Days are "*" or a comma list of mon..sun and forward ranges (mon-fri; fri-mon is
-// refused: write fri-sun,mon). Hours take two digits; 24:00 may only end a range; an end
-// before the start is an overnight range; an empty range (start = end) is refused. Config
-// keeps periods as strings for package schedule; it only checks their syntax.
+// Days are "*" or a comma list of mon..sun and ranges (mon-fri; fri-mon wraps over the
+// weekend). 24:00 may only end a range; an end before the start is an overnight range; an
+// empty range (start = end) is refused. Package schedule owns the syntax (config checks
+// each period with schedule.ParsePeriod, so it reports the period's own line); holiday
+// calendars are those schedule.Calendars lists. absence.until_schedule_change: true makes
+// absence set by code end at the extension's next schedule change.
 //
 // # Menus
 //

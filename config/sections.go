@@ -264,6 +264,8 @@ func (d *decoder) absence(p pair) {
 			a.OffSound = d.sound(w, q)
 		case "closed_sound":
 			a.ClosedSound = d.sound(w, q)
+		case "until_schedule_change":
+			d.boolean(w, q, &a.UntilScheduleChange)
 		default:
 			d.unknown(w, q)
 		}

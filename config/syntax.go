@@ -1,6 +1,8 @@
 package config
 
 import (
+	"github.com/ariflow/ariflow/schedule"
+
 	"fmt"
 	"net"
 	"net/url"
@@ -124,93 +126,12 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// weekdays in order, as written in periods.
-var weekdays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
-
-// checkPeriod returns what is wrong with a schedule period, or "". Forms:
-// "<days> HH:MM-HH:MM" and "<days> [HH:MM,HH:MM)". Days: "*", or a comma list of days and
-// forward ranges ("mon-fri,sun"). An end before the start is an overnight range; 24:00 may
-// only end a range; equal start and end is refused.
+// checkPeriod returns what is wrong with a schedule period, or "". Package schedule owns
+// the syntax ("<days> HH:MM-HH:MM", "<days> [HH:MM,HH:MM)", overnight ranges), so the file
+// is refused exactly when the schedule could not be built.
 func checkPeriod(s string) string {
-	days, times, ok := strings.Cut(strings.TrimSpace(s), " ")
-	if !ok {
-		return fmt.Sprintf("period %q: want \"<days> HH:MM-HH:MM\", e.g. \"mon-fri 09:00-17:00\"", s)
-	}
-	if msg := checkDays(days); msg != "" {
-		return fmt.Sprintf("period %q: %s", s, msg)
-	}
-	times = strings.TrimSpace(times)
-	if inner, ok := strings.CutPrefix(times, "["); ok {
-		inner, ok := strings.CutSuffix(inner, ")")
-		from, to, ok2 := strings.Cut(inner, ",")
-		if !ok || !ok2 {
-			return fmt.Sprintf("period %q: want \"[HH:MM,HH:MM)\" after the days", s)
-		}
-		return checkRange(s, strings.TrimSpace(from), strings.TrimSpace(to))
-	}
-	from, to, ok := strings.Cut(times, "-")
-	if !ok {
-		return fmt.Sprintf("period %q: want \"HH:MM-HH:MM\" after the days", s)
-	}
-	return checkRange(s, from, to)
-}
-
-func checkRange(s, from, to string) string {
-	a, msg := minutes(from)
-	if msg == "" && a == 24*60 {
-		msg = "24:00 can only end a range"
-	}
-	if msg != "" {
-		return fmt.Sprintf("period %q: %s", s, msg)
-	}
-	b, msg := minutes(to)
-	if msg != "" {
-		return fmt.Sprintf("period %q: %s", s, msg)
-	}
-	if a == b {
-		return fmt.Sprintf("period %q: start and end are equal", s)
+	if _, err := schedule.ParsePeriod(s); err != nil {
+		return err.Error()
 	}
 	return ""
-}
-
-// minutes parses HH:MM (00:00..24:00) into minutes after midnight.
-func minutes(hm string) (int, string) {
-	if len(hm) != 5 || hm[2] != ':' || !isDigits(hm[:2]) || !isDigits(hm[3:]) {
-		return 0, fmt.Sprintf("%q is not a time HH:MM", hm)
-	}
-	h, _ := strconv.Atoi(hm[:2])
-	m, _ := strconv.Atoi(hm[3:])
-	if h > 24 || m > 59 || h == 24 && m != 0 {
-		return 0, fmt.Sprintf("%q is not a time between 00:00 and 24:00", hm)
-	}
-	return h*60 + m, ""
-}
-
-func checkDays(days string) string {
-	if days == "*" {
-		return ""
-	}
-	for _, part := range strings.Split(days, ",") {
-		from, to, isRange := strings.Cut(part, "-")
-		a, b := dayIndex(from), dayIndex(to)
-		switch {
-		case a < 0:
-			return fmt.Sprintf("%q is not a day (mon tue wed thu fri sat sun, or *)", from)
-		case !isRange:
-		case b < 0:
-			return fmt.Sprintf("%q is not a day (mon tue wed thu fri sat sun, or *)", to)
-		case b <= a:
-			return fmt.Sprintf("day range %q must run forward (mon..sun)", part)
-		}
-	}
-	return ""
-}
-
-func dayIndex(s string) int {
-	for i, d := range weekdays {
-		if s == d {
-			return i
-		}
-	}
-	return -1
 }

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"github.com/ariflow/ariflow/schedule"
+
 	"time"
 )
 
@@ -66,9 +68,9 @@ type Holidays struct {
 	State     string   // "closed" (default) or "open"
 }
 
-// HolidayCalendars are the public-holiday calendars a schedule may name (ISO country codes,
-// as provided by github.com/rickar/cal/v2).
-var HolidayCalendars = []string{"BE", "CH", "DE", "ES", "FR", "GB", "IE", "IT", "NL", "US"}
+// HolidayCalendars are the public-holiday calendars a schedule may name: those package
+// schedule knows.
+var HolidayCalendars = schedule.Calendars()
 
 // Absence configures the absence feature: a code turns it on or off for the caller's own
 // extension; while on, calls to that extension play ClosedSound then go to voicemail.
@@ -79,6 +81,9 @@ type Absence struct {
 	OnSound     string // default "sound:goodbye"
 	OffSound    string // default "sound:hello"
 	ClosedSound string // default "sound:closed"; also played outside office hours
+	// UntilScheduleChange makes absence turned on by code temporary: it ends by itself at
+	// the next change of the extension's schedule (the next opening, say). Default false.
+	UntilScheduleChange bool
 }
 
 // Notify configures chat notices. Templates use placeholders {caller}, {caller_name},
