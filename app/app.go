@@ -1,0 +1,235 @@
+// Package app is the Stasis application: it keeps the ARI connection, turns each channel
+// entering the application into a call run by one goroutine, routes it by the dialed
+// number through the current routing file, reloads that file, and drains calls on shutdown.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ariflow/ariflow/app/call"
+	"github.com/ariflow/ariflow/ari"
+)
+
+// ErrDraining refuses new calls while the app shuts down.
+var ErrDraining = errors.New("app is shutting down")
+
+// Options configure an App.
+type Options struct {
+	Client  *ari.Client
+	AppName string
+	Logger  zerolog.Logger
+	Routing *Routing // the first routing; Reload replaces it
+	// CallBuffer is how many events a call may have waiting before they are counted as
+	// dropped (default 256).
+	CallBuffer int
+	// OnConnState hears the ARI connection going up and down (for metrics and readiness).
+	OnConnState func(up bool)
+}
+
+// App is the running Stasis application.
+type App struct {
+	client  *ari.Client
+	appName string
+	bus     *ari.Bus
+	log     zerolog.Logger
+	buffer  int
+	onState func(bool)
+
+	routing  atomic.Pointer[Routing]
+	draining atomic.Bool
+	up       atomic.Bool
+
+	mu    sync.Mutex
+	calls map[string]*call.Call // by caller channel id
+	wg    sync.WaitGroup
+
+	callsCtx    context.Context
+	cancelCalls context.CancelCauseFunc
+
+	total atomic.Uint64
+}
+
+// New builds the App; Run starts it.
+func New(opts Options) (*App, error) {
+	if opts.Client == nil || opts.Routing == nil {
+		return nil, errors.New("app: a client and a routing are required")
+	}
+	if opts.AppName == "" {
+		opts.AppName = "ariflow"
+	}
+	if opts.CallBuffer <= 0 {
+		opts.CallBuffer = 256
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	a := &App{
+		client: opts.Client, appName: opts.AppName, bus: ari.NewBus(opts.Logger),
+		log: opts.Logger, buffer: opts.CallBuffer, onState: opts.OnConnState,
+		calls: map[string]*call.Call{}, callsCtx: ctx, cancelCalls: cancel,
+	}
+	a.routing.Store(opts.Routing)
+	return a, nil
+}
+
+// Routing is the routing new calls get.
+func (a *App) Routing() *Routing { return a.routing.Load() }
+
+// SetRouting makes r the routing of calls from now on; calls in progress keep theirs.
+func (a *App) SetRouting(r *Routing) { a.routing.Store(r) }
+
+// Connected reports whether the events websocket is up.
+func (a *App) Connected() bool { return a.up.Load() }
+
+// Bus is the event bus; a subscriber sees the events of the keys it holds.
+func (a *App) Bus() *ari.Bus { return a.bus }
+
+// Run receives events until ctx is done. It does not wait for calls: see Drain.
+func (a *App) Run(ctx context.Context) error {
+	return a.client.Run(ctx, a.onEvent)
+}
+
+// ConnState is the client's OnState callback: pass it in ari.Options.
+func (a *App) ConnState(s ari.ConnState) {
+	was := a.up.Swap(s.Up)
+	if s.Up {
+		a.log.Info().Int("attempt", s.Attempt).Msg("ARI connected")
+		if !was {
+			go a.reconcile()
+		}
+	} else if was {
+		a.log.Warn().Err(s.Err).Msg("ARI connection lost")
+	}
+	if a.onState != nil {
+		a.onState(s.Up)
+	}
+}
+
+// onEvent runs on the client's reader goroutine, in event order. It registers a new
+// call's subscription before the next event is published, so a call misses nothing.
+func (a *App) onEvent(ev ari.Event) {
+	if e, ok := ev.(*ari.StasisStart); ok && !call.IsOwnChannel(e.Args) {
+		a.start(e)
+	}
+	a.bus.Publish(ev)
+}
+
+func (a *App) start(e *ari.StasisStart) {
+	ch := e.Channel
+	exten := ch.Dialplan.Exten
+	if len(e.Args) > 0 && e.Args[0] != "" {
+		exten = e.Args[0]
+	}
+	log := a.log.With().Str("call_id", ch.ID).Str("channel", ch.Name).
+		Str("caller", ch.Caller.Number).Str("exten", exten).Logger()
+	sub := a.bus.Subscribe(a.buffer, "channel:"+ch.ID)
+	c := call.New(call.Params{
+		ChannelID: ch.ID, CallerNumber: ch.Caller.Number, CallerName: ch.Caller.Name, Exten: exten,
+		App: a.appName, Client: a.client, Sub: sub, Logger: log, Parent: a.callsCtx,
+	})
+	a.mu.Lock()
+	a.calls[ch.ID] = c
+	a.mu.Unlock()
+	a.wg.Add(1)
+	a.total.Add(1)
+	go a.serve(c, a.routing.Load())
+}
+
+// serve is the call's goroutine: run the flow, then hang up and clean up, once.
+func (a *App) serve(c *call.Call, r *Routing) {
+	defer a.wg.Done()
+	defer func() {
+		a.mu.Lock()
+		delete(a.calls, c.ChannelID())
+		a.mu.Unlock()
+	}()
+	log := c.Logger()
+	reason := "normal"
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error().Interface("panic", p).Msg("call flow panicked; hanging up")
+			reason = "failure"
+		}
+		if err := c.Close(reason); err != nil {
+			log.Warn().Err(err).Msg("cleanup")
+		}
+		log.Info().Dur("duration", time.Since(c.Started())).Msg("call ended")
+	}()
+	log.Info().Msg("call started")
+	if a.draining.Load() {
+		reason = "congestion"
+		log.Warn().Msg("refused: shutting down")
+		return
+	}
+	err := r.Serve(c.Context(), c)
+	switch {
+	case err == nil, errors.Is(err, call.ErrHangup):
+	case errors.Is(err, context.Canceled), errors.Is(err, call.ErrConnectionLost):
+		log.Warn().Err(context.Cause(c.Context())).Msg("call stopped")
+	default:
+		reason = "failure"
+		log.Error().Err(err).Msg("call flow failed")
+	}
+}
+
+// Calls lists the live calls, oldest first.
+func (a *App) Calls() []call.Snapshot {
+	a.mu.Lock()
+	out := make([]call.Snapshot, 0, len(a.calls))
+	for _, c := range a.calls {
+		out = append(out, c.Snapshot())
+	}
+	a.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Started.Before(out[j].Started) })
+	return out
+}
+
+// Total is how many calls the app has taken since it started.
+func (a *App) Total() uint64 { return a.total.Load() }
+
+// reconcile runs after a reconnect: calls whose channel Asterisk no longer has (it was
+// restarted, or hung them up while we were away) are ended.
+func (a *App) reconcile() {
+	a.mu.Lock()
+	calls := make([]*call.Call, 0, len(a.calls))
+	for _, c := range a.calls {
+		calls = append(calls, c)
+	}
+	a.mu.Unlock()
+	for _, c := range calls {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := a.client.Channels.Get(ctx, c.ChannelID())
+		cancel()
+		if ari.IsNotFound(err) {
+			c.Logger().Warn().Msg("channel gone after reconnect; ending the call")
+			c.End(call.ErrConnectionLost)
+		}
+	}
+}
+
+// Drain stops taking calls, waits for the calls in progress to end until ctx is done,
+// then hangs up the rest and waits for their cleanup.
+func (a *App) Drain(ctx context.Context) error {
+	a.draining.Store(true)
+	done := make(chan struct{})
+	go func() { a.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	n := len(a.Calls())
+	a.log.Warn().Int("calls", n).Msg("drain deadline passed: hanging up the remaining calls")
+	a.cancelCalls(fmt.Errorf("shutdown: %w", ErrDraining))
+	<-done
+	return nil
+}
+
+// Draining reports whether the app has stopped taking calls.
+func (a *App) Draining() bool { return a.draining.Load() }

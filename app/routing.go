@@ -1,0 +1,132 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ariflow/ariflow/app/call"
+	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/extension"
+)
+
+// Services are the long-lived parts every routing uses; they outlive reloads.
+type Services struct {
+	Absence   extension.Absences
+	Notices   extension.Notices
+	Voicemail extension.Voicemail // nil: VoicemailStandIn
+	Now       func() time.Time
+}
+
+// Routing is one loaded routing file with its flows built. A call keeps the Routing it
+// started with, even when the file is reloaded under it.
+type Routing struct {
+	File     *config.File
+	LoadedAt time.Time
+	ext      *extension.Handler
+	now      func() time.Time
+}
+
+// NewRouting builds the flows of a routing file that config has validated.
+func NewRouting(f *config.File, s Services) (*Routing, error) {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Voicemail == nil {
+		s.Voicemail = VoicemailStandIn{}
+	}
+	ext, err := extension.New(f, extension.Deps{Absence: s.Absence, Notices: s.Notices, Voicemail: s.Voicemail, Now: s.Now})
+	if err != nil {
+		return nil, err
+	}
+	return &Routing{File: f, LoadedAt: s.Now(), ext: ext, now: s.Now}, nil
+}
+
+// Extensions is the extension flow of this routing.
+func (r *Routing) Extensions() *extension.Handler { return r.ext }
+
+// Serve runs a new call from the action of its dialed number to its end.
+func (r *Routing) Serve(ctx context.Context, c *call.Call) error {
+	a, ok := r.File.Lookup(c.Exten())
+	if !ok {
+		c.Logger().Warn().Msg("dialed number is not in the routing file")
+		if err := c.Answer(ctx); err != nil {
+			return err
+		}
+		_, err := c.Play(ctx, false, "sound:ss-noservice")
+		return err
+	}
+	return r.Run(ctx, c, a)
+}
+
+// Run performs one action on a call.
+func (r *Routing) Run(ctx context.Context, c *call.Call, a config.Action) error {
+	c.SetState(string(a.Kind))
+	switch {
+	case a.Extension != "":
+		return r.ext.Serve(ctx, c, a.Extension)
+	case a.Absence != "":
+		return r.ext.ServeAbsence(ctx, c, a.Absence == "on")
+	case a.Dial != nil:
+		_, err := c.Dial(ctx, call.DialOptions{Endpoint: a.Dial.Endpoint, Timeout: a.Dial.RingTime})
+		return err
+	case len(a.Play) > 0:
+		if err := c.Answer(ctx); err != nil {
+			return err
+		}
+		_, err := c.Play(ctx, false, a.Play...)
+		return err
+	case a.Hangup:
+		return nil
+	}
+	return notYetBuilt(ctx, c, a)
+}
+
+// notYetBuilt refuses, with a log line and a prompt, an action whose feature is not in
+// this version: the routing file already has its place.
+func notYetBuilt(ctx context.Context, c *call.Call, a config.Action) error {
+	c.Logger().Error().Str("action", string(a.Kind)).Int("line", a.Line).
+		Msg("this feature is not available in this version of ariflow; the caller hears ss-noservice")
+	if err := c.Answer(ctx); err != nil {
+		return err
+	}
+	_, err := c.Play(ctx, false, "sound:ss-noservice")
+	return err
+}
+
+// Explain says what a call from caller to number at t would do, step by step, without
+// placing it: `ariflow simulate`.
+func (r *Routing) Explain(caller, number string, t time.Time) ([]string, error) {
+	a, ok := r.File.Lookup(number)
+	if !ok {
+		return []string{fmt.Sprintf("%s is not in the routing file: play ss-noservice, hang up", number)}, nil
+	}
+	steps := []string{fmt.Sprintf("%s dials %s: %s", caller, number, string(a.Kind))}
+	switch {
+	case a.Extension != "":
+		d, err := r.ext.Decide(a.Extension, caller, t)
+		steps = append(steps, d.Steps...)
+		return steps, err
+	case a.Absence != "":
+		if _, ok := r.File.Extensions[caller]; !ok {
+			return append(steps, caller+" is not an extension: play invalid"), nil
+		}
+		return append(steps, fmt.Sprintf("absence %s for %s", a.Absence, caller)), nil
+	}
+	return steps, nil
+}
+
+// VoicemailStandIn answers, says nobody is available, and records nothing. It stands
+// where the voicemail feature goes until that feature is built.
+type VoicemailStandIn struct{}
+
+// Leave plays vm-nobodyavail and reports that no message was left.
+func (VoicemailStandIn) Leave(ctx context.Context, c extension.Call, box, reason string) (bool, error) {
+	c.Logger().Warn().Str("box", box).Str("reason", reason).Msg("voicemail stand-in: no message recorded")
+	c.SetState("voicemail " + box)
+	if err := c.Answer(ctx); err != nil {
+		return false, err
+	}
+	_, err := c.Play(ctx, false, "sound:vm-nobodyavail")
+	return false, err
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ariflow/ariflow/absence"
+	"github.com/ariflow/ariflow/app"
+	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/store"
+)
+
+// check validates a routing file: every problem is printed as file:line: what is wrong.
+func check(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path, err := parseWithFile(fs, args)
+	if err != nil {
+		return 2
+	}
+	if !config.Check(path, stdout) {
+		return 1
+	}
+	return 0
+}
+
+// simulate explains what a call would do, without placing it.
+func simulate(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	from := fs.String("from", "", "the caller's number, e.g. 2000")
+	to := fs.String("to", "", "the dialed number, e.g. 1000")
+	at := fs.String("at", "", `when, in the routing file's time zone: "YYYY-MM-DD HH:MM" (default: now)`)
+	noDB := fs.Bool("no-db", false, "ignore the database (absence modes)")
+	path, err := parseWithFile(fs, args)
+	if err != nil {
+		return 2
+	}
+	if *to == "" {
+		fmt.Fprintln(stderr, "ariflow simulate: --to is required")
+		return 2
+	}
+	file, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	when := time.Now()
+	if *at != "" {
+		when, err = time.ParseInLocation("2006-01-02 15:04", *at, file.Location())
+		if err != nil {
+			fmt.Fprintf(stderr, "ariflow simulate: --at %q: want YYYY-MM-DD HH:MM\n", *at)
+			return 2
+		}
+	}
+	services := app.Services{Now: func() time.Time { return when }}
+	if !*noDB {
+		db, err := store.Open(file.DatabasePath())
+		if err != nil {
+			fmt.Fprintf(stderr, "ariflow simulate: %v (is ariflow serve holding it? use --no-db)\n", err)
+			return 1
+		}
+		defer db.Close()
+		services.Absence = absence.New(db, nil)
+	}
+	routing, err := app.NewRouting(file, services)
+	if err != nil {
+		fmt.Fprintln(stderr, "ariflow simulate:", err)
+		return 1
+	}
+	steps, err := routing.Explain(*from, *to, when)
+	fmt.Fprintf(stdout, "%s calls %s on %s\n", *from, *to, when.In(file.Location()).Format("Monday 2006-01-02 15:04 MST"))
+	for i, s := range steps {
+		fmt.Fprintf(stdout, "  %d. %s\n", i+1, s)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "ariflow simulate:", err)
+		return 1
+	}
+	return 0
+}

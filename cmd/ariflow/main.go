@@ -1,0 +1,43 @@
+// Command ariflow runs an office phone system's call logic as an Asterisk Stasis
+// application, and checks and explains its routing file.
+//
+//	ariflow serve FILE                          run the application
+//	ariflow check FILE                          validate a routing file
+//	ariflow simulate FILE --from 2000 --to 1000 --at "2026-11-23 18:05"
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `usage:
+  ariflow serve FILE [--log-format json|console] [--log-level info] [--drain 30s]
+  ariflow check FILE
+  ariflow simulate FILE --from CALLER --to NUMBER [--at "YYYY-MM-DD HH:MM"]
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr)
+	case "check":
+		return check(args[1:], stdout, stderr)
+	case "simulate", "explain":
+		return simulate(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "ariflow: unknown command %q\n%s", args[0], usage)
+	return 2
+}

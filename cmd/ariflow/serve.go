@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ariflow/ariflow/absence"
+	"github.com/ariflow/ariflow/app"
+	"github.com/ariflow/ariflow/ari"
+	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/store"
+)
+
+// serve runs the Stasis application until SIGTERM or SIGINT; SIGHUP reloads the routing file.
+func serve(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	logFormat := fs.String("log-format", "", "json or console (default: console on a terminal, json otherwise)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	drain := fs.Duration("drain", 30*time.Second, "on SIGTERM, how long calls may go on before they are hung up")
+	path, err := parseWithFile(fs, args)
+	if err != nil {
+		return 2
+	}
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "ariflow:", err)
+		return 2
+	}
+	if err := runServer(path, log, *drain); err != nil {
+		log.Error().Err(err).Msg("ariflow stopped")
+		return 1
+	}
+	return 0
+}
+
+// parseWithFile parses flags placed before or after the one FILE argument.
+func parseWithFile(fs *flag.FlagSet, args []string) (string, error) {
+	var file string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return "", err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		if file != "" {
+			fmt.Fprintf(fs.Output(), "ariflow %s: one routing file only, got %q too\n", fs.Name(), args[0])
+			return "", errors.New("too many arguments")
+		}
+		file, args = args[0], args[1:]
+	}
+	if file == "" {
+		fmt.Fprintf(fs.Output(), "ariflow %s: which routing file?\n", fs.Name())
+		return "", errors.New("no file")
+	}
+	return file, nil
+}
+
+func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(level)
+	if err != nil {
+		return zerolog.Logger{}, fmt.Errorf("log level %q: %w", level, err)
+	}
+	if format == "" {
+		format = "json"
+		if f, ok := w.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				format = "console"
+			}
+		}
+	}
+	switch format {
+	case "json":
+	case "console":
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000"}
+	default:
+		return zerolog.Logger{}, fmt.Errorf("log format %q: want json or console", format)
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
+}
+
+// server is the running process: its services, outliving reloads, and the app.
+type server struct {
+	path     string
+	log      zerolog.Logger
+	db       *store.DB
+	services app.Services
+	app      *app.App
+}
+
+func runServer(path string, log zerolog.Logger, drain time.Duration) error {
+	file, err := config.Load(path)
+	if err != nil {
+		return fmt.Errorf("routing file refused:\n%w", err)
+	}
+	db, err := store.Open(file.DatabasePath())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	s := &server{path: path, log: log, db: db}
+	notices, stopNotices, err := newNotices(file, log)
+	if err != nil {
+		return err
+	}
+	defer stopNotices()
+	s.services = app.Services{Absence: absence.New(db, nil), Notices: notices}
+	routing, err := app.NewRouting(file, s.services)
+	if err != nil {
+		return err
+	}
+
+	password, err := file.Asterisk.ResolvePassword()
+	if err != nil {
+		return err
+	}
+	var a *app.App
+	client, err := ari.New(ari.Options{
+		BaseURL: file.Asterisk.URL, Username: file.Asterisk.Username, Password: password,
+		Application: file.Asterisk.App, Logger: log.With().Str("component", "ari").Logger(),
+		OnState: func(st ari.ConnState) { a.ConnState(st) },
+	})
+	if err != nil {
+		return err
+	}
+	a, err = app.New(app.Options{Client: client, AppName: file.Asterisk.App, Logger: log, Routing: routing})
+	if err != nil {
+		return err
+	}
+	s.app = a
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(signals)
+	runErr := make(chan error, 1)
+	go func() { runErr <- a.Run(ctx) }()
+	log.Info().Str("routing", path).Str("ari", file.Asterisk.URL).Str("app", file.Asterisk.App).Msg("ariflow serving")
+
+	for {
+		select {
+		case err := <-runErr:
+			return err
+		case sig := <-signals:
+			if sig == syscall.SIGHUP {
+				s.reload()
+				continue
+			}
+			log.Info().Str("signal", sig.String()).Dur("drain", drain).Msg("stopping: no new calls; waiting for calls in progress")
+			dctx, cancel := context.WithTimeout(context.Background(), drain)
+			err := a.Drain(dctx)
+			cancel()
+			stop()
+			<-runErr
+			return err
+		}
+	}
+}
+
+// reload reads the routing file again. A bad file is refused with its problems and the
+// app keeps the last good one; calls in progress keep the routing they started with.
+func (s *server) reload() {
+	file, err := config.Load(s.path)
+	if err != nil {
+		s.log.Error().Str("routing", s.path).Msg("reload refused, keeping the last good routing file:\n" + err.Error())
+		return
+	}
+	r, err := app.NewRouting(file, s.services)
+	if err != nil {
+		s.log.Error().Err(err).Msg("reload refused, keeping the last good routing file")
+		return
+	}
+	s.app.SetRouting(r)
+	s.log.Info().Str("routing", s.path).Msg("routing file reloaded")
+}

@@ -1,0 +1,52 @@
+package extension
+
+import (
+	"context"
+	"time"
+)
+
+// AbsenceNotices hears absence changes; it must never block.
+type AbsenceNotices interface {
+	AbsenceChanged(exten string, on bool, by string)
+}
+
+// ServeAbsence turns absence mode on or off for the caller's own extension (the seed's
+// *77 and *88), then plays the confirmation: `goodbye` for on, `hello` for off. A caller
+// whose number is not an extension of the routing file hears that the request is invalid.
+func (h *Handler) ServeAbsence(ctx context.Context, c Call, on bool) error {
+	number, _ := c.Caller()
+	log := c.Logger()
+	if err := c.Answer(ctx); err != nil {
+		return err
+	}
+	ext, ok := h.file.Extensions[number]
+	if !ok || h.deps.Absence == nil {
+		log.Warn().Bool("on", on).Msg("absence code from a number that is not an extension")
+		_, err := c.Play(ctx, false, "sound:invalid")
+		return err
+	}
+	now := h.deps.Now()
+	var until time.Time
+	if on && h.file.Absence.UntilScheduleChange && ext.Schedule != "" {
+		until = h.schedules[ext.Schedule].At(now).Until
+	}
+	st, err := h.deps.Absence.Set(number, on, number, now, until)
+	if err != nil {
+		log.Error().Err(err).Bool("on", on).Msg("absence mode not saved")
+		_, perr := c.Play(ctx, false, "sound:an-error-has-occurred")
+		if perr != nil {
+			return perr
+		}
+		return err
+	}
+	log.Info().Bool("on", on).Time("until", st.Until).Str("by", number).Msg("absence mode changed")
+	if n, ok := h.deps.Notices.(AbsenceNotices); ok && n != nil {
+		n.AbsenceChanged(number, on, number)
+	}
+	sound := h.file.Absence.OffSound
+	if on {
+		sound = h.file.Absence.OnSound
+	}
+	_, err = c.Play(ctx, false, sound)
+	return err
+}
