@@ -102,10 +102,10 @@ func (h *Handler) Schedule(name string) (*schedule.Schedule, bool) {
 // Decision is the path a call to an extension takes, before anything rings.
 type Decision struct {
 	Exten    string
-	Closed   bool          // outside office hours
-	Absent   bool          // absence mode on
+	Closed   bool            // outside office hours
+	Absent   bool            // absence mode on
 	Schedule schedule.Status // when the extension has a schedule
-	Steps    []string      // what happens, in order, for people
+	Steps    []string        // what happens, in order, for people
 }
 
 // ToVoicemail reports whether the call goes straight to `closed` and voicemail.
