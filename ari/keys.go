@@ -10,7 +10,12 @@ const (
 	RecordingKeyPrefix = "recording:"
 	EndpointKeyPrefix  = "endpoint:"
 	DeviceKeyPrefix    = "deviceState:"
+	TypeKeyPrefix      = "type:"
 )
+
+// TypeKey returns the routing key every event of a type carries: "type:<Type>", e.g.
+// "type:StasisStart". Observers (metrics, the admin page's live view) subscribe by type.
+func TypeKey(eventType string) string { return TypeKeyPrefix + eventType }
 
 // ChannelKey returns the routing key of a channel: "channel:<id>".
 func ChannelKey(id string) string { return ChannelKeyPrefix + id }
@@ -28,8 +33,7 @@ func RecordingKey(name string) string { return RecordingKeyPrefix + name }
 // channel the event names (channel, peer, caller, replace_channel, ..., and the target of a
 // playback or recording on a channel), "bridge:<id>" for every bridge (and the target of a
 // playback or recording on a bridge), "playback:<id>", "recording:<name>",
-// "endpoint:<tech>/<resource>" and "deviceState:<name>". Events that concern none of
-// these (ApplicationReplaced, an unknown type, ...) have no keys.
+// "endpoint:<tech>/<resource>" and "deviceState:<name>"; and always "type:<Type>".
 func Keys(ev Event) []string {
 	var k keys
 	switch e := ev.(type) {
@@ -130,6 +134,9 @@ func Keys(ev Event) []string {
 		k.endpoint(&e.Endpoint)
 	case *TextMessageReceived:
 		k.endpoint(e.Endpoint)
+	}
+	if t := ev.Base().Type; t != "" {
+		k.add(TypeKeyPrefix, t)
 	}
 	return k
 }
