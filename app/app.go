@@ -170,7 +170,7 @@ func (a *App) serve(c *call.Call, r *Routing) {
 	err := r.Serve(c.Context(), c)
 	switch {
 	case err == nil, errors.Is(err, call.ErrHangup):
-	case errors.Is(err, context.Canceled), errors.Is(err, call.ErrConnectionLost):
+	case errors.Is(err, context.Canceled), errors.Is(err, ErrDraining), errors.Is(err, call.ErrConnectionLost):
 		log.Warn().Err(context.Cause(c.Context())).Msg("call stopped")
 	default:
 		reason = "failure"

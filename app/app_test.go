@@ -1,0 +1,210 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ariflow/ariflow/absence"
+	"github.com/ariflow/ariflow/app"
+	"github.com/ariflow/ariflow/ari"
+	"github.com/ariflow/ariflow/ari/aritest"
+	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/store"
+)
+
+const testApp = "ariflow"
+
+// fixture is an App connected to a fake ARI server.
+type fixture struct {
+	t   *testing.T
+	srv *aritest.Server
+	app *app.App
+}
+
+func newFixture(t *testing.T, body string) *fixture {
+	t.Helper()
+	srv := aritest.NewServer(t)
+	dir := t.TempDir()
+	yaml := `
+asterisk: {url: ` + srv.URL + `, username: ` + srv.Username + `, password: ` + srv.Password + `, app: ` + testApp + `}
+timezone: Europe/Paris
+database: ` + filepath.Join(dir, "test.db") + `
+recordings: {directory: ` + dir + `, prefix: monitor/}
+` + body
+	file, err := config.Parse("test.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatalf("routing refused: %v", err)
+	}
+	db, err := store.Open(file.DatabasePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	paris, _ := time.LoadLocation("Europe/Paris")
+	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, paris) }
+	routing, err := app.NewRouting(file, app.Services{Absence: absence.New(db, nil), Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a *app.App
+	client, err := ari.New(ari.Options{BaseURL: srv.URL, Username: srv.Username, Password: srv.Password,
+		Application: testApp, Logger: zerolog.New(zerolog.NewTestWriter(t)), OnState: func(s ari.ConnState) { a.ConnState(s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err = app.New(app.Options{Client: client, AppName: testApp, Logger: zerolog.New(zerolog.NewTestWriter(t)), Routing: routing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = a.Run(ctx) }()
+	t.Cleanup(func() {
+		dctx, dcancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		_ = a.Drain(dctx)
+		dcancel()
+		cancel()
+		<-done
+	})
+	wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer wcancel()
+	if err := srv.WaitConnected(wctx); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{t: t, srv: srv, app: a}
+}
+
+// want waits for the app to send method on a path starting with prefix.
+func (f *fixture) want(method, prefix string) aritest.Request {
+	f.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r, err := f.srv.WaitRequest(ctx, method, prefix)
+	if err != nil {
+		var seen []string
+		for _, r := range f.srv.Requests() {
+			seen = append(seen, r.Method+" "+r.Path+"?"+r.Query.Encode())
+		}
+		f.t.Fatalf("no %s %s: %v; requests so far:\n%s", method, prefix, err, strings.Join(seen, "\n"))
+	}
+	return r
+}
+
+func (f *fixture) push(typ string, fields map[string]any) {
+	f.srv.Push(aritest.Event(typ, fields))
+}
+
+func (f *fixture) call(channelID, exten string) {
+	f.srv.Push(aritest.StasisStart(testApp, channelID, exten))
+}
+
+func playbackFinished(id, channelID string) map[string]any {
+	return map[string]any{"playback": map[string]any{"id": id, "state": "done", "target_uri": "channel:" + channelID, "media_uri": "sound:x"}}
+}
+
+func (f *fixture) waitIdle() {
+	f.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(f.app.Calls()) > 0 {
+		if time.Now().After(deadline) {
+			f.t.Fatalf("calls still live: %+v", f.app.Calls())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestPlayActionAnswersPlaysAndHangsUp(t *testing.T) {
+	f := newFixture(t, `numbers: {"7001": {play: [sound:hello]}}`)
+	f.call("c1", "7001")
+	f.want(http.MethodPost, "/channels/c1/answer")
+	play := f.want(http.MethodPost, "/channels/c1/play")
+	if got := play.Query.Get("media"); got != "sound:hello" {
+		t.Errorf("played %q, want sound:hello", got)
+	}
+	f.push("PlaybackFinished", playbackFinished(play.Query.Get("playbackId"), "c1"))
+	hangup := f.want(http.MethodDelete, "/channels/c1")
+	if got := hangup.Query.Get("reason"); got != "normal" {
+		t.Errorf("hangup reason %q, want normal", got)
+	}
+	f.waitIdle()
+	if f.app.Total() != 1 {
+		t.Errorf("Total = %d, want 1", f.app.Total())
+	}
+}
+
+func TestUnknownNumberHearsNoService(t *testing.T) {
+	f := newFixture(t, ``)
+	f.call("c1", "5555")
+	play := f.want(http.MethodPost, "/channels/c1/play")
+	if got := play.Query.Get("media"); got != "sound:ss-noservice" {
+		t.Errorf("played %q, want sound:ss-noservice", got)
+	}
+}
+
+func TestChannelsTheAppCreatesAreNotNewCalls(t *testing.T) {
+	f := newFixture(t, `numbers: {"7001": {play: [sound:hello]}}`)
+	f.srv.Push(aritest.StasisStart(testApp, "leg1", "ariflow-leg", "c0"))
+	f.call("c2", "7001") // a real call afterwards, so we know the first event was handled
+	f.want(http.MethodPost, "/channels/c2/answer")
+	for _, r := range f.srv.Requests() {
+		if strings.Contains(r.Path, "leg1") {
+			t.Errorf("the app acted on its own leg: %s %s", r.Method, r.Path)
+		}
+	}
+	if f.app.Total() != 1 {
+		t.Errorf("Total = %d, want 1 (the leg is not a call)", f.app.Total())
+	}
+}
+
+func TestDrainingRefusesNewCalls(t *testing.T) {
+	f := newFixture(t, `numbers: {"7001": {play: [sound:hello]}}`)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := f.app.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.call("c1", "7001")
+	hangup := f.want(http.MethodDelete, "/channels/c1")
+	if got := hangup.Query.Get("reason"); got != "congestion" {
+		t.Errorf("hangup reason %q, want congestion", got)
+	}
+	for _, r := range f.srv.Requests() {
+		if r.Path == "/channels/c1/answer" {
+			t.Error("a call was answered while draining")
+		}
+	}
+}
+
+func TestDrainHangsUpCallsPastTheDeadline(t *testing.T) {
+	f := newFixture(t, `numbers: {"7001": {play: [sound:hello]}}`)
+	f.call("c1", "7001")
+	f.want(http.MethodPost, "/channels/c1/play") // and never finishes
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := f.app.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.want(http.MethodDelete, "/channels/c1")
+	if n := len(f.app.Calls()); n != 0 {
+		t.Errorf("%d calls left after drain", n)
+	}
+}
+
+func TestCallerHangupEndsTheCall(t *testing.T) {
+	f := newFixture(t, `numbers: {"7001": {play: [sound:hello]}}`)
+	f.call("c1", "7001")
+	f.want(http.MethodPost, "/channels/c1/play")
+	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c1")})
+	f.waitIdle()
+	for _, r := range f.srv.Requests() {
+		if r.Method == http.MethodDelete && r.Path == "/channels/c1" {
+			t.Error("the app hung up a channel that had already left")
+		}
+	}
+}

@@ -1,0 +1,133 @@
+package app_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/ariflow/ariflow/ari/aritest"
+)
+
+const extBody = `
+extensions:
+  "1000": {endpoint: PJSIP/1000, ring_time: 15s, mailbox: "1000", record: true}
+  "3000": {endpoint: PJSIP/3000, ring_time: 1s, mailbox: "3000"}
+voicemail: {boxes: {"1000": {pin: "1000"}, "3000": {pin: "123"}}}
+`
+
+// ring starts a call to exten and returns the id of the phone's leg once it is dialed.
+func (f *fixture) ring(channelID, exten, endpoint string) string {
+	f.t.Helper()
+	f.call(channelID, exten)
+	create := f.want(http.MethodPost, "/channels/create")
+	if got := create.Query.Get("endpoint"); got != endpoint {
+		f.t.Fatalf("created a channel to %q, want %s", got, endpoint)
+	}
+	if got := create.Query.Get("appArgs"); !strings.HasPrefix(got, "ariflow-leg,") {
+		f.t.Errorf("leg appArgs = %q: the dispatcher could take it for a new call", got)
+	}
+	leg := create.Query.Get("channelId")
+	dial := f.want(http.MethodPost, "/channels/"+leg+"/dial")
+	if got := dial.Query.Get("caller"); got != channelID {
+		f.t.Errorf("dial caller = %q, want %s", got, channelID)
+	}
+	f.want(http.MethodPost, "/channels/"+channelID+"/ring")
+	return leg
+}
+
+func dialEvent(leg, status string) map[string]any {
+	return map[string]any{"peer": aritest.Channel(leg), "dialstatus": status}
+}
+
+func TestAnsweredPhoneIsBridgedAndRecorded(t *testing.T) {
+	f := newFixture(t, extBody)
+	leg := f.ring("c1", "1000", "PJSIP/1000")
+	f.push("Dial", dialEvent(leg, "ANSWER"))
+	f.want(http.MethodPost, "/channels/c1/answer")
+	create := f.want(http.MethodPost, "/bridges")
+	bridge := create.Query.Get("bridgeId")
+	if create.Query.Get("type") != "mixing" {
+		t.Errorf("bridge type %q, want mixing", create.Query.Get("type"))
+	}
+	add := f.want(http.MethodPost, "/bridges/"+bridge+"/addChannel")
+	if got := add.Query.Get("channel"); got != "c1,"+leg {
+		t.Errorf("bridged %q, want c1,%s", got, leg)
+	}
+	rec := f.want(http.MethodPost, "/bridges/"+bridge+"/record")
+	if got := rec.Query.Get("name"); got != "monitor/1000-2026:11:23_10h00m00s" {
+		t.Errorf("recording name %q, want the seed's pattern", got)
+	}
+	if rec.Query.Get("ifExists") != "fail" {
+		t.Errorf("ifExists = %q: a recording could be overwritten", rec.Query.Get("ifExists"))
+	}
+	// The phone hangs up: the caller is hung up and the bridge destroyed.
+	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel(leg)})
+	f.want(http.MethodDelete, "/channels/c1")
+	f.want(http.MethodDelete, "/bridges/"+bridge)
+	f.waitIdle()
+}
+
+func TestRecordingNameCollisionGetsASuffix(t *testing.T) {
+	f := newFixture(t, extBody)
+	f.srv.Handle(http.MethodPost, "/bridges/{id}/record", func(r *http.Request) (int, any) {
+		if r.URL.Query().Get("name") == "monitor/1000-2026:11:23_10h00m00s" {
+			return http.StatusConflict, aritest.Message("Recording already exists")
+		}
+		return http.StatusCreated, map[string]any{"name": r.URL.Query().Get("name"), "state": "queued"}
+	})
+	leg := f.ring("c1", "1000", "PJSIP/1000")
+	f.push("Dial", dialEvent(leg, "ANSWER"))
+	f.want(http.MethodPost, "/bridges")  // create
+	f.want(http.MethodPost, "/bridges/") // addChannel
+	first := f.want(http.MethodPost, "/bridges/")
+	second := f.want(http.MethodPost, "/bridges/")
+	if !strings.HasSuffix(first.Path, "/record") || !strings.HasSuffix(second.Path, "/record") {
+		t.Fatalf("want two record requests, got %s then %s", first.Path, second.Path)
+	}
+	if got := second.Query.Get("name"); got != "monitor/1000-2026:11:23_10h00m00s-2" {
+		t.Errorf("second try %q, want the name with -2", got)
+	}
+}
+
+func TestUnansweredPhoneGoesToVoicemail(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		exten  string
+		event  func(f *fixture, leg string)
+		hangup bool // the app must hang the ringing phone up itself
+	}{
+		{"busy", "1000", func(f *fixture, leg string) { f.push("Dial", dialEvent(leg, "BUSY")) }, false},
+		{"unavailable", "1000", func(f *fixture, leg string) { f.push("Dial", dialEvent(leg, "CHANUNAVAIL")) }, false},
+		{"declined", "1000", func(f *fixture, leg string) {
+			f.push("ChannelDestroyed", map[string]any{"cause": 21, "cause_txt": "Call Rejected", "channel": aritest.Channel(leg)})
+		}, false},
+		{"ring time passes", "3000", func(*fixture, string) {}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, extBody)
+			leg := f.ring("c1", tc.exten, "PJSIP/"+tc.exten)
+			tc.event(f, leg)
+			if tc.hangup {
+				f.want(http.MethodDelete, "/channels/"+leg)
+			}
+			f.want(http.MethodPost, "/channels/c1/answer")
+			play := f.want(http.MethodPost, "/channels/c1/play")
+			if got := play.Query.Get("media"); got != "sound:vm-nobodyavail" {
+				t.Errorf("caller heard %q, want the voicemail stand-in's sound:vm-nobodyavail", got)
+			}
+			for _, r := range f.srv.Requests() {
+				if strings.HasPrefix(r.Path, "/bridges") {
+					t.Errorf("a bridge was made for an unanswered call: %s %s", r.Method, r.Path)
+				}
+			}
+		})
+	}
+}
+
+func TestCallerHangingUpStopsThePhoneRinging(t *testing.T) {
+	f := newFixture(t, extBody)
+	leg := f.ring("c1", "1000", "PJSIP/1000")
+	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c1")})
+	f.want(http.MethodDelete, "/channels/"+leg)
+	f.waitIdle()
+}

@@ -1,0 +1,199 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ariflow/ariflow/internal/labtest"
+	"github.com/ariflow/ariflow/notify/mmtest"
+	"github.com/ariflow/ariflow/recordings"
+)
+
+// officeBody is the seed's extension 1000 (schedule, absence, notice, recording, ring,
+// voicemail), with a ring time short enough for tests.
+const officeBody = `
+schedules:
+  office:
+    default: open
+    closed: [mon-fri 00:00-09:00, mon-fri 17:00-24:00]
+extensions:
+  "1000": {endpoint: PJSIP/1000, ring_time: 4s, mailbox: "1000", schedule: office, record: true, notify: true}
+voicemail:
+  boxes:
+    "1000": {pin: "1000"}
+`
+
+func callExtension(h *harness, from string, holdMs string) *labtest.Result {
+	return h.lab.SIPp(h.t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "1000", From: from,
+		Vars: map[string]string{"hold_ms": holdMs}, Timeout: 30 * time.Second})
+}
+
+// The phone answers: the caller is connected, the call is recorded under the seed's name
+// with a sidecar, and Mattermost gets exactly one notice with the seed's text and our token.
+func TestAnsweredCallIsRecordedAndNotified(t *testing.T) {
+	h := start(t, options{body: officeBody, mattermost: true, now: monday(10, 0)})
+	phone := h.lab.Phone(t, "1000", "uas_answer.xml")
+	callExtension(h, "2000", "3000").AssertOK(t)
+	phone.Wait().AssertOK(t)
+	h.waitIdle(10 * time.Second)
+
+	name := "itest/" + t.Name() + "/1000-2026:11:23_10h00m00s"
+	wav := filepath.Join(h.lab.SpoolDir, name+".wav")
+	info, err := os.Stat(wav)
+	if err != nil {
+		t.Fatalf("recording %s: %v", wav, err)
+	}
+	if info.Size() <= 44+8000 { // a WAV header and at least half a second of 8 kHz 16-bit audio
+		t.Errorf("recording %s has %d bytes: no audio", wav, info.Size())
+	}
+	var meta recordings.Meta
+	data, err := os.ReadFile(recordings.Sidecar(h.lab.SpoolDir, name))
+	if err != nil {
+		t.Fatalf("sidecar: %v", err)
+	}
+	if err := json.Unmarshal(data, &meta); err != nil {
+		t.Fatal(err)
+	}
+	if meta.Caller != "2000" || meta.Callee != "1000" || meta.Duration < 1 {
+		t.Errorf("sidecar = %+v, want caller 2000, callee 1000, a duration", meta)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	posts, err := h.mm.WaitPosts(ctx, 1)
+	if err != nil {
+		t.Fatalf("no Mattermost post: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond) // a second post, were there one, would be in by now
+	posts = h.mm.Posts()
+	if len(posts) != 1 {
+		t.Fatalf("Mattermost got %d posts, want exactly 1: %+v", len(posts), posts)
+	}
+	p := posts[0]
+	if p.Message != "Message en provenance de 2000 pour 1000" || p.Token != mmtest.DefaultToken || p.ChannelID != mmtest.DefaultChannelID {
+		t.Errorf("post = %+v, want the seed's text, our token and channel", p)
+	}
+}
+
+// A phone that does not answer is cancelled after the ring time; a busy phone is left at
+// once; either way the caller reaches the extension's voicemail with the reason.
+func TestUnansweredCallsGoToVoicemail(t *testing.T) {
+	for _, tc := range []struct {
+		name, scenario, reason string
+		cancelled              bool
+	}{
+		{"no answer", "uas_noanswer.xml", "noanswer", true},
+		{"busy", "uas_busy.xml", "busy", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := start(t, options{body: officeBody, now: monday(10, 0)})
+			phone := h.lab.Phone(t, "1000", tc.scenario)
+			callExtension(h, "2000", "8000").AssertOK(t)
+			phone.Wait().AssertOK(t)
+			if tc.cancelled && phone.Received("CANCEL") == 0 {
+				t.Errorf("the phone was never sent CANCEL:\n%s", phone.Messages())
+			}
+			h.waitIdle(10 * time.Second)
+			if got := h.vm.Reasons(); !slices.Equal(got, []string{"1000:" + tc.reason}) {
+				t.Errorf("voicemail reached with %v, want [1000:%s]", got, tc.reason)
+			}
+		})
+	}
+}
+
+// Monday 18:05 in Paris is closed: the phone never rings, the caller hears `closed` then
+// reaches voicemail. Monday 10:00 rings the phone.
+func TestOfficeHours(t *testing.T) {
+	h := start(t, options{body: officeBody, now: monday(18, 5)})
+	phone := h.lab.Phone(t, "1000", "uas_answer.xml")
+	callExtension(h, "2000", "4000").AssertOK(t)
+	h.waitPlayback("sound:closed", 5*time.Second)
+	h.waitIdle(10 * time.Second)
+	if got := h.vm.Reasons(); !slices.Equal(got, []string{"1000:closed"}) {
+		t.Errorf("voicemail reached with %v, want [1000:closed]", got)
+	}
+	if n := phone.Received("INVITE"); n != 0 {
+		t.Errorf("the phone got %d INVITEs while the office is closed", n)
+	}
+
+	h.clock.Set(monday(10, 0))
+	callExtension(h, "2000", "2000").AssertOK(t)
+	phone.Wait().AssertOK(t)
+	h.waitIdle(10 * time.Second)
+}
+
+// *77 from 1000 turns absence on for 1000: calls go to voicemail, even after the app is
+// restarted; *88 makes the phone ring again.
+func TestAbsenceModeSurvivesRestart(t *testing.T) {
+	h := start(t, options{body: officeBody, now: monday(10, 0)})
+	code := func(from, number, confirmation string) {
+		t.Helper()
+		h.lab.SIPp(t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: number, From: from, Timeout: 20 * time.Second}).AssertOK(t)
+		h.waitPlayback(confirmation, 5*time.Second)
+		h.waitIdle(5 * time.Second)
+	}
+	code("1000", "*77", "sound:goodbye")
+
+	phone := h.lab.Phone(t, "1000", "uas_answer.xml")
+	callExtension(h, "2000", "3000").AssertOK(t)
+	h.waitPlayback("sound:closed", 5*time.Second)
+	h.waitIdle(10 * time.Second)
+
+	file := h.app.Routing().File
+	h.restart(file)
+	callExtension(h, "2000", "3000").AssertOK(t)
+	h.waitPlayback("sound:closed", 5*time.Second)
+	h.waitIdle(10 * time.Second)
+	if got := h.vm.Reasons(); !slices.Equal(got, []string{"1000:absent"}) {
+		t.Errorf("after the restart, voicemail reached with %v, want [1000:absent]", got)
+	}
+	if n := phone.Received("INVITE"); n != 0 {
+		t.Errorf("the phone got %d INVITEs while absent", n)
+	}
+
+	code("1000", "*88", "sound:hello")
+	callExtension(h, "2000", "2000").AssertOK(t)
+	phone.Wait().AssertOK(t)
+	h.waitIdle(10 * time.Second)
+}
+
+// A Mattermost that hangs or refuses connections does not hold calls up: the phone rings
+// while the notice is still stuck, and the failure is counted.
+func TestMattermostDownDoesNotDelayCalls(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault func(*mmtest.Server)
+	}{
+		{"hanging", func(s *mmtest.Server) { s.SetFault(mmtest.Fault{Hang: true}) }},
+		{"500 slowly", func(s *mmtest.Server) { s.SetFault(mmtest.Fault{Status: 500, Delay: 2 * time.Second}) }},
+		{"refused", func(s *mmtest.Server) { s.Refuse() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := start(t, options{body: officeBody, mattermost: true, now: monday(10, 0)})
+			tc.fault(h.mm)
+			phone := h.lab.Phone(t, "1000", "uas_answer.xml")
+			caller := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "1000", From: "2000",
+				Vars: map[string]string{"hold_ms": "2000"}, Timeout: 30 * time.Second})
+			if !phone.WaitReceived("INVITE", 1, 10*time.Second) {
+				t.Fatalf("the phone did not ring while Mattermost is down")
+			}
+			if sent := h.notifier.Stats().Sent; sent != 0 {
+				t.Fatalf("notices sent = %d; the fault did not take", sent)
+			}
+			caller.Wait().AssertOK(t)
+			phone.Wait().AssertOK(t)
+			deadline := time.Now().Add(15 * time.Second)
+			for h.notifier.Stats().Failed == 0 {
+				if time.Now().After(deadline) {
+					t.Fatalf("the failing notice was never counted: %+v", h.notifier.Stats())
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
+	}
+}
