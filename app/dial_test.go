@@ -131,3 +131,15 @@ func TestCallerHangingUpStopsThePhoneRinging(t *testing.T) {
 	f.want(http.MethodDelete, "/channels/"+leg)
 	f.waitIdle()
 }
+
+func TestCallerHangingUpAfterConnectingHangsUpThePhone(t *testing.T) {
+	f := newFixture(t, extBody)
+	leg := f.ring("c1", "1000", "PJSIP/1000")
+	f.push("Dial", dialEvent(leg, "ANSWER"))
+	bridge := f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
+	f.want(http.MethodPost, "/bridges/"+bridge+"/record")
+	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c1")})
+	f.want(http.MethodDelete, "/channels/"+leg)
+	f.want(http.MethodDelete, "/bridges/"+bridge)
+	f.waitIdle()
+}

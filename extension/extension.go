@@ -199,7 +199,7 @@ func (h *Handler) Serve(ctx context.Context, c Call, exten string) error {
 		opts.RecordFormat = h.file.Recordings.Format
 	}
 	res, err := c.Dial(ctx, opts)
-	if errors.Is(err, call.ErrHangup) && ext.Notify && h.deps.Notices != nil {
+	if errors.Is(err, call.ErrHangup) && res.Status != call.DialAnswered && ext.Notify && h.deps.Notices != nil {
 		h.deps.Notices.CallMissed(number, name, exten)
 	}
 	if res.Recording != "" {

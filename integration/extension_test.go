@@ -28,15 +28,22 @@ voicemail:
     "1000": {pin: "1000"}
 `
 
+// callExtension calls 1000 from a SIPp caller who talks for holdMs, then hangs up.
 func callExtension(h *harness, from string, holdMs string) *labtest.Result {
 	return h.lab.SIPp(h.t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "1000", From: from,
 		Vars: map[string]string{"hold_ms": holdMs}, Timeout: 30 * time.Second})
 }
 
+// callToVoicemail calls 1000 from a SIPp caller who stays until the app hangs up (after
+// the voicemail stand-in).
+func callToVoicemail(h *harness, from string) *labtest.Result {
+	return h.lab.SIPp(h.t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: "1000", From: from, Timeout: 30 * time.Second})
+}
+
 // The phone answers: the caller is connected, the call is recorded under the seed's name
 // with a sidecar, and Mattermost gets exactly one notice with the seed's text and our token.
 func TestAnsweredCallIsRecordedAndNotified(t *testing.T) {
-	h := start(t, options{body: officeBody, mattermost: true, now: monday(10, 0)})
+	h := start(t, options{body: officeBody, now: monday(10, 0)})
 	phone := h.lab.Phone(t, "1000", "uas_answer.xml")
 	callExtension(h, "2000", "3000").AssertOK(t)
 	phone.Wait().AssertOK(t)
@@ -93,7 +100,7 @@ func TestUnansweredCallsGoToVoicemail(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := start(t, options{body: officeBody, now: monday(10, 0)})
 			phone := h.lab.Phone(t, "1000", tc.scenario)
-			callExtension(h, "2000", "8000").AssertOK(t)
+			callToVoicemail(h, "2000").AssertOK(t)
 			phone.Wait().AssertOK(t)
 			if tc.cancelled && phone.Received("CANCEL") == 0 {
 				t.Errorf("the phone was never sent CANCEL:\n%s", phone.Messages())
@@ -111,7 +118,7 @@ func TestUnansweredCallsGoToVoicemail(t *testing.T) {
 func TestOfficeHours(t *testing.T) {
 	h := start(t, options{body: officeBody, now: monday(18, 5)})
 	phone := h.lab.Phone(t, "1000", "uas_answer.xml")
-	callExtension(h, "2000", "4000").AssertOK(t)
+	callToVoicemail(h, "2000").AssertOK(t)
 	h.waitPlayback("sound:closed", 5*time.Second)
 	h.waitIdle(10 * time.Second)
 	if got := h.vm.Reasons(); !slices.Equal(got, []string{"1000:closed"}) {
@@ -140,13 +147,13 @@ func TestAbsenceModeSurvivesRestart(t *testing.T) {
 	code("1000", "*77", "sound:goodbye")
 
 	phone := h.lab.Phone(t, "1000", "uas_answer.xml")
-	callExtension(h, "2000", "3000").AssertOK(t)
+	callToVoicemail(h, "2000").AssertOK(t)
 	h.waitPlayback("sound:closed", 5*time.Second)
 	h.waitIdle(10 * time.Second)
 
 	file := h.app.Routing().File
 	h.restart(file)
-	callExtension(h, "2000", "3000").AssertOK(t)
+	callToVoicemail(h, "2000").AssertOK(t)
 	h.waitPlayback("sound:closed", 5*time.Second)
 	h.waitIdle(10 * time.Second)
 	if got := h.vm.Reasons(); !slices.Equal(got, []string{"1000:absent"}) {
@@ -174,7 +181,7 @@ func TestMattermostDownDoesNotDelayCalls(t *testing.T) {
 		{"refused", func(s *mmtest.Server) { s.Refuse() }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := start(t, options{body: officeBody, mattermost: true, now: monday(10, 0)})
+			h := start(t, options{body: officeBody, now: monday(10, 0)})
 			tc.fault(h.mm)
 			phone := h.lab.Phone(t, "1000", "uas_answer.xml")
 			caller := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "1000", From: "2000",

@@ -105,10 +105,9 @@ type harness struct {
 }
 
 type options struct {
-	body       string // the routing file after routingHead (and the notify section)
-	mattermost bool   // post notices to a Mattermost stand-in
-	now        time.Time
-	dir        string // reuse a previous harness's directory (its database)
+	body string // the routing file after routingHead and the notify section
+	now  time.Time
+	dir  string // reuse a previous harness's directory (its database)
 }
 
 // start runs an app with the routing file made of the lab head and body.
@@ -123,7 +122,7 @@ func start(t *testing.T, o options) *harness {
 		h.clock.Set(o.now)
 	}
 	yaml := routingHead(lab, h.dir, "itest/"+strings.ReplaceAll(t.Name(), "/", "_")+"/")
-	if o.mattermost {
+	{ // every test app posts its notices to a Mattermost stand-in
 		h.mm = mmtest.NewServer(mmtest.Options{})
 		t.Cleanup(h.mm.Close)
 		yaml += fmt.Sprintf(`

@@ -104,7 +104,7 @@ func (c *Call) Dial(ctx context.Context, opts DialOptions) (DialResult, error) {
 	}
 	c.log.Info().Str("endpoint", opts.Endpoint).Str("recording", res.Recording).Msg("connected")
 	err = c.waitEither(legID)
-	legGone = true
+	legGone = err == nil // the phone hung up; otherwise cleanup hangs it up
 	res.Talk = time.Since(res.Answered)
 	return res, err
 }
