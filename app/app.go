@@ -159,7 +159,7 @@ func (a *App) serve(c *call.Call, r *Routing) {
 		if err := c.Close(reason); err != nil {
 			log.Warn().Err(err).Msg("cleanup")
 		}
-		log.Info().Dur("duration", time.Since(c.Started())).Msg("call ended")
+		log.Info().Str("duration", time.Since(c.Started()).Round(time.Millisecond).String()).Msg("call ended")
 	}()
 	log.Info().Msg("call started")
 	if a.draining.Load() {

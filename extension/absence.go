@@ -39,7 +39,11 @@ func (h *Handler) ServeAbsence(ctx context.Context, c Call, on bool) error {
 		}
 		return err
 	}
-	log.Info().Bool("on", on).Time("until", st.Until).Str("by", number).Msg("absence mode changed")
+	ev := log.Info().Bool("on", on).Str("by", number)
+	if !st.Until.IsZero() {
+		ev = ev.Time("until", st.Until)
+	}
+	ev.Msg("absence mode changed")
 	if n, ok := h.deps.Notices.(AbsenceNotices); ok && n != nil {
 		n.AbsenceChanged(number, on, number)
 	}

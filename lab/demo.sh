@@ -26,18 +26,20 @@ ARI_URL=http://127.0.0.1:18088/ari
 ARI_AUTH=ariflow:ariflow-lab
 SIP_ADDR=127.0.0.1:15060
 
-# TODO(lead): the demo calls. One per line:
+# The demo calls, one per line:
 #   number | caller | scenario | -set variables (name=value ...) | phones (name:scenario[:name=value,...] ...) | what it shows
-# Phones are SIPp UASs at the phones' fixed ports for the duration of that call.
+# Phones are SIPp UASs at the phones' fixed ports for the duration of that call. Callers
+# wait for the app to hang up (the phone hangs up after talking, or voicemail ends), so
+# each call passes whichever way office hours send it; the app's log lines printed under
+# each call say which way it went.
 CALLS=(
-	"1000 | 2000 | uac_call.xml           | hold_ms=6000                     | 1000:uas_answer.xml:ring_ms=2000 | an extension rings and answers (or closed -> voicemail, by the schedule)"
-	"*77  | 1000 | uac_hangup_by_peer.xml |                                  |                                  | absence on for 1000 (plays goodbye)"
-	"1000 | 2000 | uac_call.xml           | hold_ms=6000                     | 1000:uas_noanswer.xml            | absent: closed -> voicemail of 1000"
-	"*88  | 1000 | uac_hangup_by_peer.xml |                                  |                                  | absence off (plays hello)"
-	"900  | 2000 | uac_call.xml           | pre_ms=1500 digits=1 hold_ms=4000 | 2001:uas_answer.xml:ring_ms=1000 | IVR: 1 -> phone 2001"
-	"900  | 2000 | uac_call.xml           | pre_ms=1500 digits=2 hold_ms=4000 | 2002:uas_answer.xml:ring_ms=1000 | IVR: 2 -> phone 2002"
-	"600  | 2000 | uac_call.xml           | hold_ms=8000                     | 4001:uas_answer.xml:ring_ms=3000 4002:uas_noanswer.xml 4003:uas_noanswer.xml | queue: ringall, 4001 answers"
-	"999  | 2000 | uac_call.xml           | hold_ms=4000                     |                                  | conference Salle_1"
+	"1000 | 2000 | uac_hangup_by_peer.xml |  | 1000:uas_answer_hangup.xml:ring_ms=2000,hold_ms=3000 | 1000 rings, answers, is recorded (or closed -> voicemail, by the office hours)"
+	"3000 | 2000 | uac_hangup_by_peer.xml |  | 3000:uas_answer_hangup.xml:ring_ms=1000,hold_ms=2000 | 3000 (no schedule) rings and answers"
+	"2000 | 3000 | uac_hangup_by_peer.xml |  | 2000:uas_busy.xml                                    | 2000 is busy -> voicemail (reason busy)"
+	"*77  | 1000 | uac_hangup_by_peer.xml |  |                                                      | absence on for 1000 (plays goodbye)"
+	"1000 | 2000 | uac_hangup_by_peer.xml |  | 1000:uas_answer_hangup.xml                           | 1000 absent: closed -> voicemail, the phone does not ring"
+	"*88  | 1000 | uac_hangup_by_peer.xml |  |                                                      | absence off (plays hello)"
+	"5555 | 2000 | uac_hangup_by_peer.xml |  |                                                      | a number the routing file does not know: ss-noservice"
 )
 
 log() { printf 'demo.sh: %s\n' "$*" >&2; }
@@ -65,7 +67,9 @@ app_up() { curl -fsS -o /dev/null -u "$ARI_AUTH" "$ARI_URL/applications/ariflow"
 if [ "${ARIFLOW_DEMO_NO_APP:-0}" != 1 ]; then
 	[ -x "$BIN" ] || die "no $BIN: make build (or set ARIFLOW_DEMO_BIN)"
 	app_up && die "an ariflow app is already connected to the lab; stop it or use ARIFLOW_DEMO_NO_APP=1"
-	cp "$CONFIG" "$DEMO_DIR/routing.yaml"
+	# Recordings land in the lab root's spool, where the app can read them and write sidecars.
+	sed "s|^\(  directory: \)/var/spool/asterisk/recording|\1${ARIFLOW_ROOT:-/var/cache/ariflow/sid-root}/var/spool/asterisk/recording|" \
+		"$CONFIG" >"$DEMO_DIR/routing.yaml"
 	log "starting $BIN serve $DEMO_DIR/routing.yaml (log: $DEMO_DIR/ariflow.log)"
 	ARIFLOW_ARI_PASSWORD=ariflow-lab ARIFLOW_MATTERMOST_TOKEN=${ARIFLOW_MATTERMOST_TOKEN:-demo} \
 		ARIFLOW_ADMIN_TOKEN=${ARIFLOW_ADMIN_TOKEN:-demo} \
@@ -116,14 +120,19 @@ for line in "${CALLS[@]}"; do
 		-trace_stat -stf "$dir/stat.csv" -fd 1)
 	for kv in $vars; do args+=(-set "${kv%%=*}" "${kv#*=}"); done
 	start=$(date +%s.%N)
+	log_from=$(stat -c %s "$DEMO_DIR/ariflow.log" 2>/dev/null || echo 0)
 	timeout 70 sipp "${args[@]}" "$SIP_ADDR" >"$dir/sipp.out" 2>&1
 	rc=$?
+	sleep 0.3
 	secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 	result=OK
 	[ $rc -eq 0 ] || { result=FAIL; failed=$((failed + 1)); }
 	detail="exit $rc, $secs s"
 	[ $rc -eq 0 ] || detail="$detail, logs $dir"
 	printf '%-6s %-5s %-22s %-6s %s: %s\n' "$number" "$from" "${scenario%.xml}" "$result" "$what" "$detail"
+	# What the app did with the call: its log lines since the call was placed.
+	[ -n "$app_pid" ] && tail -c +$((log_from + 1)) "$DEMO_DIR/ariflow.log" | sed 's/\x1b\[[0-9;]*m//g' |
+		grep -v 'component=' | sed 's/^/         app: /'
 
 	for p in "${phone_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	phone_pids=()
