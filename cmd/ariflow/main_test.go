@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ariflow/ariflow/app"
+	"github.com/ariflow/ariflow/ari"
+	"github.com/ariflow/ariflow/config"
+)
+
+func runCmd(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCheckAcceptsTheSeedTranslation(t *testing.T) {
+	code, out, errs := runCmd("check", "../../examples/office.yaml")
+	if code != 0 || !strings.Contains(out, "OK") {
+		t.Fatalf("check office.yaml: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// A copy of office.yaml with an unknown key, a bad time and a missing mailbox: all three
+// are printed with their lines, and the exit code says the file is refused.
+func TestCheckPrintsEveryProblemWithItsLine(t *testing.T) {
+	seed, err := os.ReadFile("../../examples/office.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.NewReplacer(
+		`    ring_time: 30s`, "    ring_time: 30s\n    colour: blue",
+		`mon-fri 17:00-24:00`, `mon-fri 17:00-25:00`,
+		`    mailbox: "2000"`, `    mailbox: "2999"`,
+	).Replace(string(seed))
+	path := filepath.Join(t.TempDir(), "office-bad.yaml")
+	if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lineOf := func(s string) int {
+		for i, l := range strings.Split(bad, "\n") {
+			if strings.Contains(l, s) {
+				return i + 1
+			}
+		}
+		t.Fatalf("%q not in the file", s)
+		return 0
+	}
+	code, out, _ := runCmd("check", path)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	for _, want := range []struct{ text, msg string }{
+		{"colour: blue", `unknown key "colour"`},
+		{"17:00-25:00", "hour 25 out of range"},
+		{`mailbox: "2999"`, `mailbox "2999" is not defined`},
+	} {
+		re := regexp.MustCompile(regexp.QuoteMeta(path) + ":" + strconv.Itoa(lineOf(want.text)) + ": .*" + regexp.QuoteMeta(want.msg))
+		if !re.MatchString(out) {
+			t.Errorf("output lacks %s:%d: ...%s\n%s", path, lineOf(want.text), want.msg, out)
+		}
+	}
+}
+
+func TestSimulateExplainsTheClosedPath(t *testing.T) {
+	code, out, errs := runCmd("simulate", "../../examples/office.yaml", "--no-db", "--from", "2000", "--to", "1000", "--at", "2026-11-23 18:05")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{
+		"2000 calls 1000 on Monday 2026-11-23 18:05 CET",
+		"schedule office: closed (period mon-fri 17:00-24:00) until Tue 2026-11-24 09:00 CET",
+		"play sound:closed",
+		"voicemail of 1000 (reason closed)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("simulate output lacks %q:\n%s", want, out)
+		}
+	}
+	_, open, _ := runCmd("simulate", "../../examples/office.yaml", "--no-db", "--from", "2000", "--to", "1000", "--at", "2026-11-23 10:00")
+	if !strings.Contains(open, "ring PJSIP/1000 for 15s") || !strings.Contains(open, "record the call as monitor/1000-2026:11:23_10h00m00s.wav") {
+		t.Errorf("at 10:00 the call should be recorded and ring 15 s:\n%s", open)
+	}
+}
+
+func TestBadUsageExitsTwo(t *testing.T) {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"check"}, {"simulate", "../../examples/office.yaml"}, {"serve", "a.yaml", "b.yaml"}} {
+		if code, _, _ := runCmd(args...); code != 2 {
+			t.Errorf("ariflow %v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+// SIGHUP with a broken file keeps the last good routing and logs the problems; a good
+// file replaces it.
+func TestReloadKeepsTheLastGoodFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "routing.yaml")
+	good := "asterisk: {url: http://127.0.0.1:1/ari, username: u, password: p}\nnumbers: {\"7001\": {play: sound:hello}}\n"
+	if err := os.WriteFile(path, []byte(good), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	log := zerolog.New(&logs)
+	routing, err := app.NewRouting(file, app.Services{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := ari.New(ari.Options{BaseURL: "http://127.0.0.1:1/ari", Application: "ariflow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(app.Options{Client: client, Logger: log, Routing: routing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{path: path, log: log, app: a}
+
+	if err := os.WriteFile(path, []byte(good+"numbers2: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.reload()
+	if a.Routing() != routing {
+		t.Fatal("a bad file replaced the routing")
+	}
+	if !strings.Contains(logs.String(), "reload refused") || !strings.Contains(logs.String(), `unknown key \"numbers2\"`) {
+		t.Errorf("the refusal does not say what is wrong:\n%s", logs.String())
+	}
+
+	if err := os.WriteFile(path, []byte(strings.Replace(good, "7001", "7002", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.reload()
+	if _, ok := a.Routing().File.Lookup("7002"); !ok {
+		t.Fatal("a good file was not taken")
+	}
+}
