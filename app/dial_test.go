@@ -27,6 +27,12 @@ func (f *fixture) ring(channelID, exten, endpoint string) string {
 		f.t.Errorf("leg appArgs = %q: the dispatcher could take it for a new call", got)
 	}
 	leg := create.Query.Get("channelId")
+	for _, r := range f.srv.Requests() {
+		if strings.HasSuffix(r.Path, "/dial") {
+			f.t.Fatalf("dialed %s before it entered the application", r.Path)
+		}
+	}
+	f.srv.Push(aritest.StasisStart(testApp, leg, "ariflow-leg", channelID))
 	dial := f.want(http.MethodPost, "/channels/"+leg+"/dial")
 	if got := dial.Query.Get("caller"); got != channelID {
 		f.t.Errorf("dial caller = %q, want %s", got, channelID)

@@ -29,6 +29,13 @@ const (
 // within [Options.PingInterval].
 var ErrDeadConnection = errors.New("ari: events connection dead: ping not answered")
 
+// ErrReplaced is the cause reported when Asterisk gave the application to another
+// websocket (ApplicationReplaced): this connection gets no more events. Run reconnects,
+// after the usual back-off, and so takes the application back. That other websocket may
+// be a handshake Asterisk completed after the client had given up on it (seen while
+// Asterisk starts), which would otherwise swallow every event.
+var ErrReplaced = errors.New("ari: events: another connection took over the application")
+
 // Run connects the events websocket (app=Options.Application, subscribeAll=false) and calls
 // onEvent for each decoded event, synchronously and in order, from one goroutine. The
 // connection is read by another goroutine, so a slow onEvent does not stall pings; events
@@ -195,10 +202,11 @@ func (c *Client) serve(ctx context.Context, conn *websocket.Conn, q *eventQueue)
 			c.log.Warn().Err(err).Str("data", truncate(data, 512)).Msg("ari events: message skipped")
 			continue
 		}
-		if _, ok := ev.(*ApplicationReplaced); ok {
-			c.log.Warn().Str("app", c.opts.Application).Msg("ari events: another connection took over the application")
-		}
 		q.push(ev)
+		if _, ok := ev.(*ApplicationReplaced); ok {
+			c.log.Warn().Str("app", c.opts.Application).Msg("ari events: another connection took over the application; reconnecting to take it back")
+			return ErrReplaced
+		}
 	}
 }
 

@@ -208,3 +208,18 @@ func TestRunReturnsWhenCanceled(t *testing.T) {
 		t.Errorf("final state %+v, want down with context.Canceled", s)
 	}
 }
+
+// When Asterisk hands the application to another websocket, the connection gets no more
+// events: the client delivers the ApplicationReplaced, reconnects and takes it back.
+func TestRunTakesTheApplicationBackWhenReplaced(t *testing.T) {
+	r := startRun(t, ari.Options{PingInterval: noPings})
+	r.waitUp(t)
+	r.s.Push(aritest.Event("ApplicationReplaced", map[string]any{"application": "ariflow"}))
+	if _, ok := r.waitEvent(t).(*ari.ApplicationReplaced); !ok {
+		t.Fatal("the ApplicationReplaced event was not delivered")
+	}
+	if down := r.waitState(t); down.Up || !errors.Is(down.Err, ari.ErrReplaced) {
+		t.Fatalf("state %+v (err %v), want down with ErrReplaced", down, down.Err)
+	}
+	r.waitUp(t)
+}

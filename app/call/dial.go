@@ -69,6 +69,14 @@ func (c *Call) Dial(ctx context.Context, opts DialOptions) (DialResult, error) {
 		c.log.Warn().Err(err).Str("endpoint", opts.Endpoint).Msg("cannot create the phone's channel")
 		return DialResult{Status: DialUnavailable}, nil
 	}
+	// create returns before the channel is in the application: dialing it at once can
+	// fail with 409 "Channel not in Stasis application". Its StasisStart says it is ready.
+	if ok, err := c.waitStasisStart(legID); err != nil || !ok {
+		if err == nil {
+			c.log.Warn().Str("endpoint", opts.Endpoint).Msg("the phone's channel never entered the application")
+		}
+		return DialResult{Status: DialUnavailable}, err
+	}
 	c.setState("ringing " + opts.Endpoint)
 	if err := c.client.Channels.Dial(ctx, legID, c.channelID, opts.Timeout); err != nil {
 		c.log.Warn().Err(err).Str("endpoint", opts.Endpoint).Msg("cannot dial the phone")
@@ -146,6 +154,32 @@ func (c *Call) waitLeg(ctx context.Context, legID string, timeout time.Duration)
 		case *ari.ChannelDestroyed:
 			if e.Channel.ID == legID {
 				return statusOfCause(e.Cause), e.Cause, nil
+			}
+		}
+	}
+}
+
+// waitStasisStart waits for a channel the call created to enter the application; false
+// when it was destroyed first or took more than five seconds.
+func (c *Call) waitStasisStart(id string) (bool, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return false, nil
+		}
+		ev, err := c.next(left)
+		if err != nil {
+			return false, err
+		}
+		switch e := ev.(type) {
+		case *ari.StasisStart:
+			if e.Channel.ID == id {
+				return true, nil
+			}
+		case *ari.ChannelDestroyed:
+			if e.Channel.ID == id {
+				return false, nil
 			}
 		}
 	}
