@@ -32,6 +32,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -109,11 +111,45 @@ func Require(t testing.TB) *Lab {
 	if l.SIPpPath, err = exec.LookPath("sipp"); err != nil {
 		t.Fatalf("labtest: sipp not found (%v): run lab/root.sh (installs sip-tester)", err)
 	}
+	lockLab(t)
 	if _, err := l.ari(http.MethodGet, "/asterisk/info", nil); err != nil {
 		t.Fatalf("labtest: the lab's Asterisk does not answer ARI at %s: %v\n"+
 			"start it with `make lab-up` (or lab/root.sh && lab/asterisk.sh start); log: lab/asterisk.sh log", l.ARIURL, err)
 	}
 	return l
+}
+
+// labLock is held by a test process from its first lab test to its exit, so that test
+// runs started at the same time (by several people, or go test on several packages) take
+// turns on the one lab: its phones have fixed ports and the app its one name.
+var labLock struct {
+	sync.Mutex
+	file *os.File
+}
+
+// LockPath is the file lab test processes lock to take turns.
+const LockPath = "/var/cache/ariflow/lab/tests.lock"
+
+func lockLab(t testing.TB) {
+	labLock.Lock()
+	defer labLock.Unlock()
+	if labLock.file != nil {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(LockPath), 0o755); err != nil {
+		t.Fatalf("labtest: %v", err)
+	}
+	f, err := os.OpenFile(LockPath, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatalf("labtest: %v", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Logf("labtest: another test process is using the lab; waiting for it (%s)", LockPath)
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+			t.Fatalf("labtest: lock %s: %v", LockPath, err)
+		}
+	}
+	labLock.file = f // released when the process exits
 }
 
 // repoDir finds the repository: from this source file, else from the working directory up.
@@ -199,6 +235,7 @@ func (l *Lab) RestartAsterisk(t testing.TB) {
 	if err != nil {
 		t.Fatalf("labtest: lab/asterisk.sh restart: %v\n%s", err, out)
 	}
+	lockLab(t)
 	if _, err := l.ari(http.MethodGet, "/asterisk/info", nil); err != nil {
 		t.Fatalf("labtest: ARI after restart: %v", err)
 	}
