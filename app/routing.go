@@ -5,17 +5,22 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/ariflow/ariflow/app/call"
 	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/extension"
+	"github.com/ariflow/ariflow/store"
 )
 
 // Services are the long-lived parts every routing uses; they outlive reloads.
 type Services struct {
+	DB        *store.DB // the embedded database (nil in unit tests of routing alone)
 	Absence   extension.Absences
 	Notices   extension.Notices
 	Voicemail extension.Voicemail // nil: VoicemailStandIn
 	Now       func() time.Time
+	Logger    zerolog.Logger
 }
 
 // Routing is one loaded routing file with its flows built. A call keeps the Routing it
@@ -24,6 +29,7 @@ type Routing struct {
 	File     *config.File
 	LoadedAt time.Time
 	ext      *extension.Handler
+	features map[config.ActionKind]Feature
 	now      func() time.Time
 }
 
@@ -39,7 +45,11 @@ func NewRouting(f *config.File, s Services) (*Routing, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Routing{File: f, LoadedAt: s.Now(), ext: ext, now: s.Now}, nil
+	features, err := buildFeatures(f, s)
+	if err != nil {
+		return nil, err
+	}
+	return &Routing{File: f, LoadedAt: s.Now(), ext: ext, features: features, now: s.Now}, nil
 }
 
 // Extensions is the extension flow of this routing.
@@ -78,6 +88,9 @@ func (r *Routing) Run(ctx context.Context, c *call.Call, a config.Action) error 
 		return err
 	case a.Hangup:
 		return nil
+	}
+	if feature, ok := r.features[a.Kind]; ok {
+		return feature(ctx, c, a, func(ctx context.Context, next config.Action) error { return r.Run(ctx, c, next) })
 	}
 	return notYetBuilt(ctx, c, a)
 }

@@ -150,7 +150,7 @@ func (h *harness) run(file *config.File) {
 		t.Fatal(err)
 	}
 	h.db = db
-	services := app.Services{Absence: absence.New(db, nil), Now: h.clock.Now}
+	services := app.Services{DB: db, Absence: absence.New(db, nil), Now: h.clock.Now, Logger: log}
 	if h.mm != nil {
 		client, err := notify.NewMattermost(notify.MattermostConfig{URL: h.mm.URL, Token: mmtest.DefaultToken, ChannelID: mmtest.DefaultChannelID})
 		if err != nil {

@@ -116,7 +116,7 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 		return err
 	}
 	defer stopNotices()
-	s.services = app.Services{Absence: absence.New(db, nil), Notices: notices}
+	s.services = app.Services{DB: db, Absence: absence.New(db, nil), Notices: notices, Logger: log}
 	routing, err := app.NewRouting(file, s.services)
 	if err != nil {
 		return err
