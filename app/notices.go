@@ -1,6 +1,32 @@
 package app
 
-import "github.com/ariflow/ariflow/notify"
+import (
+	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/notify"
+)
+
+// NotifySettings turns the routing file's notify section into the Mattermost client's and
+// the notifier's settings (the token read from its environment variable). ok is false when
+// the file configures no Mattermost.
+func NotifySettings(f *config.File) (client notify.MattermostConfig, notifier notify.NotifierConfig, ok bool, err error) {
+	mm := f.Notify.Mattermost
+	if !mm.Configured() {
+		return client, notifier, false, nil
+	}
+	token, err := mm.ResolveToken()
+	if err != nil {
+		return client, notifier, false, err
+	}
+	client = notify.MattermostConfig{URL: mm.URL, Token: token, ChannelID: mm.ChannelID, WebhookURL: mm.WebhookURL}
+	notifier = notify.NotifierConfig{
+		ChannelID: mm.ChannelID,
+		Templates: notify.Templates{
+			Call: f.Notify.CallTemplate, Missed: f.Notify.MissedTemplate,
+			Absence: f.Notify.AbsenceTemplate, Voicemail: f.Notify.VoicemailTemplate,
+		},
+	}
+	return client, notifier, true, nil
+}
 
 // Notices posts the call flow's events through a notify.Notifier. It never blocks: the
 // notifier queues and drops (counted) when the chat server cannot keep up.

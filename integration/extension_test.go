@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,5 +203,31 @@ func TestMattermostDownDoesNotDelayCalls(t *testing.T) {
 				time.Sleep(50 * time.Millisecond)
 			}
 		})
+	}
+}
+
+// A caller ID crafted to ping @channel and plant a link reaches Mattermost defused: no
+// mention, no Markdown link, no autolink.
+func TestHostileCallerIDIsDefused(t *testing.T) {
+	h := start(t, options{body: officeBody, now: monday(18, 5),
+		callTemplate: "Message en provenance de {caller_name} ({caller}) pour {exten}"})
+	const hostile = "@channel [x](http://evil)"
+	h.lab.SIPp(t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: "1000", From: "2000",
+		Vars: map[string]string{"name": hostile}, Timeout: 30 * time.Second}).AssertOK(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	posts, err := h.mm.WaitPosts(ctx, 1)
+	if err != nil {
+		t.Fatalf("no post: %v", err)
+	}
+	msg := posts[0].Message
+	t.Logf("posted: %s", msg)
+	if !strings.Contains(msg, "channel") || !strings.Contains(msg, "(2000) pour 1000") {
+		t.Fatalf("the post %q does not carry the caller's name and number", msg)
+	}
+	for _, bad := range []string{"@channel", "](", "http://"} {
+		if strings.Contains(msg, bad) {
+			t.Errorf("the post %q still contains %q", msg, bad)
+		}
 	}
 }

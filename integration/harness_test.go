@@ -105,9 +105,10 @@ type harness struct {
 }
 
 type options struct {
-	body string // the routing file after routingHead and the notify section
-	now  time.Time
-	dir  string // reuse a previous harness's directory (its database)
+	body         string // the routing file after routingHead and the notify section
+	callTemplate string // notify.call_template, when not the seed's
+	now          time.Time
+	dir          string // reuse a previous harness's directory (its database)
 }
 
 // start runs an app with the routing file made of the lab head and body.
@@ -132,6 +133,9 @@ notify:
     token: %s
     channel_id: %s
 `, h.mm.URL, mmtest.DefaultToken, mmtest.DefaultChannelID)
+		if o.callTemplate != "" {
+			yaml += fmt.Sprintf("  call_template: %q\n", o.callTemplate)
+		}
 	}
 	yaml += o.body
 	file, err := config.Parse(filepath.Join(h.dir, "routing.yaml"), []byte(yaml))
@@ -152,11 +156,17 @@ func (h *harness) run(file *config.File) {
 	h.db = db
 	services := app.Services{DB: db, Absence: absence.New(db, nil), Now: h.clock.Now, Logger: log}
 	if h.mm != nil {
-		client, err := notify.NewMattermost(notify.MattermostConfig{URL: h.mm.URL, Token: mmtest.DefaultToken, ChannelID: mmtest.DefaultChannelID})
+		clientCfg, notifierCfg, _, err := app.NotifySettings(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		h.notifier, err = notify.NewNotifier(client, notify.NotifierConfig{ChannelID: mmtest.DefaultChannelID, Logger: log, MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, AttemptTimeout: time.Second})
+		client, err := notify.NewMattermost(clientCfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		notifierCfg.Logger = log
+		notifierCfg.MinBackoff, notifierCfg.MaxBackoff, notifierCfg.AttemptTimeout = 50*time.Millisecond, 200*time.Millisecond, time.Second
+		h.notifier, err = notify.NewNotifier(client, notifierCfg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,28 +15,16 @@ import (
 // newNotices builds the Mattermost notifier the routing file asks for, or none.
 // The returned stop flushes what it can within five seconds.
 func newNotices(file *config.File, log zerolog.Logger) (extension.Notices, func(), error) {
-	mm := file.Notify.Mattermost
-	if !mm.Configured() {
-		return nil, func() {}, nil
+	clientCfg, notifierCfg, ok, err := app.NotifySettings(file)
+	if err != nil || !ok {
+		return nil, func() {}, err
 	}
-	token, err := mm.ResolveToken()
+	client, err := notify.NewMattermost(clientCfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	client, err := notify.NewMattermost(notify.MattermostConfig{
-		URL: mm.URL, Token: token, ChannelID: mm.ChannelID, WebhookURL: mm.WebhookURL,
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	n, err := notify.NewNotifier(client, notify.NotifierConfig{
-		ChannelID: mm.ChannelID,
-		Templates: notify.Templates{
-			Call: file.Notify.CallTemplate, Missed: file.Notify.MissedTemplate,
-			Absence: file.Notify.AbsenceTemplate, Voicemail: file.Notify.VoicemailTemplate,
-		},
-		Logger: log.With().Str("component", "notify").Logger(),
-	})
+	notifierCfg.Logger = log.With().Str("component", "notify").Logger()
+	n, err := notify.NewNotifier(client, notifierCfg)
 	if err != nil {
 		return nil, nil, err
 	}
