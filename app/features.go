@@ -22,7 +22,9 @@ type FeatureBuilder func(f *config.File, s Services) (Feature, error)
 // builders are the features this version has, by the action kind each serves. Actions of
 // any other kind are refused at call time (notYetBuilt). Each feature package gets one
 // line here and an adapter file (feature_<name>.go) that builds it.
-var builders = map[config.ActionKind]FeatureBuilder{}
+var builders = map[config.ActionKind]FeatureBuilder{
+	config.ActQueue: buildQueue,
+}
 
 // buildFeatures builds every feature for a routing file.
 func buildFeatures(f *config.File, s Services) (map[config.ActionKind]Feature, error) {

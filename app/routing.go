@@ -10,6 +10,7 @@ import (
 	"github.com/ariflow/ariflow/app/call"
 	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/extension"
+	"github.com/ariflow/ariflow/queue"
 	"github.com/ariflow/ariflow/store"
 )
 
@@ -19,6 +20,7 @@ type Services struct {
 	Absence   extension.Absences
 	Notices   extension.Notices
 	Voicemail extension.Voicemail // nil: VoicemailStandIn
+	Queues    *queue.Manager      // the queues' live state and log (nil: a new one per routing)
 	Now       func() time.Time
 	Logger    zerolog.Logger
 }

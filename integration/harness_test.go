@@ -21,6 +21,7 @@ import (
 	"github.com/ariflow/ariflow/internal/labtest"
 	"github.com/ariflow/ariflow/notify"
 	"github.com/ariflow/ariflow/notify/mmtest"
+	"github.com/ariflow/ariflow/queue"
 	"github.com/ariflow/ariflow/store"
 )
 
@@ -101,6 +102,7 @@ type harness struct {
 	app      *app.App
 	observer *ari.Subscription
 	vm       *voicemailSpy
+	queues   *queue.Manager
 	stop     func()
 }
 
@@ -155,6 +157,8 @@ func (h *harness) run(file *config.File) {
 	}
 	h.db = db
 	services := app.Services{DB: db, Absence: absence.New(db, nil), Now: h.clock.Now, Logger: log}
+	services.Queues = queue.NewManager(db, log)
+	h.queues = services.Queues
 	if h.mm != nil {
 		clientCfg, notifierCfg, _, err := app.NotifySettings(file)
 		if err != nil {

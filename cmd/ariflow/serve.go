@@ -17,6 +17,7 @@ import (
 	"github.com/ariflow/ariflow/app"
 	"github.com/ariflow/ariflow/ari"
 	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/queue"
 	"github.com/ariflow/ariflow/store"
 )
 
@@ -117,6 +118,7 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 	}
 	defer stopNotices()
 	s.services = app.Services{DB: db, Absence: absence.New(db, nil), Notices: notices, Logger: log}
+	s.services.Queues = queue.NewManager(db, log)
 	routing, err := app.NewRouting(file, s.services)
 	if err != nil {
 		return err

@@ -1,0 +1,192 @@
+package call
+
+import (
+	"context"
+	"time"
+
+	"github.com/ariflow/ariflow/ari"
+)
+
+// RingOptions say which phones to ring together and what to do once one answers.
+type RingOptions struct {
+	Endpoints    []string      // rung at once, e.g. "PJSIP/4001"
+	Timeout      time.Duration // how long they ring
+	RecordName   string        // when set, the connected call is recorded under this name (a suffix on collision)
+	RecordFormat string        // "wav" by default
+	// OnAnswer runs on the call's goroutine when a phone answers, before the caller is
+	// bridged with it (a queue stops its hold music and notes who took the call).
+	OnAnswer func(endpoint string)
+}
+
+// RingResult is what ringing several phones did.
+type RingResult struct {
+	Winner       string                // the endpoint that answered; "" when none did
+	Missed       map[string]DialStatus // how the others' ringing ended, when it ended before an answer
+	Answered     time.Time
+	Talk         time.Duration
+	Recording    string
+	MemberHungUp bool // the call ended because the phone hung up (else the caller did)
+}
+
+// RingMany rings every endpoint at once. The first to answer is bridged with the caller
+// (and recorded when asked); the others stop ringing with the reason "answered
+// elsewhere", and RingMany returns when that call ends. If none answers within the
+// timeout, they all stop ringing and Missed says why each was not reached. If the caller
+// hangs up, every phone still ringing is hung up and RingMany returns ErrHangup.
+func (c *Call) RingMany(ctx context.Context, opts RingOptions) (RingResult, error) {
+	res := RingResult{Missed: map[string]DialStatus{}}
+	legs := map[string]string{}  // live leg id -> endpoint
+	waiting := map[string]bool{} // legs not yet in the application
+	c.onCleanup(func(ctx context.Context) error {
+		c.hangupLegs(ctx, legs, ari.HangupNormal)
+		return nil
+	})
+	for _, ep := range opts.Endpoints {
+		id := c.newID("leg")
+		c.sub.Add("channel:" + id)
+		_, err := c.client.Channels.Create(ctx, ari.CreateRequest{
+			Endpoint: ep, App: c.app, AppArgs: []string{ArgLeg, c.id}, ChannelID: id, Originator: c.channelID,
+			Variables: map[string]string{"CALLERID(num)": c.callerNumber, "CALLERID(name)": c.callerName},
+		})
+		if err != nil {
+			c.log.Warn().Err(err).Str("endpoint", ep).Msg("cannot create the phone's channel")
+			res.Missed[ep] = DialUnavailable
+			continue
+		}
+		legs[id], waiting[id] = ep, true
+	}
+	gone := func(id string, st DialStatus) {
+		res.Missed[legs[id]] = st
+		delete(legs, id)
+		delete(waiting, id)
+	}
+	start := time.Now()
+	deadline := start.Add(opts.Timeout)
+	stasisDeadline := start.Add(5 * time.Second) // create returns before the leg is in Stasis
+	rang := false
+	winner := ""
+	for len(legs) > 0 && winner == "" {
+		now := time.Now()
+		if !now.Before(deadline) {
+			c.hangupLegs(ctx, legs, ari.HangupNoAnswer)
+			for id := range legs {
+				gone(id, DialNoAnswer)
+			}
+			break
+		}
+		if len(waiting) > 0 && !now.Before(stasisDeadline) {
+			for id := range waiting {
+				c.log.Warn().Str("endpoint", legs[id]).Msg("the phone's channel never entered the application")
+				c.hangupLegs(ctx, map[string]string{id: legs[id]}, ari.HangupNormal)
+				gone(id, DialUnavailable)
+			}
+			continue
+		}
+		left := time.Until(deadline)
+		if len(waiting) > 0 {
+			left = min(left, time.Until(stasisDeadline))
+		}
+		ev, err := c.next(left)
+		if err != nil {
+			c.hangupLegs(context.WithoutCancel(ctx), legs, ari.HangupNormal)
+			clear(legs)
+			return res, err
+		}
+		switch e := ev.(type) {
+		case *ari.StasisStart:
+			id := e.Channel.ID
+			if !waiting[id] {
+				continue
+			}
+			delete(waiting, id)
+			if err := c.client.Channels.Dial(ctx, id, c.channelID, opts.Timeout); err != nil {
+				c.log.Warn().Err(err).Str("endpoint", legs[id]).Msg("cannot dial the phone")
+				c.hangupLegs(ctx, map[string]string{id: legs[id]}, ari.HangupNormal)
+				gone(id, DialUnavailable)
+				continue
+			}
+			if !rang && !c.answered {
+				rang = true
+				if err := c.client.Channels.Ring(ctx, c.channelID); err != nil {
+					c.hangupLegs(context.WithoutCancel(ctx), legs, ari.HangupNormal)
+					clear(legs)
+					return res, c.channelErr("ring", err)
+				}
+			}
+		case *ari.Dial:
+			if _, ok := legs[e.Peer.ID]; !ok {
+				continue
+			}
+			if st, done := dialStatusOf(e.DialStatus); done {
+				if st == DialAnswered {
+					winner = e.Peer.ID
+				} else {
+					gone(e.Peer.ID, st)
+				}
+			}
+		case *ari.ChannelStateChange:
+			if _, ok := legs[e.Channel.ID]; ok && e.Channel.State == "Up" {
+				winner = e.Channel.ID
+			}
+		case *ari.ChannelDestroyed:
+			if _, ok := legs[e.Channel.ID]; ok {
+				gone(e.Channel.ID, statusOfCause(e.Cause))
+			}
+		}
+	}
+	if winner == "" {
+		return res, nil
+	}
+	res.Winner = legs[winner]
+	delete(legs, winner)
+	c.hangupLegs(ctx, legs, ari.HangupAnsweredElsewhere)
+	clear(legs)
+	legs[winner] = res.Winner // hung up by cleanup if the caller leaves first
+	res.Answered = time.Now()
+	if opts.OnAnswer != nil {
+		opts.OnAnswer(res.Winner)
+	}
+	if err := c.Answer(ctx); err != nil {
+		return res, err
+	}
+	bridgeID, err := c.bridge(ctx, winner)
+	if err != nil {
+		return res, err
+	}
+	c.setState("connected " + res.Winner)
+	if opts.RecordName != "" {
+		res.Recording = c.recordBridge(ctx, bridgeID, opts.RecordName, opts.RecordFormat)
+	}
+	c.log.Info().Str("endpoint", res.Winner).Str("recording", res.Recording).Msg("connected")
+	err = c.waitEither(winner)
+	if err == nil {
+		res.MemberHungUp = true
+		delete(legs, winner)
+	}
+	res.Talk = time.Since(res.Answered)
+	return res, err
+}
+
+// hangupLegs hangs up the given legs with reason, ignoring those already gone.
+func (c *Call) hangupLegs(ctx context.Context, legs map[string]string, reason string) {
+	for id, ep := range legs {
+		if err := c.client.Channels.Hangup(ctx, id, reason); err != nil && !ari.IsNotFound(err) {
+			c.log.Warn().Err(err).Str("endpoint", ep).Msg("stop ringing")
+		}
+	}
+}
+
+// dialStatusOf maps a Dial event's dialstatus to how ringing ended; false while it goes on.
+func dialStatusOf(s string) (DialStatus, bool) {
+	switch s {
+	case "ANSWER":
+		return DialAnswered, true
+	case "BUSY":
+		return DialBusy, true
+	case "NOANSWER":
+		return DialNoAnswer, true
+	case "CHANUNAVAIL", "CONGESTION":
+		return DialUnavailable, true
+	}
+	return "", false
+}

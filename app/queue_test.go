@@ -1,0 +1,188 @@
+package app_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ariflow/ariflow/ari/aritest"
+)
+
+const queueBody = `
+queues:
+  sales:
+    strategy: %s
+    member_timeout: 20s
+    retry: 50ms
+    music_class: classic
+    members: [PJSIP/4001, PJSIP/4002, PJSIP/4003]
+numbers: {"600": {queue: sales}}
+`
+
+func queueRouting(strategy string) string { return strings.Replace(queueBody, "%s", strategy, 1) }
+
+// enterQueue calls 600 and waits for the caller to be answered and hear hold music.
+func (f *fixture) enterQueue(channelID, class string) {
+	f.t.Helper()
+	f.call(channelID, "600")
+	f.want(http.MethodPost, "/channels/"+channelID+"/answer")
+	moh := f.want(http.MethodPost, "/channels/"+channelID+"/moh")
+	if got := moh.Query.Get("mohClass"); got != class {
+		f.t.Errorf("hold music class %q, want %s", got, class)
+	}
+}
+
+// legs waits for n phone legs to be created, lets each enter the application and checks
+// that each is then dialed; it returns the legs' ids by endpoint.
+func (f *fixture) legs(channelID string, n int) map[string]string {
+	f.t.Helper()
+	out := map[string]string{}
+	var ids []string
+	for range n {
+		create := f.want(http.MethodPost, "/channels/create")
+		if got := create.Query.Get("appArgs"); !strings.HasPrefix(got, "ariflow-leg,") {
+			f.t.Errorf("leg appArgs = %q", got)
+		}
+		out[create.Query.Get("endpoint")] = create.Query.Get("channelId")
+		ids = append(ids, create.Query.Get("channelId"))
+	}
+	for _, id := range ids {
+		f.srv.Push(aritest.StasisStart(testApp, id, "ariflow-leg", channelID))
+		f.want(http.MethodPost, "/channels/"+id+"/dial")
+	}
+	return out
+}
+
+func TestQueueRingallFirstAnswerWins(t *testing.T) {
+	f := newFixture(t, queueRouting("ringall"))
+	f.enterQueue("c1", "classic")
+	legs := f.legs("c1", 3)
+	if len(legs) != 3 {
+		t.Fatalf("rang %v, want the three members", legs)
+	}
+	f.push("Dial", dialEvent(legs["PJSIP/4002"], "ANSWER"))
+	f.want(http.MethodDelete, "/channels/c1/moh")
+	for _, ep := range []string{"PJSIP/4001", "PJSIP/4003"} {
+		r := f.want(http.MethodDelete, "/channels/"+legs[ep])
+		if got := r.Query.Get("reason"); got != "answered_elsewhere" {
+			t.Errorf("%s hung up with reason %q, want answered_elsewhere", ep, got)
+		}
+	}
+	bridge := f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
+	add := f.want(http.MethodPost, "/bridges/"+bridge+"/addChannel")
+	if got := add.Query.Get("channel"); got != "c1,"+legs["PJSIP/4002"] {
+		t.Errorf("bridged %q, want the caller and 4002", got)
+	}
+	rec := f.want(http.MethodPost, "/bridges/"+bridge+"/record")
+	if got := rec.Query.Get("name"); got != "monitor/600-2026:11:23_10h00m00s" {
+		t.Errorf("recording %q, want it named after the queue's number", got)
+	}
+	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel(legs["PJSIP/4002"])})
+	f.want(http.MethodDelete, "/channels/c1")
+	f.waitIdle()
+}
+
+func TestQueueCallerHangingUpStopsEveryMember(t *testing.T) {
+	f := newFixture(t, queueRouting("ringall"))
+	f.enterQueue("c1", "classic")
+	legs := f.legs("c1", 3)
+	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c1")})
+	for ep, id := range legs {
+		if r := f.want(http.MethodDelete, "/channels/"+id); r.Query.Get("reason") != "normal" {
+			t.Errorf("%s hung up with %q", ep, r.Query.Get("reason"))
+		}
+	}
+	f.waitIdle()
+}
+
+// Nobody answers: after the retry pause every member rings again.
+func TestQueueRingsAgainAfterTheRetryPause(t *testing.T) {
+	f := newFixture(t, queueRouting("ringall"))
+	f.enterQueue("c1", "classic")
+	legs := f.legs("c1", 3)
+	for _, id := range legs {
+		f.push("Dial", dialEvent(id, "NOANSWER"))
+	}
+	again := f.legs("c1", 3)
+	if len(again) != 3 {
+		t.Errorf("second round rang %v", again)
+	}
+}
+
+// The one-at-a-time strategies ring one member per attempt, in their order.
+func TestQueueStrategiesRingOneMemberAtATime(t *testing.T) {
+	for _, tc := range []struct {
+		strategy string
+		want     []string // the members rung on three attempts nobody answers
+	}{
+		{"linear", []string{"PJSIP/4001", "PJSIP/4002", "PJSIP/4003"}},
+		{"rrmemory", []string{"PJSIP/4001", "PJSIP/4002", "PJSIP/4003"}},
+		{"leastrecent", []string{"PJSIP/4001", "PJSIP/4002", "PJSIP/4003"}},
+		{"fewestcalls", []string{"PJSIP/4001", "PJSIP/4002", "PJSIP/4003"}},
+	} {
+		t.Run(tc.strategy, func(t *testing.T) {
+			f := newFixture(t, queueRouting(tc.strategy))
+			f.enterQueue("c1", "classic")
+			var got []string
+			for range tc.want {
+				for ep, id := range f.legs("c1", 1) {
+					got = append(got, ep)
+					f.push("Dial", dialEvent(id, "BUSY"))
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("rang %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestQueueRandomRingsEveryMemberOnceARound(t *testing.T) {
+	f := newFixture(t, queueRouting("random"))
+	f.enterQueue("c1", "classic")
+	var got []string
+	for range 3 {
+		for ep, id := range f.legs("c1", 1) {
+			got = append(got, ep)
+			f.push("Dial", dialEvent(id, "NOANSWER"))
+		}
+	}
+	slices.Sort(got)
+	if want := []string{"PJSIP/4001", "PJSIP/4002", "PJSIP/4003"}; !slices.Equal(got, want) {
+		t.Errorf("rang %v in a round, want each member once", got)
+	}
+}
+
+// The strategies with a memory ring the next caller's first member by what the first
+// caller's call did: 4001 took it, so rrmemory, leastrecent and fewestcalls start with
+// 4002 while linear starts with 4001 again.
+func TestQueueStrategiesRememberPreviousCalls(t *testing.T) {
+	for _, tc := range []struct{ strategy, second string }{
+		{"linear", "PJSIP/4001"},
+		{"rrmemory", "PJSIP/4002"},
+		{"leastrecent", "PJSIP/4002"},
+		{"fewestcalls", "PJSIP/4002"},
+	} {
+		t.Run(tc.strategy, func(t *testing.T) {
+			f := newFixture(t, queueRouting(tc.strategy))
+			f.enterQueue("c1", "classic")
+			first := f.legs("c1", 1)
+			if _, ok := first["PJSIP/4001"]; !ok {
+				t.Fatalf("first caller rang %v, want 4001", first)
+			}
+			f.push("Dial", dialEvent(first["PJSIP/4001"], "ANSWER"))
+			bridge := f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
+			f.want(http.MethodPost, "/bridges/"+bridge+"/record")
+			f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel(first["PJSIP/4001"])})
+			f.want(http.MethodDelete, "/channels/c1")
+			f.waitIdle()
+
+			f.enterQueue("c2", "classic")
+			second := f.legs("c2", 1)
+			if _, ok := second[tc.second]; !ok {
+				t.Errorf("second caller rang %v first, want %s", second, tc.second)
+			}
+		})
+	}
+}

@@ -1,0 +1,279 @@
+// Package queue is the call queue: callers wait with hold music and announcements of
+// their place while members are rung by the queue's strategy (the seed's file-attente
+// rings every member at once for 20 s). The Manager keeps the live state shared by every
+// call and the queue log; the Handler runs one caller's stay in a queue.
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ariflow/ariflow/app/call"
+	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/recordings"
+)
+
+// Call is what the queue needs of a call; *call.Call has it.
+type Call interface {
+	ID() string
+	Caller() (number, name string)
+	Exten() string
+	Logger() *zerolog.Logger
+	SetState(state string)
+	Answer(ctx context.Context) error
+	Play(ctx context.Context, interrupt bool, media ...string) (bool, error)
+	StartMOH(ctx context.Context, class string) error
+	StopMOH(ctx context.Context) error
+	Idle(ctx context.Context, d time.Duration, wake <-chan struct{}) (bool, error)
+	RingMany(ctx context.Context, opts call.RingOptions) (call.RingResult, error)
+}
+
+// Runner performs another action on the same call (the destination after max_wait).
+type Runner func(ctx context.Context, a config.Action) error
+
+// Deps are what the handler uses beyond the routing file.
+type Deps struct {
+	Manager *Manager         // required: the queues' shared state
+	Now     func() time.Time // the clock for recording names
+}
+
+// Handler runs callers through the queues of one routing file.
+type Handler struct {
+	queues map[string]config.Queue
+	deps   Deps
+	namer  recordings.Namer
+	recDir string
+	format string
+}
+
+// New builds the queues of a routing file and hands their member lists to the manager.
+func New(file *config.File, deps Deps) (*Handler, error) {
+	if deps.Manager == nil {
+		return nil, errors.New("queue: a manager is required")
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	loc, err := time.LoadLocation(file.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("queue: time zone %q: %w", file.Timezone, err)
+	}
+	deps.Manager.Configure(file.Queues)
+	return &Handler{
+		queues: file.Queues, deps: deps,
+		namer:  recordings.Namer{Pattern: file.Recordings.Name, Prefix: file.Recordings.Prefix, Location: loc},
+		recDir: file.Recordings.Directory, format: file.Recordings.Format,
+	}, nil
+}
+
+// Serve runs a caller's stay in queue name until a member took the call and it ended,
+// the caller hung up, or the caller left for after_max_wait.
+func (h *Handler) Serve(ctx context.Context, c Call, name string, run Runner) error {
+	q, ok := h.queues[name]
+	if !ok {
+		return fmt.Errorf("queue: no queue %q", name)
+	}
+	m := h.deps.Manager
+	number, _ := c.Caller()
+	log := c.Logger().With().Str("queue", q.Name).Logger()
+	w, pos, err := m.Join(q, c.ID(), number)
+	if err != nil {
+		log.Info().Err(err).Msg("not queued")
+		return h.leave(ctx, c, q, run)
+	}
+	s := &stay{h: h, c: c, q: q, w: w, log: &log}
+	err = s.wait(ctx, pos)
+	switch {
+	case errors.Is(err, errTimeout):
+		m.Leave(w, EvExitWithTimeout)
+		return h.leave(ctx, c, q, run)
+	case errors.Is(err, errEmpty):
+		m.Leave(w, EvExitEmpty)
+		return h.leave(ctx, c, q, run)
+	case err != nil:
+		m.Leave(w, EvAbandon) // no-op once connected
+		return err
+	}
+	return nil
+}
+
+// leave sends a caller who cannot wait (any more) to after_max_wait, or hangs up.
+func (h *Handler) leave(ctx context.Context, c Call, q config.Queue, run Runner) error {
+	if err := c.StopMOH(ctx); err != nil {
+		return err
+	}
+	if q.AfterMaxWait == nil || run == nil {
+		return nil
+	}
+	return run(ctx, *q.AfterMaxWait)
+}
+
+var (
+	errTimeout = errors.New("max wait passed")
+	errEmpty   = errors.New("no member can take calls")
+)
+
+// stay is one caller in one queue.
+type stay struct {
+	h   *Handler
+	c   Call
+	q   config.Queue
+	w   *Waiter
+	log *zerolog.Logger
+}
+
+// wait holds the caller until a member took the call and that call ended (nil), or
+// max_wait passed (errTimeout), the queue emptied (errEmpty), or the caller left.
+func (s *stay) wait(ctx context.Context, pos int) error {
+	c, q, m := s.c, s.q, s.h.deps.Manager
+	if q.Answer {
+		if err := c.Answer(ctx); err != nil {
+			return err
+		}
+	}
+	c.SetState("queue " + q.Name)
+	var deadline time.Time
+	if q.MaxWait > 0 {
+		deadline = s.w.Joined.Add(q.MaxWait)
+	}
+	if q.AnnouncePosition {
+		if err := s.announce(ctx, pos); err != nil {
+			return err
+		}
+	}
+	if err := c.StartMOH(ctx, q.MusicClass); err != nil {
+		return err
+	}
+	nextAnnounce := time.Now().Add(q.AnnounceEvery)
+	for {
+		now := time.Now()
+		if !deadline.IsZero() && !now.Before(deadline) {
+			return errTimeout
+		}
+		if q.LeaveEmpty && !m.Reachable(q.Name) {
+			return errEmpty
+		}
+		if q.AnnouncePosition && q.AnnounceEvery > 0 && !now.Before(nextAnnounce) {
+			if err := s.announce(ctx, m.Position(s.w)); err != nil {
+				return err
+			}
+			if err := c.StartMOH(ctx, q.MusicClass); err != nil {
+				return err
+			}
+			nextAnnounce = time.Now().Add(q.AnnounceEvery)
+		}
+		pause, wake := time.Duration(0), true // not next: until woken
+		if m.Position(s.w) == 1 {
+			pause = q.Retry // nobody free: look again after the retry pause, or when woken
+			if eps := m.Pick(q, s.w); len(eps) > 0 {
+				done, err := s.ring(ctx, eps, deadline)
+				if done || err != nil {
+					return err
+				}
+				wake = false // nobody answered: the full retry pause
+			}
+		}
+		if err := s.idle(ctx, pause, wake, deadline, nextAnnounce); err != nil {
+			return err
+		}
+	}
+}
+
+// idle waits up to d (0: no limit), or until woken when wake is set, never past the
+// deadline or the next announcement.
+func (s *stay) idle(ctx context.Context, d time.Duration, wake bool, deadline, nextAnnounce time.Time) error {
+	limit := func(t time.Time) {
+		if left := time.Until(t); d == 0 || left < d {
+			d = max(left, time.Millisecond)
+		}
+	}
+	if !deadline.IsZero() {
+		limit(deadline)
+	}
+	if s.q.AnnouncePosition && s.q.AnnounceEvery > 0 {
+		limit(nextAnnounce)
+	}
+	var ch <-chan struct{}
+	if wake {
+		ch = s.w.Wake()
+	}
+	_, err := s.c.Idle(ctx, d, ch)
+	return err
+}
+
+// ring rings eps for the member timeout (cut short by the deadline). done is true once a
+// member took the call and it ended.
+func (s *stay) ring(ctx context.Context, eps []string, deadline time.Time) (done bool, err error) {
+	c, q, m := s.c, s.q, s.h.deps.Manager
+	timeout := q.MemberTimeout
+	if !deadline.IsZero() {
+		timeout = min(timeout, time.Until(deadline))
+	}
+	number, name := c.Caller()
+	opts := call.RingOptions{Endpoints: eps, Timeout: timeout}
+	if s.h.recDir != "" {
+		opts.RecordName = s.h.namer.Name(c.Exten(), number, c.ID(), s.h.deps.Now())
+		opts.RecordFormat = s.h.format
+	}
+	opts.OnAnswer = func(ep string) {
+		m.Connected(s.w, ep)
+		if err := c.StopMOH(ctx); err != nil {
+			s.log.Warn().Err(err).Msg("stop hold music")
+		}
+	}
+	c.SetState("queue " + q.Name + ": ringing")
+	res, err := c.RingMany(ctx, opts)
+	missed := make(map[string]string, len(res.Missed))
+	for ep, st := range res.Missed {
+		missed[ep] = string(st)
+	}
+	m.Rang(s.w, eps, missed)
+	if res.Winner == "" {
+		c.SetState("queue " + q.Name)
+		return false, err
+	}
+	m.Completed(q, s.w, res.Winner, res.Answered, res.MemberHungUp)
+	if res.Recording != "" && s.h.recDir != "" {
+		meta := recordings.Meta{Name: res.Recording, Format: opts.RecordFormat, CallID: c.ID(), Caller: number,
+			CallerName: name, Callee: c.Exten(), Start: res.Answered, Duration: res.Talk.Seconds()}
+		if werr := recordings.WriteSidecar(s.h.recDir, meta); werr != nil {
+			s.log.Error().Err(werr).Str("recording", res.Recording).Msg("recording kept without its sidecar")
+		}
+	}
+	if errors.Is(err, call.ErrHangup) {
+		err = nil
+	}
+	return true, err
+}
+
+// announce tells the caller its place (and the estimated wait, once there is one),
+// pausing the hold music.
+func (s *stay) announce(ctx context.Context, pos int) error {
+	if pos <= 0 {
+		return nil
+	}
+	if err := s.c.StopMOH(ctx); err != nil {
+		return err
+	}
+	_, err := s.c.Play(ctx, false, Announcement(pos, s.h.deps.Manager.Holdtime(s.q.Name))...)
+	return err
+}
+
+// Announcement is what a caller at pos hears, with holdtime the queue's estimated wait
+// (announced from one minute up, in minutes).
+func Announcement(pos int, holdtime time.Duration) []string {
+	var media []string
+	if pos == 1 {
+		media = []string{"sound:queue-youarenext"}
+	} else {
+		media = []string{"sound:queue-thereare", fmt.Sprintf("number:%d", pos), "sound:queue-callswaiting"}
+	}
+	if mins := int(holdtime.Round(time.Minute) / time.Minute); mins >= 1 {
+		media = append(media, "sound:queue-holdtime", fmt.Sprintf("number:%d", mins), "sound:queue-minutes")
+	}
+	return media
+}
