@@ -112,6 +112,12 @@ func notYetBuilt(ctx context.Context, c *call.Call, a config.Action) error {
 // Explain says what a call from caller to number at t would do, step by step, without
 // placing it: `ariflow simulate`.
 func (r *Routing) Explain(caller, number string, t time.Time) ([]string, error) {
+	return r.ExplainKeys(caller, number, "", t)
+}
+
+// ExplainKeys is Explain for a caller who presses keys in the menus on the way: 0-9, *
+// and #, and t for no key until the timeout ("5t1").
+func (r *Routing) ExplainKeys(caller, number, keys string, t time.Time) ([]string, error) {
 	a, ok := r.File.Lookup(number)
 	if !ok {
 		return []string{fmt.Sprintf("%s is not in the routing file: play ss-noservice, hang up", number)}, nil
@@ -127,6 +133,8 @@ func (r *Routing) Explain(caller, number string, t time.Time) ([]string, error) 
 			return append(steps, caller+" is not an extension: play invalid"), nil
 		}
 		return append(steps, fmt.Sprintf("absence %s for %s", a.Absence, caller)), nil
+	case a.Menu != "":
+		return r.explainMenu(steps, caller, a.Menu, keys, t)
 	}
 	return steps, nil
 }

@@ -34,6 +34,7 @@ func simulate(args []string, stdout, stderr io.Writer) int {
 	to := fs.String("to", "", "the dialed number, e.g. 1000")
 	at := fs.String("at", "", `when, in the routing file's time zone: "YYYY-MM-DD HH:MM" (default: now)`)
 	noDB := fs.Bool("no-db", false, "ignore the database (absence modes)")
+	digits := fs.String("digits", "", `keys pressed in menus, in order: 0-9 * #, and t for no key until the timeout (e.g. "5t1")`)
 	path, err := parseWithFile(fs, args)
 	if err != nil {
 		return 2
@@ -70,7 +71,7 @@ func simulate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ariflow simulate:", err)
 		return 1
 	}
-	steps, err := routing.Explain(*from, *to, when)
+	steps, err := routing.ExplainKeys(*from, *to, *digits, when)
 	fmt.Fprintf(stdout, "%s calls %s on %s\n", *from, *to, when.In(file.Location()).Format("Monday 2006-01-02 15:04 MST"))
 	for i, s := range steps {
 		fmt.Fprintf(stdout, "  %d. %s\n", i+1, s)

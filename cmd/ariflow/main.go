@@ -15,7 +15,7 @@ import (
 const usage = `usage:
   ariflow serve FILE [--log-format json|console] [--log-level info] [--drain 30s]
   ariflow check FILE
-  ariflow simulate FILE --from CALLER --to NUMBER [--at "YYYY-MM-DD HH:MM"]
+  ariflow simulate FILE --from CALLER --to NUMBER [--at "YYYY-MM-DD HH:MM"] [--digits KEYS]
 `
 
 func main() {

@@ -1,0 +1,42 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/ariflow/ariflow/app/call"
+	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/ivr"
+)
+
+// buildIVR builds the menus of a routing file (menu actions). A menu's choice that leads
+// out of the menus (an extension, a queue...) runs on the same call through run: an
+// extension rings with the extension flow's ring-and-fallback.
+func buildIVR(f *config.File, _ Services) (Feature, error) {
+	h, err := ivr.New(f)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, c *call.Call, a config.Action, run Runner) error {
+		return h.Serve(ctx, c, a.Menu, ivr.Runner(run))
+	}, nil
+}
+
+// explainMenu adds to steps what a caller pressing keys in menu meets, and where the
+// menus lead: `ariflow simulate --digits`.
+func (r *Routing) explainMenu(steps []string, caller, menu, keys string, t time.Time) ([]string, error) {
+	h, err := ivr.New(r.File)
+	if err != nil {
+		return steps, err
+	}
+	walk, end, err := h.Walk(menu, keys)
+	steps = append(steps, walk...)
+	if err != nil || end == nil {
+		return steps, err
+	}
+	if end.Kind == config.ActExtension {
+		d, err := r.ext.Decide(end.Extension, caller, t)
+		return append(steps, d.Steps...), err
+	}
+	return steps, nil
+}
