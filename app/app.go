@@ -130,7 +130,7 @@ func (a *App) start(e *ari.StasisStart) {
 		Str("caller", ch.Caller.Number).Str("exten", exten).Logger()
 	sub := a.bus.Subscribe(a.buffer, "channel:"+ch.ID)
 	c := call.New(call.Params{
-		ChannelID: ch.ID, CallerNumber: ch.Caller.Number, CallerName: ch.Caller.Name, Exten: exten,
+		ChannelID: ch.ID, CallerNumber: ch.Caller.Number, CallerName: ch.Caller.Name, Exten: exten, Dialplan: ch.Dialplan.Context,
 		App: a.appName, Client: a.client, Sub: sub, Logger: log, Parent: a.callsCtx,
 	})
 	a.mu.Lock()
@@ -146,7 +146,9 @@ func (a *App) serve(c *call.Call, r *Routing) {
 	defer a.wg.Done()
 	defer func() {
 		a.mu.Lock()
-		delete(a.calls, c.ChannelID())
+		if a.calls[c.ChannelID()] == c { // a redirected channel may already be a new call
+			delete(a.calls, c.ChannelID())
+		}
 		a.mu.Unlock()
 	}()
 	log := c.Logger()

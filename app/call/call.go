@@ -36,6 +36,7 @@ type Params struct {
 	CallerNumber string
 	CallerName   string
 	Exten        string
+	Dialplan     string // the dialplan context the channel came from (redirects go back to it)
 	App          string // the Stasis application, for the channels the call creates
 	Client       *ari.Client
 	Sub          *ari.Subscription // already holding the caller channel's key
@@ -48,7 +49,7 @@ func New(p Params) *Call {
 	ctx, cancel := context.WithCancelCause(p.Parent)
 	return &Call{
 		id: p.ChannelID, channelID: p.ChannelID,
-		callerNumber: p.CallerNumber, callerName: p.CallerName, exten: p.Exten,
+		callerNumber: p.CallerNumber, callerName: p.CallerName, exten: p.Exten, dialplan: p.Dialplan,
 		started: time.Now(), app: p.App, client: p.Client, sub: p.Sub, log: p.Logger,
 		ctx: ctx, cancel: cancel, state: "new",
 	}
@@ -63,6 +64,7 @@ type Call struct {
 	callerNumber string
 	callerName   string
 	exten        string
+	dialplan     string
 	started      time.Time
 
 	app    string
@@ -98,6 +100,9 @@ func (c *Call) Caller() (number, name string) { return c.callerNumber, c.callerN
 
 // Exten is the number the caller dialed.
 func (c *Call) Exten() string { return c.exten }
+
+// DialplanContext is the dialplan context the caller's channel came from.
+func (c *Call) DialplanContext() string { return c.dialplan }
 
 // Started is when the call entered the application.
 func (c *Call) Started() time.Time { return c.started }

@@ -1,0 +1,131 @@
+package admin
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ariflow/ariflow/app/call"
+)
+
+// callList is the live calls.
+type callList struct {
+	XMLName struct{}   `json:"-" xml:"calls"`
+	Calls   []callInfo `json:"calls" xml:"call"`
+}
+
+// callInfo is one live call, as `core show channels concise` gave it.
+type callInfo struct {
+	ID        string    `json:"id" xml:"id"`
+	Channel   string    `json:"channel" xml:"channel"`
+	Caller    string    `json:"caller" xml:"caller"`
+	Exten     string    `json:"exten" xml:"exten"`
+	State     string    `json:"state" xml:"state"`
+	Started   time.Time `json:"started" xml:"started"`
+	Seconds   int       `json:"duration_seconds" xml:"duration_seconds"`
+	Bridge    string    `json:"bridge,omitempty" xml:"bridge,omitempty"`
+	Recording string    `json:"recording,omitempty" xml:"recording,omitempty"`
+}
+
+func (s *Server) listCalls(w http.ResponseWriter, r *http.Request) {
+	now := s.deps.Now()
+	out := callList{Calls: []callInfo{}}
+	for _, c := range s.deps.App.Calls() {
+		out.Calls = append(out.Calls, snapshotInfo(c, now))
+	}
+	write(w, r, http.StatusOK, out)
+}
+
+func snapshotInfo(c call.Snapshot, now time.Time) callInfo {
+	return callInfo{ID: c.ID, Channel: c.Channel, Caller: c.Caller, Exten: c.Exten, State: c.State,
+		Started: c.Started, Seconds: int(now.Sub(c.Started).Seconds()), Bridge: c.Bridge, Recording: c.Recording}
+}
+
+type originateRequest struct {
+	Endpoint string `json:"endpoint"`
+	Exten    string `json:"exten"`
+	CallerID string `json:"caller_id"`
+	Timeout  int    `json:"timeout_seconds"`
+}
+
+// originated answers an originate.
+type originated struct {
+	XMLName struct{} `json:"-" xml:"originated"`
+	Channel string   `json:"channel" xml:"channel"`
+}
+
+func (s *Server) originate(w http.ResponseWriter, r *http.Request) {
+	var req originateRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	switch {
+	case !validEndpoint(req.Endpoint):
+		writeError(w, r, http.StatusBadRequest, "endpoint", "endpoint must be TECH/resource, e.g. PJSIP/2000")
+		return
+	case !validDial(req.Exten):
+		writeError(w, r, http.StatusBadRequest, "exten", "exten must be a number of 0-9, * and #")
+		return
+	case req.Timeout < 0 || req.Timeout > 600:
+		writeError(w, r, http.StatusBadRequest, "timeout_seconds", "timeout_seconds must be between 0 and 600")
+		return
+	}
+	id, err := s.deps.App.Originate(r.Context(), req.Endpoint, req.Exten, req.CallerID, time.Duration(req.Timeout)*time.Second)
+	if err != nil {
+		writeError(w, r, errStatus(err), "exten", err.Error())
+		return
+	}
+	s.changed(r, "originate %s -> %s (channel %s)", req.Endpoint, req.Exten, id)
+	write(w, r, http.StatusAccepted, originated{Channel: id})
+}
+
+type redirectRequest struct {
+	Exten string `json:"exten"`
+}
+
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
+	var req redirectRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if !validDial(req.Exten) {
+		writeError(w, r, http.StatusBadRequest, "exten", "exten must be a number of 0-9, * and #")
+		return
+	}
+	ch := r.PathValue("channel")
+	if err := s.deps.App.Redirect(r.Context(), ch, req.Exten); err != nil {
+		writeError(w, r, errStatus(err), "channel", err.Error())
+		return
+	}
+	s.changed(r, "redirect %s -> %s", ch, req.Exten)
+	write(w, r, http.StatusAccepted, status{Status: "redirected"})
+}
+
+func (s *Server) hangup(w http.ResponseWriter, r *http.Request) {
+	ch := r.PathValue("channel")
+	if err := s.deps.App.Hangup(r.Context(), ch, ""); err != nil {
+		writeError(w, r, errStatus(err), "channel", err.Error())
+		return
+	}
+	s.changed(r, "hang up %s", ch)
+	write(w, r, http.StatusOK, status{Status: "hung up"})
+}
+
+// validEndpoint accepts TECH/resource with no spaces or control characters.
+func validEndpoint(s string) bool {
+	tech, res, ok := strings.Cut(s, "/")
+	return ok && tech != "" && res != "" && len(s) <= 128 && !strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f })
+}
+
+// validDial accepts a dial string of 0-9, * and #.
+func validDial(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && r != '*' && r != '#' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,382 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ariflow/ariflow/absence"
+	"github.com/ariflow/ariflow/app"
+	"github.com/ariflow/ariflow/app/call"
+	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/recordings"
+	"github.com/ariflow/ariflow/store"
+)
+
+const token = "s3cret-admin-token"
+
+var paris, _ = time.LoadLocation("Europe/Paris")
+
+// fakeApp is the running app as the API sees it.
+type fakeApp struct {
+	routing    *app.Routing
+	calls      []call.Snapshot
+	originated []string
+	redirected []string
+	hungUp     []string
+}
+
+func (f *fakeApp) Calls() []call.Snapshot { return f.calls }
+func (f *fakeApp) Total() uint64          { return 7 }
+func (f *fakeApp) Connected() bool        { return true }
+func (f *fakeApp) Routing() *app.Routing  { return f.routing }
+func (f *fakeApp) Originate(_ context.Context, ep, exten, _ string, _ time.Duration) (string, error) {
+	if _, ok := f.routing.File.Lookup(exten); !ok {
+		return "", app.ErrUnknownNumber
+	}
+	f.originated = append(f.originated, ep+">"+exten)
+	return "orig-1", nil
+}
+func (f *fakeApp) Redirect(_ context.Context, ch, exten string) error {
+	if ch != "c1" {
+		return app.ErrNoSuchCall
+	}
+	f.redirected = append(f.redirected, ch+">"+exten)
+	return nil
+}
+func (f *fakeApp) Hangup(_ context.Context, ch, _ string) error {
+	if ch != "c1" {
+		return app.ErrNoSuchCall
+	}
+	f.hungUp = append(f.hungUp, ch)
+	return nil
+}
+
+type fixture struct {
+	t      *testing.T
+	srv    *httptest.Server
+	app    *fakeApp
+	recDir string
+	reload error
+	logs   *strings.Builder
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	f := &fixture{t: t, recDir: filepath.Join(dir, "rec"), logs: &strings.Builder{}}
+	file, err := config.Parse("routing.yaml", []byte(`
+asterisk: {url: http://127.0.0.1:1/ari, username: u, password: p}
+timezone: Europe/Paris
+recordings: {directory: `+f.recDir+`, prefix: monitor/}
+schedules:
+  office: {default: open, closed: [mon-fri 00:00-09:00, mon-fri 17:00-24:00]}
+extensions:
+  "1000": {endpoint: PJSIP/1000, schedule: office}
+  "2000": {endpoint: PJSIP/2000}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 11, 23, 18, 5, 0, 0, paris) }
+	routing, err := app.NewRouting(file, app.Services{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(filepath.Join(dir, "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	f.app = &fakeApp{routing: routing, calls: []call.Snapshot{{ID: "c1", Channel: "c1", Caller: "2000", Exten: "1000",
+		State: "ringing PJSIP/1000", Started: now().Add(-42 * time.Second)}}}
+	s, err := New(Config{Token: token, Logger: zerolog.New(f.logs)}, Deps{
+		App: f.app, Absence: absence.New(db, nil), Now: now,
+		Reload:       func() error { return f.reload },
+		ReloadModule: func(context.Context, string) error { return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewServer(s.Handler())
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// do sends a request with the token (unless auth is ""), returning status and body.
+func (f *fixture) do(method, path, body, accept, auth string) (int, string) {
+	f.t.Helper()
+	req, err := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", "Bearer "+auth)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data)
+}
+
+func (f *fixture) get(path string) (int, string) { return f.do("GET", path, "", "", token) }
+
+func TestEveryRouteButHealthNeedsTheToken(t *testing.T) {
+	f := newFixture(t)
+	s, _ := New(Config{Token: token}, Deps{App: f.app, Absence: absence.New(nil, nil), Reload: func() error { return nil }, ReloadModule: func(context.Context, string) error { return nil }})
+	for _, rt := range s.routes() {
+		path := pathParam.ReplaceAllString(rt.pattern, "x")
+		for _, auth := range []string{"", "wrong-token"} {
+			code, _ := f.do(rt.method, path, "{}", "", auth)
+			if rt.public && code == http.StatusUnauthorized {
+				t.Errorf("%s %s: 401 but it is public", rt.method, rt.pattern)
+			}
+			if !rt.public && code != http.StatusUnauthorized {
+				t.Errorf("%s %s with token %q: %d, want 401", rt.method, rt.pattern, auth, code)
+			}
+		}
+	}
+	if strings.Contains(f.logs.String(), "wrong-token") || strings.Contains(f.logs.String(), token) {
+		t.Errorf("a token reached the log:\n%s", f.logs.String())
+	}
+	if code, _ := f.do("GET", "/healthz", "", "", ""); code != http.StatusOK {
+		t.Errorf("/healthz: %d", code)
+	}
+}
+
+func TestNewRefusesNoToken(t *testing.T) {
+	if _, err := New(Config{}, Deps{}); err == nil {
+		t.Fatal("an API with no token was built")
+	}
+}
+
+func TestCallsInJSONAndXMLCarryTheSameData(t *testing.T) {
+	f := newFixture(t)
+	_, js := f.get("/api/calls")
+	var fromJSON callList
+	if err := json.Unmarshal([]byte(js), &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	code, xs := f.do("GET", "/api/calls", "", "application/xml", token)
+	var fromXML callList
+	if err := xml.Unmarshal([]byte(xs), &fromXML); err != nil || code != 200 {
+		t.Fatalf("XML %d: %v\n%s", code, err, xs)
+	}
+	if len(fromJSON.Calls) != 1 || fromJSON.Calls[0].Exten != "1000" || fromJSON.Calls[0].Seconds != 42 {
+		t.Fatalf("JSON calls = %+v", fromJSON.Calls)
+	}
+	a, b := fromJSON.Calls[0], fromXML.Calls[0]
+	if a.ID != b.ID || a.Caller != b.Caller || a.Exten != b.Exten || a.State != b.State || a.Seconds != b.Seconds || !a.Started.Equal(b.Started) {
+		t.Errorf("JSON %+v and XML %+v differ", a, b)
+	}
+}
+
+func TestCallOperations(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		name, method, path, body string
+		code                     int
+		field                    string
+	}{
+		{"originate", "POST", "/api/calls/originate", `{"endpoint":"PJSIP/2000","exten":"1000"}`, 202, ""},
+		{"originate a bad endpoint", "POST", "/api/calls/originate", `{"endpoint":"2000","exten":"1000"}`, 400, "endpoint"},
+		{"originate an unknown number", "POST", "/api/calls/originate", `{"endpoint":"PJSIP/2000","exten":"5555"}`, 422, "exten"},
+		{"originate with a shell in exten", "POST", "/api/calls/originate", `{"endpoint":"PJSIP/2000","exten":"1000; reboot"}`, 400, "exten"},
+		{"originate with an unknown field", "POST", "/api/calls/originate", `{"endpoint":"PJSIP/2000","exten":"1000","context":"x"}`, 400, "context"},
+		{"originate with a wrong type", "POST", "/api/calls/originate", `{"endpoint":"PJSIP/2000","exten":1000}`, 400, "exten"},
+		{"redirect", "POST", "/api/calls/c1/redirect", `{"exten":"2000"}`, 202, ""},
+		{"redirect no such call", "POST", "/api/calls/c9/redirect", `{"exten":"2000"}`, 404, "channel"},
+		{"hangup", "DELETE", "/api/calls/c1", ``, 200, ""},
+		{"hangup no such call", "DELETE", "/api/calls/c9", ``, 404, "channel"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := f.do(tc.method, tc.path, tc.body, "", token)
+			if code != tc.code {
+				t.Fatalf("%d %s, want %d", code, body, tc.code)
+			}
+			if tc.field != "" {
+				var e apiError
+				if err := json.Unmarshal([]byte(body), &e); err != nil || e.Field != tc.field || e.Error == "" {
+					t.Errorf("error body %s: want field %q and a reason", body, tc.field)
+				}
+			}
+		})
+	}
+	if strings.Join(f.app.originated, ",") != "PJSIP/2000>1000" || strings.Join(f.app.redirected, ",") != "c1>2000" || strings.Join(f.app.hungUp, ",") != "c1" {
+		t.Errorf("operations reached the app as %v %v %v", f.app.originated, f.app.redirected, f.app.hungUp)
+	}
+	if !strings.Contains(f.logs.String(), `"by":"admin@`) {
+		t.Errorf("changes are not logged with who made them:\n%s", f.logs.String())
+	}
+}
+
+func TestRecordings(t *testing.T) {
+	f := newFixture(t)
+	add := func(name, callee string, start time.Time) {
+		p := filepath.Join(f.recDir, name+".wav")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("RIFF-"+name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := recordings.WriteSidecar(f.recDir, recordings.Meta{Name: name, Format: "wav", Caller: "2000", Callee: callee, Start: start, Duration: 3}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := time.Date(2026, 11, 20, 10, 0, 0, 0, paris)
+	add("monitor/1000-a", "1000", day)
+	add("monitor/3000-b", "3000", day.Add(time.Hour))
+	add("monitor/1000-c", "1000", day.AddDate(0, 0, 2))
+	if err := os.WriteFile(filepath.Join(filepath.Dir(f.recDir), "secret.wav"), []byte("outside"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	names := func(path string) string {
+		code, body := f.get(path)
+		var l recordingList
+		if err := json.Unmarshal([]byte(body), &l); err != nil || code != 200 {
+			t.Fatalf("%s: %d %s", path, code, body)
+		}
+		var out []string
+		for _, r := range l.Recordings {
+			out = append(out, r.Name)
+		}
+		return strings.Join(out, ",")
+	}
+	for _, tc := range []struct{ path, want string }{
+		{"/api/recordings", "monitor/1000-c,monitor/3000-b,monitor/1000-a"},
+		{"/api/recordings?exten=1000", "monitor/1000-c,monitor/1000-a"},
+		{"/api/recordings?from=2026-11-21", "monitor/1000-c"},
+		{"/api/recordings?to=2026-11-20", "monitor/3000-b,monitor/1000-a"},
+	} {
+		if got := names(tc.path); got != tc.want {
+			t.Errorf("%s = %s, want %s", tc.path, got, tc.want)
+		}
+	}
+	if code, _ := f.get("/api/recordings?from=yesterday"); code != 400 {
+		t.Errorf("a bad date: %d, want 400", code)
+	}
+	if code, body := f.get("/api/recordings/audio/monitor/1000-a.wav"); code != 200 || body != "RIFF-monitor/1000-a" {
+		t.Errorf("download: %d %q", code, body)
+	}
+	for _, p := range []string{"/api/recordings/audio/../secret.wav", "/api/recordings/audio/monitor/..%2F..%2Fsecret.wav", "/api/recordings/audio/%2E%2E/secret.wav"} {
+		if code, body := f.get(p); code == 200 || strings.Contains(body, "outside") {
+			t.Errorf("%s escaped the folder: %d %q", p, code, body)
+		}
+	}
+	if code, _ := f.do("DELETE", "/api/recordings/audio/monitor/1000-a.wav", "", "", token); code != 200 {
+		t.Fatalf("delete: %d", code)
+	}
+	if got := names("/api/recordings"); got != "monitor/1000-c,monitor/3000-b" {
+		t.Errorf("after delete: %s", got)
+	}
+}
+
+func TestAbsenceAndSchedules(t *testing.T) {
+	f := newFixture(t)
+	if code, body := f.do("PUT", "/api/absence/1000", `{"on":true}`, "", token); code != 200 || !strings.Contains(body, `"on": true`) {
+		t.Fatalf("set: %d %s", code, body)
+	}
+	if _, body := f.get("/api/absence/1000"); !strings.Contains(body, `"on": true`) || !strings.Contains(body, `"by": "admin@`) {
+		t.Errorf("get after set: %s", body)
+	}
+	for _, tc := range []struct{ path, body, field string }{
+		{"/api/absence/1000", `{}`, "on"},
+		{"/api/absence/1000", `{"on":true,"until":"tomorrow"}`, "until"},
+		{"/api/absence/9999", `{"on":true}`, "exten"},
+	} {
+		code, body := f.do("PUT", tc.path, tc.body, "", token)
+		if code/100 != 4 || !strings.Contains(body, `"field": "`+tc.field+`"`) {
+			t.Errorf("PUT %s %s: %d %s, want a 4xx naming %s", tc.path, tc.body, code, body, tc.field)
+		}
+	}
+	_, body := f.get("/api/schedules")
+	if !strings.Contains(body, `"state": "closed"`) || !strings.Contains(body, "mon-fri 17:00-24:00") {
+		t.Errorf("schedules at Monday 18:05: %s", body)
+	}
+}
+
+func TestRoutingCheckReloadAndSimulate(t *testing.T) {
+	f := newFixture(t)
+	code, body := f.do("POST", "/api/routing/check", "asterisk: {url: http://x/ari, username: u, password: p}\ncolour: blue\n", "", token)
+	if code != 422 || !strings.Contains(body, `"text": "posted.yaml:2: unknown key \"colour\""`) {
+		t.Errorf("check of a bad file: %d %s", code, body)
+	}
+	f.reload = config.Problems{{File: "routing.yaml", Line: 3, Msg: "bad"}}
+	if code, body := f.do("POST", "/api/routing/reload", "", "", token); code != 422 || !strings.Contains(body, "routing.yaml:3: bad") {
+		t.Errorf("refused reload: %d %s", code, body)
+	}
+	f.reload = nil
+	if code, _ := f.do("POST", "/api/routing/reload", "", "", token); code != 200 {
+		t.Errorf("reload: %d", code)
+	}
+	code, body = f.get("/api/routing/simulate?from=2000&to=1000&at=2026-11-23%2018:05")
+	if code != 200 || !strings.Contains(body, "closed (period mon-fri 17:00-24:00)") {
+		t.Errorf("simulate: %d %s", code, body)
+	}
+	if code, _ := f.get("/api/routing/simulate?from=2000&to=1000;ls"); code != 400 {
+		t.Errorf("simulate with a bad number: %d", code)
+	}
+}
+
+// The OpenAPI document lists every route of the mux, and nothing else.
+func TestOpenAPIMatchesTheRoutes(t *testing.T) {
+	f := newFixture(t)
+	code, body := f.get("/api/openapi.json")
+	var doc struct {
+		Paths map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil || code != 200 {
+		t.Fatalf("%d %v", code, err)
+	}
+	s, _ := New(Config{Token: token}, Deps{App: f.app, Absence: absence.New(nil, nil), Reload: func() error { return nil }, ReloadModule: func(context.Context, string) error { return nil }})
+	n := 0
+	for _, rt := range s.routes() {
+		path := pathParam.ReplaceAllString(rt.pattern, "{$1}")
+		if _, ok := doc.Paths[path][strings.ToLower(rt.method)]; !ok {
+			t.Errorf("%s %s is served but not documented", rt.method, path)
+		}
+		n++
+	}
+	documented := 0
+	for path, ops := range doc.Paths {
+		documented += len(ops)
+		concrete := pathParam.ReplaceAllString(path, "x")
+		for method := range ops {
+			if code, _ := f.do(strings.ToUpper(method), concrete, "{}", "", token); code == http.StatusMethodNotAllowed || code == http.StatusNotFound && !strings.Contains(path, "{") {
+				t.Errorf("%s %s is documented but not served (%d)", method, path, code)
+			}
+		}
+	}
+	if documented != n {
+		t.Errorf("%d operations documented, %d routes", documented, n)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	f := newFixture(t)
+	f.get("/api/calls")
+	_, body := f.get("/metrics")
+	for _, want := range []string{`ariflow_calls_active{entry="extension"} 1`, "ariflow_calls_total 7", "ariflow_ari_connected 1", `ariflow_admin_request_seconds_count{code="200",route="/api/calls"} 1`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}

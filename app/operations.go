@@ -1,0 +1,86 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ariflow/ariflow/ari"
+)
+
+// DefaultDialplanContext is where Redirect sends a channel that did not come through the
+// dialplan (one the app originated): the context of the lab and of the README's
+// extensions.conf, whose one line sends every number back to the application.
+const DefaultDialplanContext = "internal"
+
+// ErrNoSuchCall is returned for a channel the app has no live call on.
+var ErrNoSuchCall = errors.New("no live call on that channel")
+
+// ErrUnknownNumber is returned for a number the routing file does not route.
+var ErrUnknownNumber = errors.New("the routing file does not route that number")
+
+// Originate rings endpoint (the seed's `channel originate SIP/2000 extension 1000@internal`);
+// when it answers, its channel enters the application with exten as the dialed number and
+// is routed like any call: an extension rings, a menu plays. It returns the new channel's id.
+func (a *App) Originate(ctx context.Context, endpoint, exten, callerID string, timeout time.Duration) (string, error) {
+	if _, ok := a.Routing().File.Lookup(exten); !ok {
+		return "", fmt.Errorf("%w: %q", ErrUnknownNumber, exten)
+	}
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	ch, err := a.client.Channels.Originate(ctx, ari.OriginateRequest{
+		Endpoint: endpoint, App: a.appName, AppArgs: []string{exten}, CallerID: callerID, Timeout: timeout,
+	})
+	if err != nil {
+		return "", fmt.Errorf("originate %s: %w", endpoint, err)
+	}
+	a.log.Info().Str("endpoint", endpoint).Str("exten", exten).Str("channel", ch.ID).Msg("originated")
+	return ch.ID, nil
+}
+
+// Redirect sends a live call's caller to another number (the seed's `channel redirect
+// ... internal,1000,1`): the caller's channel leaves its current flow, whatever it was
+// connected to is hung up, and it starts again at exten.
+func (a *App) Redirect(ctx context.Context, channelID, exten string) error {
+	if _, ok := a.Routing().File.Lookup(exten); !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownNumber, exten)
+	}
+	a.mu.Lock()
+	c, ok := a.calls[channelID]
+	a.mu.Unlock()
+	if !ok {
+		return ErrNoSuchCall
+	}
+	c.Logger().Info().Str("to", exten).Msg("redirected")
+	// Continue leaves Stasis into the dialplan, whose one line sends the channel back to
+	// the application with exten as its argument: a new call, routed afresh.
+	dialplan := c.DialplanContext()
+	if dialplan == "" { // a channel the app originated never went through the dialplan
+		dialplan = DefaultDialplanContext
+	}
+	err := a.client.Channels.Continue(ctx, channelID, ari.ContinueRequest{Context: dialplan, Extension: exten, Priority: 1})
+	if ari.IsNotFound(err) {
+		return ErrNoSuchCall
+	}
+	return err
+}
+
+// Hangup hangs up a live call's caller with an ARI reason.
+func (a *App) Hangup(ctx context.Context, channelID, reason string) error {
+	a.mu.Lock()
+	_, ok := a.calls[channelID]
+	a.mu.Unlock()
+	if !ok {
+		return ErrNoSuchCall
+	}
+	if reason == "" {
+		reason = ari.HangupNormal
+	}
+	err := a.client.Channels.Hangup(ctx, channelID, reason)
+	if ari.IsNotFound(err) {
+		return ErrNoSuchCall
+	}
+	return err
+}
