@@ -131,7 +131,7 @@ func TestReloadKeepsTheLastGoodFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte(good+"numbers2: {}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s.reload()
+	_ = s.reloadFile()
 	if a.Routing() != routing {
 		t.Fatal("a bad file replaced the routing")
 	}
@@ -142,7 +142,7 @@ func TestReloadKeepsTheLastGoodFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte(strings.Replace(good, "7001", "7002", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s.reload()
+	_ = s.reloadFile()
 	if _, ok := a.Routing().File.Lookup("7002"); !ok {
 		t.Fatal("a good file was not taken")
 	}

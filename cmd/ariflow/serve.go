@@ -142,6 +142,17 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 		return err
 	}
 	s.app = a
+	restart := make(chan struct{}, 1)
+	stopAdmin, err := s.startAdmin(file, client, func() {
+		select {
+		case restart <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		return err
+	}
+	defer stopAdmin()
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
@@ -152,39 +163,38 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 	go func() { runErr <- a.Run(ctx) }()
 	log.Info().Str("routing", path).Str("ari", file.Asterisk.URL).Str("app", file.Asterisk.App).Msg("ariflow serving")
 
+	if err := s.waitForStop(signals, restart, runErr); err != nil {
+		return err
+	}
+	log.Info().Dur("drain", drain).Msg("stopping: no new calls; waiting for calls in progress")
+	dctx, cancel := context.WithTimeout(context.Background(), drain)
+	err = a.Drain(dctx)
+	cancel()
+	stop()
+	<-runErr
+	return err
+}
+
+// waitForStop reloads the routing file on SIGHUP until SIGTERM or SIGINT, a restart asked
+// through the admin API, or the app's end (whose error it returns).
+func (s *server) waitForStop(signals <-chan os.Signal, restart <-chan struct{}, runErr <-chan error) error {
 	for {
 		select {
 		case err := <-runErr:
+			if err == nil {
+				err = errors.New("the ARI connection loop ended")
+			}
 			return err
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
-				s.reload()
+				_ = s.reloadFile()
 				continue
 			}
-			log.Info().Str("signal", sig.String()).Dur("drain", drain).Msg("stopping: no new calls; waiting for calls in progress")
-			dctx, cancel := context.WithTimeout(context.Background(), drain)
-			err := a.Drain(dctx)
-			cancel()
-			stop()
-			<-runErr
-			return err
+			s.log.Info().Str("signal", sig.String()).Msg("stop asked")
+			return nil
+		case <-restart:
+			s.log.Info().Msg("restart asked through the admin API")
+			return nil
 		}
 	}
-}
-
-// reload reads the routing file again. A bad file is refused with its problems and the
-// app keeps the last good one; calls in progress keep the routing they started with.
-func (s *server) reload() {
-	file, err := config.Load(s.path)
-	if err != nil {
-		s.log.Error().Str("routing", s.path).Msg("reload refused, keeping the last good routing file:\n" + err.Error())
-		return
-	}
-	r, err := app.NewRouting(file, s.services)
-	if err != nil {
-		s.log.Error().Err(err).Msg("reload refused, keeping the last good routing file")
-		return
-	}
-	s.app.SetRouting(r)
-	s.log.Info().Str("routing", s.path).Msg("routing file reloaded")
 }

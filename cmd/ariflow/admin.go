@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ariflow/ariflow/admin"
+	"github.com/ariflow/ariflow/app"
+	"github.com/ariflow/ariflow/ari"
+	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/notify"
+)
+
+// startAdmin serves the admin API when the routing file has an admin section (loopback
+// 127.0.0.1:5001 unless it says otherwise; a token is required). restart asks the process
+// for a graceful restart. The returned stop shuts the API down.
+func (s *server) startAdmin(file *config.File, client *ari.Client, restart func()) (stop func(), err error) {
+	if file.Admin.Line == 0 {
+		s.log.Info().Msg("no admin section in the routing file: admin API off")
+		return func() {}, nil
+	}
+	token, err := file.Admin.ResolveToken()
+	if err != nil {
+		return nil, err
+	}
+	deps := admin.Deps{
+		App: s.app, Absence: s.services.Absence.(admin.Absences),
+		ReloadModule: client.Asterisk.ReloadModule,
+		Reload:       s.reloadFile,
+		Restart:      restart,
+	}
+	if n, ok := s.services.Notices.(app.Notices); ok {
+		deps.NotifyStats = func() notify.Stats { return n.N.Stats() }
+	}
+	api, err := admin.New(admin.Config{Listen: file.Admin.Listen, Token: token, Logger: s.log.With().Str("component", "admin").Logger()}, deps)
+	if err != nil {
+		return nil, err
+	}
+	srv := api.NewHTTPServer()
+	ln, err := net.Listen("tcp", api.Listen())
+	if err != nil {
+		return nil, fmt.Errorf("admin API: %w", err)
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error().Err(err).Msg("admin API stopped")
+		}
+	}()
+	s.log.Info().Str("listen", ln.Addr().String()).Msg("admin API serving")
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}
+
+// reloadFile reads the routing file again. A bad file is refused with its problems (and
+// logged) and the app keeps the last good one; calls in progress keep the routing they
+// started with.
+func (s *server) reloadFile() error {
+	file, err := config.Load(s.path)
+	if err == nil {
+		var r *app.Routing
+		if r, err = app.NewRouting(file, s.services); err == nil {
+			s.app.SetRouting(r)
+			s.log.Info().Str("routing", s.path).Msg("routing file reloaded")
+			return nil
+		}
+	}
+	s.log.Error().Str("routing", s.path).Msg("reload refused, keeping the last good routing file:\n" + err.Error())
+	return err
+}
