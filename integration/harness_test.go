@@ -195,7 +195,8 @@ func (h *harness) run(file *config.File) {
 		t.Fatal(err)
 	}
 	h.app = a
-	h.observer = a.Bus().Subscribe(4096, "type:PlaybackStarted", "type:PlaybackFinished", "type:StasisStart", "type:RecordingFinished")
+	h.observer = a.Bus().Subscribe(4096, "type:PlaybackStarted", "type:PlaybackFinished", "type:StasisStart", "type:RecordingFinished",
+		"type:PlaybackContinuing")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = a.Run(ctx) }()
