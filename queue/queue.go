@@ -186,22 +186,30 @@ func (s *stay) wait(ctx context.Context, pos int) error {
 // idle waits up to d (0: no limit), or until woken when wake is set, never past the
 // deadline or the next announcement.
 func (s *stay) idle(ctx context.Context, d time.Duration, wake bool, deadline, nextAnnounce time.Time) error {
-	limit := func(t time.Time) {
-		if left := time.Until(t); d == 0 || left < d {
-			d = max(left, time.Millisecond)
+	var until time.Time
+	if d > 0 {
+		until = time.Now().Add(d)
+	}
+	limits := []time.Time{deadline}
+	if s.q.AnnouncePosition && s.q.AnnounceEvery > 0 {
+		limits = append(limits, nextAnnounce)
+	}
+	for _, t := range limits {
+		if !t.IsZero() && (until.IsZero() || t.Before(until)) {
+			until = t
 		}
 	}
-	if !deadline.IsZero() {
-		limit(deadline)
-	}
-	if s.q.AnnouncePosition && s.q.AnnounceEvery > 0 {
-		limit(nextAnnounce)
+	var wait time.Duration
+	if !until.IsZero() {
+		if wait = time.Until(until); wait <= 0 {
+			return nil
+		}
 	}
 	var ch <-chan struct{}
 	if wake {
 		ch = s.w.Wake()
 	}
-	_, err := s.c.Idle(ctx, d, ch)
+	_, err := s.c.Idle(ctx, wait, ch)
 	return err
 }
 
