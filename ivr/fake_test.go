@@ -162,13 +162,18 @@ extensions:
   "2002": {endpoint: PJSIP/2002}
 `
 
-func handler(t *testing.T, body string) *ivr.Handler {
+func mustParse(t testing.TB, body string) *config.File {
 	t.Helper()
 	f, err := config.Parse("test.yaml", []byte(head+body))
 	if err != nil {
 		t.Fatalf("routing refused: %v", err)
 	}
-	h, err := ivr.New(f)
+	return f
+}
+
+func handler(t *testing.T, body string) *ivr.Handler {
+	t.Helper()
+	h, err := ivr.New(mustParse(t, body))
 	if err != nil {
 		t.Fatal(err)
 	}

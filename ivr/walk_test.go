@@ -62,3 +62,34 @@ func TestWalkMultiDigit(t *testing.T) {
 		}
 	}
 }
+
+// Any keys walk to an end or to a menu waiting for more, never forever.
+func FuzzWalk(f *testing.F) {
+	for _, k := range []string{"", "1", "5t2", "12", "1t", "*#", "tttt", "x"} {
+		f.Add(k)
+	}
+	h, err := ivr.New(mustParse(f, `
+menus:
+  top:
+    prompts: [sound:top, sound:more]
+    timeout: 5s
+    choices: {"1": {menu: sub}, "2": {extension: "2001"}, "*": {back: true}}
+    on_timeout: {replay_from: 2}
+  sub:
+    prompts: [sound:sub]
+    digit_timeout: 1s
+    direct_dial: true
+    choices: {"1": {menu: top}, "*": {back: true}, "12": {hangup: true}}
+    max_retries: 2
+    after_retries: {menu: top}
+`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, keys string) {
+		steps, end, err := h.Walk("top", keys)
+		if err == nil && end == nil && (len(steps) == 0 || steps[len(steps)-1] != "waits for a key") {
+			t.Errorf("Walk(%q) neither ended nor waits: %v", keys, steps)
+		}
+	})
+}
