@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -124,7 +125,11 @@ func start(t *testing.T, o options) *harness {
 	if !o.now.IsZero() {
 		h.clock.Set(o.now)
 	}
-	yaml := routingHead(lab, h.dir, "itest/"+strings.ReplaceAll(t.Name(), "/", "_")+"/")
+	recPrefix := "itest/" + strings.ReplaceAll(t.Name(), "/", "_") + "/"
+	if err := os.RemoveAll(filepath.Join(lab.SpoolDir, recPrefix)); err != nil { // recordings of earlier runs
+		t.Fatal(err)
+	}
+	yaml := routingHead(lab, h.dir, recPrefix)
 	{ // every test app posts its notices to a Mattermost stand-in
 		h.mm = mmtest.NewServer(mmtest.Options{})
 		t.Cleanup(h.mm.Close)

@@ -1,0 +1,202 @@
+package integration
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ariflow/ariflow/absence"
+	"github.com/ariflow/ariflow/admin"
+	"github.com/ariflow/ariflow/ari"
+	"github.com/ariflow/ariflow/internal/labtest"
+)
+
+const adminToken = "integration-admin-token"
+
+// adminAPI serves the admin API of the harness's app on a loopback port.
+type adminAPI struct {
+	t   *testing.T
+	url string
+}
+
+func startAdmin(h *harness) *adminAPI {
+	h.t.Helper()
+	client, err := ari.New(ari.Options{BaseURL: h.lab.ARIURL, Username: h.lab.ARIUser, Password: h.lab.ARIPassword, Application: h.lab.App})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	api, err := admin.New(admin.Config{Token: adminToken, Logger: zerolog.New(h.logs)}, admin.Deps{
+		App: h.app, Absence: absence.New(h.db, nil), ReloadModule: client.Asterisk.ReloadModule,
+		Reload: func() error { return nil }, Now: h.clock.Now,
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.Handler())
+	h.t.Cleanup(srv.Close)
+	return &adminAPI{t: h.t, url: srv.URL}
+}
+
+func (a *adminAPI) do(method, path, body, accept string) (int, []byte) {
+	a.t.Helper()
+	req, err := http.NewRequest(method, a.url+path, strings.NewReader(body))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data
+}
+
+type liveCalls struct {
+	Calls []struct {
+		Channel string `json:"channel" xml:"channel"`
+		Caller  string `json:"caller" xml:"caller"`
+		Exten   string `json:"exten" xml:"exten"`
+	} `json:"calls" xml:"call"`
+}
+
+// waitCall waits until the API lists a live call to exten and returns its channel.
+func (a *adminAPI) waitCall(exten string) string {
+	a.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		_, body := a.do("GET", "/api/calls", "", "")
+		var l liveCalls
+		_ = json.Unmarshal(body, &l)
+		for _, c := range l.Calls {
+			if c.Exten == exten {
+				return c.Channel
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	a.t.Fatalf("no live call to %s listed", exten)
+	return ""
+}
+
+// buildCLI builds the ariflow binary for the test.
+func buildCLI(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "ariflow")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/ariflow/ariflow/cmd/ariflow").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func TestAdminAPIDrivesLiveCalls(t *testing.T) {
+	h := start(t, options{body: officeBody + playBody, now: monday(10, 0)})
+	api := startAdmin(h)
+	cli := buildCLI(t)
+
+	// A live call is listed, the same in JSON, in XML and by the CLI.
+	caller := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: "7002", From: "2000", Timeout: 40 * time.Second})
+	h.waitPlayback("sound:service1", 10*time.Second)
+	channel := api.waitCall("7002")
+	_, js := api.do("GET", "/api/calls", "", "")
+	_, xs := api.do("GET", "/api/calls", "", "application/xml")
+	var fromJSON, fromXML liveCalls
+	if err := json.Unmarshal(js, &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	if err := xml.Unmarshal(xs, &fromXML); err != nil {
+		t.Fatalf("%v\n%s", err, xs)
+	}
+	if len(fromJSON.Calls) != 1 || len(fromXML.Calls) != 1 || fromJSON.Calls[0] != fromXML.Calls[0] || fromJSON.Calls[0].Caller != "2000" {
+		t.Errorf("JSON %+v and XML %+v should list the one call from 2000", fromJSON.Calls, fromXML.Calls)
+	}
+	cmd := exec.Command(cli, "calls")
+	cmd.Env = append(os.Environ(), "ARIFLOW_ADMIN_URL="+api.url, "ARIFLOW_ADMIN_TOKEN="+adminToken)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), channel) || !strings.Contains(string(out), "7002") {
+		t.Errorf("ariflow calls: %v\n%s", err, out)
+	}
+
+	// Redirect it to 7001: the caller hears hello, then the app hangs up.
+	if code, body := api.do("POST", "/api/calls/"+channel+"/redirect", `{"exten":"7001"}`, ""); code != http.StatusAccepted {
+		t.Fatalf("redirect: %d %s", code, body)
+	}
+	h.waitPlayback("sound:hello", 10*time.Second)
+	caller.Wait().AssertOK(t)
+	h.waitIdle(10 * time.Second)
+
+	// Hang a live call up through the API: the caller gets a BYE.
+	caller = h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: "7002", From: "3000", Timeout: 40 * time.Second})
+	channel = api.waitCall("7002")
+	if code, body := api.do("DELETE", "/api/calls/"+channel, "", ""); code != http.StatusOK {
+		t.Fatalf("hangup: %d %s", code, body)
+	}
+	caller.Wait().AssertOK(t)
+	if code, _ := api.do("DELETE", "/api/calls/"+channel, "", ""); code != http.StatusNotFound {
+		t.Errorf("hanging up a finished call: %d, want 404", code)
+	}
+	h.waitIdle(10 * time.Second)
+	h.lab.NoLeftovers(t)
+}
+
+// Originate rings phone 2000; when it answers it is routed to 1000, which rings and is
+// recorded; the recording is then listed and downloadable through the API.
+func TestAdminOriginateAndRecordings(t *testing.T) {
+	h := start(t, options{body: officeBody, now: monday(10, 0)})
+	api := startAdmin(h)
+	phone2000 := h.lab.Phone(t, "2000", "uas_answer_hangup.xml")
+	phone1000 := h.lab.Phone(t, "1000", "uas_answer.xml")
+	code, body := api.do("POST", "/api/calls/originate", `{"endpoint":"PJSIP/2000","exten":"1000"}`, "")
+	if code != http.StatusAccepted {
+		t.Fatalf("originate: %d %s", code, body)
+	}
+	if !phone1000.WaitReceived("INVITE", 1, 15*time.Second) {
+		t.Fatal("phone 1000 never rang after the originate")
+	}
+	phone2000.Wait().AssertOK(t)
+	phone1000.Wait().AssertOK(t)
+	h.waitIdle(10 * time.Second)
+
+	_, list := api.do("GET", "/api/recordings?exten=1000", "", "")
+	var l struct {
+		Recordings []struct{ Name, Audio string }
+	}
+	if err := json.Unmarshal(list, &l); err != nil || len(l.Recordings) != 1 {
+		t.Fatalf("recordings of 1000: %v %s", err, list)
+	}
+	code, audio := api.do("GET", l.Recordings[0].Audio, "", "")
+	if code != http.StatusOK || !bytes.HasPrefix(audio, []byte("RIFF")) || len(audio) < 8000 {
+		t.Errorf("download %s: %d, %d bytes", l.Recordings[0].Audio, code, len(audio))
+	}
+}
+
+// Absence set through the API sends calls to voicemail, like *77.
+func TestAdminAbsence(t *testing.T) {
+	h := start(t, options{body: officeBody, now: monday(10, 0)})
+	api := startAdmin(h)
+	if code, body := api.do("PUT", "/api/absence/1000", `{"on":true}`, ""); code != http.StatusOK {
+		t.Fatalf("absence on: %d %s", code, body)
+	}
+	callToVoicemail(h, "2000").AssertOK(t)
+	h.waitPlayback("sound:closed", 5*time.Second)
+	h.waitIdle(10 * time.Second)
+	if code, body := api.do("PUT", "/api/absence/1000", `{"on":"yes"}`, ""); code != http.StatusBadRequest || !strings.Contains(string(body), `"field": "on"`) {
+		t.Errorf("a bad body: %d %s", code, body)
+	}
+}
