@@ -172,6 +172,8 @@ func (a *App) serve(c *call.Call, r *Routing) {
 	err := r.Serve(c.Context(), c)
 	switch {
 	case err == nil, errors.Is(err, call.ErrHangup):
+	case errors.Is(err, call.ErrRedirected):
+		log.Info().Msg("call handed off")
 	case errors.Is(err, context.Canceled), errors.Is(err, ErrDraining), errors.Is(err, call.ErrConnectionLost):
 		log.Warn().Err(context.Cause(c.Context())).Msg("call stopped")
 	default:

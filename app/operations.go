@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ariflow/ariflow/ari"
@@ -30,6 +31,10 @@ func (a *App) Originate(ctx context.Context, endpoint, exten, callerID string, t
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
+	if callerID == "" { // the seed's originate: the rung phone calls exten
+		_, resource, _ := strings.Cut(endpoint, "/")
+		callerID = resource + " <" + resource + ">"
+	}
 	ch, err := a.client.Channels.Originate(ctx, ari.OriginateRequest{
 		Endpoint: endpoint, App: a.appName, AppArgs: []string{exten}, CallerID: callerID, Timeout: timeout,
 	})
@@ -54,17 +59,17 @@ func (a *App) Redirect(ctx context.Context, channelID, exten string) error {
 		return ErrNoSuchCall
 	}
 	c.Logger().Info().Str("to", exten).Msg("redirected")
-	// Continue leaves Stasis into the dialplan, whose one line sends the channel back to
-	// the application with exten as its argument: a new call, routed afresh.
 	dialplan := c.DialplanContext()
 	if dialplan == "" { // a channel the app originated never went through the dialplan
 		dialplan = DefaultDialplanContext
 	}
-	err := a.client.Channels.Continue(ctx, channelID, ari.ContinueRequest{Context: dialplan, Extension: exten, Priority: 1})
-	if ari.IsNotFound(err) {
-		return ErrNoSuchCall
-	}
-	return err
+	// The call's flow ends (its playback stopped, what it was connected to hung up), then
+	// Continue takes the channel out of Stasis into the dialplan, whose one line sends it
+	// back to the application with exten as its argument: a new call, routed afresh.
+	c.HandOff(func(ctx context.Context) error {
+		return a.client.Channels.Continue(ctx, channelID, ari.ContinueRequest{Context: dialplan, Extension: exten, Priority: 1})
+	})
+	return nil
 }
 
 // Hangup hangs up a live call's caller with an ARI reason.

@@ -23,6 +23,9 @@ var ErrHangup = errors.New("caller hung up")
 // ErrConnectionLost ends a call whose channel Asterisk no longer knows after a reconnect.
 var ErrConnectionLost = errors.New("channel lost with the Asterisk connection")
 
+// ErrRedirected ends a call whose caller was handed elsewhere (see HandOff).
+var ErrRedirected = errors.New("call handed off")
+
 // ArgLeg is the first Stasis argument of channels a call creates itself (phones it rings),
 // so that the dispatcher does not take them for new calls. The second is the call's id.
 const ArgLeg = "ariflow-leg"
@@ -85,6 +88,7 @@ type Call struct {
 	bridgeID string
 	recName  string
 
+	handoff  func(context.Context) error // guarded by mu; set by HandOff
 	cleanups []func(context.Context) error
 	closed   atomic.Bool
 }
@@ -279,6 +283,9 @@ func (c *Call) Play(ctx context.Context, interrupt bool, media ...string) (inter
 	for {
 		ev, err := c.next(0)
 		if err != nil {
+			if !c.hungUp { // the call is being ended or handed off: silence it
+				c.stopPlayback(id)
+			}
 			return false, err
 		}
 		switch e := ev.(type) {
@@ -297,6 +304,15 @@ func (c *Call) Play(ctx context.Context, interrupt bool, media ...string) (inter
 	}
 }
 
+// stopPlayback stops a playback, even when the call's context is already cancelled.
+func (c *Call) stopPlayback(id string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), 5*time.Second)
+	defer cancel()
+	if err := c.client.Playbacks.Stop(ctx, id); err != nil && !ari.IsNotFound(err) {
+		c.log.Warn().Err(err).Str("playback", id).Msg("stop playback")
+	}
+}
+
 // Hangup hangs the caller up with an ARI reason ("normal", "busy", "congestion", ...).
 func (c *Call) Hangup(ctx context.Context, reason string) error {
 	if c.hungUp {
@@ -307,6 +323,16 @@ func (c *Call) Hangup(ctx context.Context, reason string) error {
 		return fmt.Errorf("hangup: %w", err)
 	}
 	return nil
+}
+
+// HandOff ends the call's flow and, instead of hanging the caller up, gives the channel to
+// fn once the call has cleaned up (its playback stopped, its phones hung up, its bridge
+// destroyed): the admin API's redirect continues it in the dialplan. Safe from any goroutine.
+func (c *Call) HandOff(fn func(ctx context.Context) error) {
+	c.mu.Lock()
+	c.handoff = fn
+	c.mu.Unlock()
+	c.End(ErrRedirected)
 }
 
 // End stops the call's flow with cause; safe from any goroutine.
@@ -324,7 +350,12 @@ func (c *Call) Close(reason string) error {
 	for i := len(c.cleanups) - 1; i >= 0; i-- {
 		errs = append(errs, c.cleanups[i](ctx))
 	}
-	if !c.hungUp {
+	c.mu.Lock()
+	handoff := c.handoff
+	c.mu.Unlock()
+	if handoff != nil && !c.hungUp {
+		errs = append(errs, handoff(ctx))
+	} else if !c.hungUp {
 		if err := c.client.Channels.Hangup(ctx, c.channelID, reason); err != nil && !ari.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("hangup: %w", err))
 		}
