@@ -22,6 +22,16 @@ numbers: {"600": {queue: sales}}
 
 func queueRouting(strategy string) string { return strings.Replace(queueBody, "%s", strategy, 1) }
 
+// newQueueFixture is a fixture whose phones are all idle (the fake server's default
+// device state is INUSE).
+func newQueueFixture(t *testing.T, strategy string) *fixture {
+	f := newFixture(t, queueRouting(strategy))
+	f.srv.Handle(http.MethodGet, "/deviceStates/{name}", func(r *http.Request) (int, any) {
+		return http.StatusOK, map[string]any{"name": r.PathValue("name"), "state": "NOT_INUSE"}
+	})
+	return f
+}
+
 // enterQueue calls 600 and waits for the caller to be answered and hear hold music.
 func (f *fixture) enterQueue(channelID, class string) {
 	f.t.Helper()
@@ -55,7 +65,7 @@ func (f *fixture) legs(channelID string, n int) map[string]string {
 }
 
 func TestQueueRingallFirstAnswerWins(t *testing.T) {
-	f := newFixture(t, queueRouting("ringall"))
+	f := newQueueFixture(t, "ringall")
 	f.enterQueue("c1", "classic")
 	legs := f.legs("c1", 3)
 	if len(legs) != 3 {
@@ -84,7 +94,7 @@ func TestQueueRingallFirstAnswerWins(t *testing.T) {
 }
 
 func TestQueueCallerHangingUpStopsEveryMember(t *testing.T) {
-	f := newFixture(t, queueRouting("ringall"))
+	f := newQueueFixture(t, "ringall")
 	f.enterQueue("c1", "classic")
 	legs := f.legs("c1", 3)
 	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c1")})
@@ -98,7 +108,7 @@ func TestQueueCallerHangingUpStopsEveryMember(t *testing.T) {
 
 // Nobody answers: after the retry pause every member rings again.
 func TestQueueRingsAgainAfterTheRetryPause(t *testing.T) {
-	f := newFixture(t, queueRouting("ringall"))
+	f := newQueueFixture(t, "ringall")
 	f.enterQueue("c1", "classic")
 	legs := f.legs("c1", 3)
 	for _, id := range legs {
@@ -122,7 +132,7 @@ func TestQueueStrategiesRingOneMemberAtATime(t *testing.T) {
 		{"fewestcalls", []string{"PJSIP/4001", "PJSIP/4002", "PJSIP/4003"}},
 	} {
 		t.Run(tc.strategy, func(t *testing.T) {
-			f := newFixture(t, queueRouting(tc.strategy))
+			f := newQueueFixture(t, tc.strategy)
 			f.enterQueue("c1", "classic")
 			var got []string
 			for range tc.want {
@@ -139,7 +149,7 @@ func TestQueueStrategiesRingOneMemberAtATime(t *testing.T) {
 }
 
 func TestQueueRandomRingsEveryMemberOnceARound(t *testing.T) {
-	f := newFixture(t, queueRouting("random"))
+	f := newQueueFixture(t, "random")
 	f.enterQueue("c1", "classic")
 	var got []string
 	for range 3 {
@@ -165,7 +175,7 @@ func TestQueueStrategiesRememberPreviousCalls(t *testing.T) {
 		{"fewestcalls", "PJSIP/4002"},
 	} {
 		t.Run(tc.strategy, func(t *testing.T) {
-			f := newFixture(t, queueRouting(tc.strategy))
+			f := newQueueFixture(t, tc.strategy)
 			f.enterQueue("c1", "classic")
 			first := f.legs("c1", 1)
 			if _, ok := first["PJSIP/4001"]; !ok {
@@ -184,5 +194,22 @@ func TestQueueStrategiesRememberPreviousCalls(t *testing.T) {
 				t.Errorf("second caller rang %v first, want %s", second, tc.second)
 			}
 		})
+	}
+}
+
+// A phone Asterisk reports on a call is not rung.
+func TestQueueSkipsMembersOnACall(t *testing.T) {
+	f := newFixture(t, queueRouting("ringall"))
+	f.srv.Handle(http.MethodGet, "/deviceStates/{name}", func(r *http.Request) (int, any) {
+		state := "NOT_INUSE"
+		if r.PathValue("name") == "PJSIP/4002" {
+			state = "INUSE"
+		}
+		return http.StatusOK, map[string]any{"name": r.PathValue("name"), "state": state}
+	})
+	f.enterQueue("c1", "classic")
+	legs := f.legs("c1", 2)
+	if _, rung := legs["PJSIP/4002"]; rung || len(legs) != 2 {
+		t.Errorf("rang %v, want 4001 and 4003 but not 4002 (on a call)", legs)
 	}
 }

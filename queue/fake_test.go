@@ -24,6 +24,7 @@ type fakeCall struct {
 	ring       func(c *fakeCall, opts call.RingOptions) (call.RingResult, error)
 	hangup     chan struct{}
 	log        zerolog.Logger
+	devices    map[string]string // Asterisk's device states; NOT_INUSE when absent
 
 	mu     sync.Mutex
 	events []string // what the caller went through, each "at <offset>: <what>"
@@ -62,6 +63,13 @@ func (c *fakeCall) Logger() *zerolog.Logger       { return &c.log }
 func (c *fakeCall) SetState(string)               {}
 func (c *fakeCall) Answer(context.Context) error  { c.note("answer"); return nil }
 func (c *fakeCall) StopMOH(context.Context) error { return nil }
+
+func (c *fakeCall) DeviceState(_ context.Context, device string) (string, error) {
+	if st, ok := c.devices[device]; ok {
+		return st, nil
+	}
+	return "NOT_INUSE", nil
+}
 
 func (c *fakeCall) StartMOH(_ context.Context, class string) error {
 	if c.hungUp() {

@@ -205,8 +205,9 @@ func (m *Manager) Leave(w *Waiter, event string) {
 }
 
 // Pick chooses whom to ring now for w, by q's strategy, and marks them ringing; nil
-// when no member is free. Call Rang when their ringing ends.
-func (m *Manager) Pick(q config.Queue, w *Waiter) []string {
+// when no member is free. Members in skip are left out (Asterisk says they cannot take
+// a call). Call Rang when their ringing ends.
+func (m *Manager) Pick(q config.Queue, w *Waiter, skip map[string]bool) []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	qs := m.queueLocked(q.Name)
@@ -214,7 +215,7 @@ func (m *Manager) Pick(q config.Queue, w *Waiter) []string {
 	var cands []Candidate
 	for i, ep := range qs.members {
 		pm, ms := m.memberLocked(qs, ep), m.members[ep]
-		if pm.LoggedOut || pm.Paused || ms.ringing > 0 || ms.inCall > 0 && !q.RingInUse || now.Before(ms.wrapUntil) {
+		if skip[ep] || pm.LoggedOut || pm.Paused || ms.ringing > 0 || ms.inCall > 0 && !q.RingInUse || now.Before(ms.wrapUntil) {
 			continue
 		}
 		cands = append(cands, Candidate{Endpoint: ep, Index: i, LastCall: pm.lastCall, Calls: pm.calls})

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/ariflow/ariflow/app/call"
+	"github.com/ariflow/ariflow/ari"
 	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/recordings"
 )
@@ -30,6 +31,7 @@ type Call interface {
 	StopMOH(ctx context.Context) error
 	Idle(ctx context.Context, d time.Duration, wake <-chan struct{}) (bool, error)
 	RingMany(ctx context.Context, opts call.RingOptions) (call.RingResult, error)
+	DeviceState(ctx context.Context, device string) (string, error)
 }
 
 // Runner performs another action on the same call (the destination after max_wait).
@@ -169,7 +171,7 @@ func (s *stay) wait(ctx context.Context, pos int) error {
 		pause, wake := time.Duration(0), true // not next: until woken
 		if m.Position(s.w) == 1 {
 			pause = q.Retry // nobody free: look again after the retry pause, or when woken
-			if eps := m.Pick(q, s.w); len(eps) > 0 {
+			if eps := m.Pick(q, s.w, s.unreachable(ctx)); len(eps) > 0 {
 				done, err := s.ring(ctx, eps, deadline)
 				if done || err != nil {
 					return err
@@ -181,6 +183,27 @@ func (s *stay) wait(ctx context.Context, pos int) error {
 			return err
 		}
 	}
+}
+
+// unreachable lists the members Asterisk says cannot take a call now: unavailable, or
+// already on a call (or ringing) unless the queue rings members in use. A state that
+// cannot be read does not keep a member from ringing.
+func (s *stay) unreachable(ctx context.Context) map[string]bool {
+	out := map[string]bool{}
+	for _, ep := range s.q.Members {
+		st, err := s.c.DeviceState(ctx, ep)
+		if err != nil {
+			s.log.Debug().Err(err).Str("member", ep).Msg("device state unknown")
+			continue
+		}
+		switch st {
+		case ari.DeviceUnavailable, ari.DeviceInvalid:
+			out[ep] = true
+		case ari.DeviceInUse, ari.DeviceBusy, ari.DeviceRinging, ari.DeviceRingInUse, ari.DeviceOnHold:
+			out[ep] = !s.q.RingInUse
+		}
+	}
+	return out
 }
 
 // idle waits up to d (0: no limit), or until woken when wake is set, never past the

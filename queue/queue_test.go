@@ -255,3 +255,33 @@ func TestMemberStateSurvivesRestart(t *testing.T) {
 		t.Errorf("queue log %v, want %v", got, want)
 	}
 }
+
+// A member Asterisk reports on a call is rung only when the queue rings members in use;
+// an unavailable one never is.
+func TestMembersInUse(t *testing.T) {
+	devices := map[string]string{"PJSIP/4001": "INUSE", "PJSIP/4002": "UNAVAILABLE"}
+	for _, tc := range []struct {
+		name      string
+		ringInUse bool
+		want      string
+	}{
+		{"skipped", false, "0s: ring PJSIP/4003 for 20s"},
+		{"rung with ring_in_use", true, "0s: ring PJSIP/4001,PJSIP/4003 for 20s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := openDB(t)
+			synctest.Test(t, func(t *testing.T) {
+				h, _ := newHandler(t, db, testQueue(func(q *config.Queue) { q.RingInUse = tc.ringInUse }))
+				c := newFakeCall("c1", "2000")
+				c.devices = devices
+				c.ring = answersAfter(0, time.Second)
+				if err := <-serve(h, c, "sales", nil); err != nil {
+					t.Fatal(err)
+				}
+				if got := c.Events(); len(got) < 3 || got[2] != tc.want {
+					t.Errorf("the caller went through %q, want %q third", got, tc.want)
+				}
+			})
+		})
+	}
+}

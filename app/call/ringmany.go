@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/ariflow/ariflow/ari"
@@ -189,4 +190,14 @@ func dialStatusOf(s string) (DialStatus, bool) {
 		return DialUnavailable, true
 	}
 	return "", false
+}
+
+// DeviceState is Asterisk's state of a device such as "PJSIP/4001" (ari.Device* values:
+// NOT_INUSE, INUSE, RINGING, UNAVAILABLE...).
+func (c *Call) DeviceState(ctx context.Context, device string) (string, error) {
+	d, err := c.client.DeviceStates.Get(ctx, device)
+	if err != nil {
+		return "", fmt.Errorf("device state of %s: %w", device, err)
+	}
+	return d.State, nil
 }
