@@ -20,8 +20,14 @@ menus:
   svi_1:
     prompts: [sound:service1, sound:service2]
     choices: {"1": {extension: "2001"}, "2": {extension: "2002"}}
+  quick:
+    prompts: [sound:service1, sound:service2]
+    timeout: 100ms
+    on_timeout: {replay_from: 2}
+    choices: {"1": {extension: "2001"}}
 numbers:
   "900": {menu: svi_1}
+  "901": {menu: quick}
 `
 
 func (f *fixture) dtmf(channelID, digit string) {
@@ -57,6 +63,23 @@ func TestMenuBargeInRingsTheChoice(t *testing.T) {
 	create := f.want(http.MethodPost, "/channels/create")
 	if got := create.Query.Get("endpoint"); got != "PJSIP/2001" {
 		t.Errorf("rang %q, want PJSIP/2001", got)
+	}
+	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c1")})
+	f.waitIdle()
+}
+
+// On the fake ARI server: no key within the timeout replays from the second prompt.
+func TestMenuTimeoutReplays(t *testing.T) {
+	f := newFixture(t, ivrBody)
+	f.call("c1", "901")
+	var media []string
+	for len(media) < 3 {
+		play := f.want(http.MethodPost, "/channels/c1/play")
+		media = append(media, play.Query.Get("media"))
+		f.push("PlaybackFinished", playbackFinished(play.Query.Get("playbackId"), "c1"))
+	}
+	if want := []string{"sound:service1", "sound:service2", "sound:service2"}; !slices.Equal(media, want) {
+		t.Errorf("played %v, want %v", media, want)
 	}
 	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c1")})
 	f.waitIdle()

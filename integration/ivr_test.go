@@ -12,7 +12,8 @@ import (
 )
 
 // ivrBody is the seed's svi_1 on 900 with short timeouts, a menu that gives up after two
-// silent rounds on 901, and a menu with a two-digit choice on 902. 2001 is the seed's
+// silent rounds on 901, a menu with a two-digit choice on 902, and one where callers may
+// type an extension number on 903. 2001 is the seed's
 // phone y, 2002 phone z.
 const ivrBody = `
 extensions:
@@ -40,10 +41,17 @@ menus:
     choices:
       "1": {extension: "2001"}
       "12": {extension: "2002"}
+  direct:
+    prompts: [sound:service1]
+    timeout: 3s
+    digit_timeout: 1500ms
+    direct_dial: true
+    choices: {"0": {extension: "2002"}}
 numbers:
   "900": {menu: svi_1}
   "901": {menu: retries}
   "902": {menu: two}
+  "903": {menu: direct}
 `
 
 // playback is one prompt the app played, with Asterisk's own timestamps.
@@ -187,4 +195,15 @@ func TestIVRTwoDigitChoices(t *testing.T) {
 			wrong.Kill()
 		})
 	}
+}
+
+// direct_dial: typing an extension's number in the menu rings it.
+func TestIVRDirectDial(t *testing.T) {
+	h := start(t, options{body: ivrBody, now: monday(10, 0)})
+	y := h.lab.Phone(t, "2001", "uas_answer.xml")
+	got := menuCall(h, "903", "2001", "1000", "4000")
+	if len(got) != 1 || !cutShort(got[0], service1Length) {
+		t.Errorf("heard %v, want service1 stopped by the first key", got)
+	}
+	y.Wait().AssertOK(t)
 }
