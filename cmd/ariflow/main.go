@@ -4,6 +4,8 @@
 //	ariflow serve FILE                          run the application
 //	ariflow check FILE                          validate a routing file
 //	ariflow simulate FILE --from 2000 --to 1000 --at "2026-11-23 18:05"
+//	ariflow calls | originate ENDPOINT EXTEN | redirect CHANNEL EXTEN | hangup CHANNEL |
+//	        recordings [EXTEN] | absence [EXTEN on|off] | reload    (the admin API's CLI)
 package main
 
 import (
@@ -16,6 +18,16 @@ const usage = `usage:
   ariflow serve FILE [--log-format json|console] [--log-level info] [--drain 30s]
   ariflow check FILE
   ariflow simulate FILE --from CALLER --to NUMBER [--at "YYYY-MM-DD HH:MM"] [--digits KEYS]
+
+Admin commands talk to a running ariflow's admin API (ARIFLOW_ADMIN_URL, default
+http://127.0.0.1:5001, with the token ARIFLOW_ADMIN_TOKEN); --json prints the API's JSON:
+  ariflow calls
+  ariflow originate ENDPOINT EXTEN        e.g. ariflow originate PJSIP/2000 1000
+  ariflow redirect CHANNEL EXTEN
+  ariflow hangup CHANNEL
+  ariflow recordings [EXTEN]
+  ariflow absence [EXTEN on|off]
+  ariflow reload
 `
 
 func main() {
@@ -34,6 +46,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return check(args[1:], stdout, stderr)
 	case "simulate", "explain":
 		return simulate(args[1:], stdout, stderr)
+	case "calls", "originate", "redirect", "hangup", "recordings", "absence", "reload":
+		return adminCLI(args[0], args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -145,5 +148,54 @@ func TestReloadKeepsTheLastGoodFile(t *testing.T) {
 	_ = s.reloadFile()
 	if _, ok := a.Routing().File.Lookup("7002"); !ok {
 		t.Fatal("a good file was not taken")
+	}
+}
+
+// The admin commands print the API's answers as aligned tables and its reasons on errors.
+func TestAdminCommandsTalkToTheAPI(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok" {
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"error":"a bearer token is required"}`)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		got = append(got, r.Method+" "+r.URL.Path+" "+string(body))
+		switch r.URL.Path {
+		case "/api/calls":
+			io.WriteString(w, `{"calls":[{"channel":"1795.1","caller":"2000","exten":"1000","state":"ringing PJSIP/1000","duration_seconds":12}]}`)
+		case "/api/calls/originate":
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			io.WriteString(w, `{"error":"the routing file does not route that number","field":"exten"}`)
+		default:
+			io.WriteString(w, `{"status":"ok"}`)
+		}
+	}))
+	defer srv.Close()
+	t.Setenv("ARIFLOW_ADMIN_URL", srv.URL)
+	t.Setenv("ARIFLOW_ADMIN_TOKEN", "tok")
+
+	code, out, _ := runCmd("calls")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 2 || !strings.HasPrefix(lines[0], "CHANNEL") || !strings.Contains(lines[1], "ringing PJSIP/1000") ||
+		strings.Index(lines[0], "CALLER") != strings.Index(lines[1], "2000") {
+		t.Errorf("ariflow calls: exit %d\n%s", code, out)
+	}
+	if code, _, errs := runCmd("originate", "PJSIP/2000", "5555"); code != 1 || !strings.Contains(errs, "exten: the routing file does not route that number") {
+		t.Errorf("a refused originate: exit %d, %q", code, errs)
+	}
+	if code, out, _ := runCmd("absence", "1000", "on"); code != 0 || !strings.Contains(out, "absence on for 1000") {
+		t.Errorf("ariflow absence 1000 on: %d %q", code, out)
+	}
+	if code, _, _ := runCmd("absence", "1000", "maybe"); code != 2 {
+		t.Errorf("a bad absence state: exit %d, want 2", code)
+	}
+	if got[len(got)-1] != `PUT /api/absence/1000 {"on":true}` {
+		t.Errorf("requests: %q", got)
+	}
+	t.Setenv("ARIFLOW_ADMIN_TOKEN", "wrong")
+	if code, _, errs := runCmd("calls"); code != 1 || !strings.Contains(errs, "401") {
+		t.Errorf("a wrong token: exit %d, %q", code, errs)
 	}
 }

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// adminClient talks to a running ariflow's admin API: ARIFLOW_ADMIN_URL (default
+// http://127.0.0.1:5001) with the bearer token ARIFLOW_ADMIN_TOKEN.
+type adminClient struct {
+	base, token string
+	json        bool
+	out, errw   io.Writer
+	http        *http.Client
+}
+
+// adminCommand parses the common flags of the admin subcommands; rest are the arguments.
+func adminCommand(name string, args []string, stdout, stderr io.Writer) (*adminClient, []string, bool) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	base := fs.String("url", envOr("ARIFLOW_ADMIN_URL", "http://127.0.0.1:5001"), "the admin API")
+	asJSON := fs.Bool("json", false, "print the API's JSON")
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, nil, false
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		rest, args = append(rest, fs.Arg(0)), fs.Args()[1:]
+	}
+	token := os.Getenv("ARIFLOW_ADMIN_TOKEN")
+	if token == "" {
+		fmt.Fprintf(stderr, "ariflow %s: set ARIFLOW_ADMIN_TOKEN to the admin token\n", name)
+		return nil, nil, false
+	}
+	return &adminClient{base: strings.TrimSuffix(*base, "/"), token: token, json: *asJSON, out: stdout, errw: stderr,
+		http: &http.Client{Timeout: 30 * time.Second}}, rest, true
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// call sends a request and decodes the JSON answer into v; with --json it prints it too.
+// It returns the exit code: 0, or 1 with the API's reason printed.
+func (c *adminClient) call(method, path string, body any, v any) int {
+	var rd io.Reader
+	if body != nil {
+		data, _ := json.Marshal(body)
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		fmt.Fprintln(c.errw, "ariflow:", err)
+		return 1
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		fmt.Fprintln(c.errw, "ariflow: is ariflow serve running with an admin section?", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 400 {
+		var e struct{ Error, Field string }
+		_ = json.Unmarshal(data, &e)
+		if e.Error == "" {
+			e.Error = strings.TrimSpace(string(data))
+		}
+		if e.Field != "" {
+			e.Error = e.Field + ": " + e.Error
+		}
+		fmt.Fprintf(c.errw, "ariflow: %s (%s)\n", e.Error, resp.Status)
+		if c.json {
+			c.out.Write(data)
+		}
+		return 1
+	}
+	if c.json {
+		c.out.Write(data)
+		return 0
+	}
+	if v != nil {
+		if err := json.Unmarshal(data, v); err != nil {
+			fmt.Fprintln(c.errw, "ariflow: unexpected answer:", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+// table prints rows aligned under a header.
+func (c *adminClient) table(header string, rows [][]string) {
+	tw := tabwriter.NewWriter(c.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	tw.Flush()
+}
+
+func usageErr(stderr io.Writer, msg string) int {
+	fmt.Fprintln(stderr, "ariflow:", msg)
+	return 2
+}
+
+// adminCLI runs one admin subcommand.
+func adminCLI(name string, args []string, stdout, stderr io.Writer) int {
+	c, rest, ok := adminCommand(name, args, stdout, stderr)
+	if !ok {
+		return 2
+	}
+	switch name {
+	case "calls":
+		var l callsAnswer
+		if code := c.call("GET", "/api/calls", nil, &l); code != 0 || c.json {
+			return code
+		}
+		rows := [][]string{}
+		for _, x := range l.Calls {
+			rows = append(rows, []string{x.Channel, x.Caller, x.Exten, x.State, fmt.Sprintf("%ds", x.Seconds), x.Recording})
+		}
+		c.table("CHANNEL\tCALLER\tEXTEN\tSTATE\tDURATION\tRECORDING", rows)
+		return 0
+	case "originate":
+		if len(rest) != 2 {
+			return usageErr(stderr, "usage: ariflow originate ENDPOINT EXTEN   (e.g. PJSIP/2000 1000)")
+		}
+		var o struct{ Channel string }
+		code := c.call("POST", "/api/calls/originate", map[string]any{"endpoint": rest[0], "exten": rest[1]}, &o)
+		if code == 0 && !c.json {
+			fmt.Fprintf(c.out, "ringing %s; when answered it goes to %s (channel %s)\n", rest[0], rest[1], o.Channel)
+		}
+		return code
+	case "redirect":
+		if len(rest) != 2 {
+			return usageErr(stderr, "usage: ariflow redirect CHANNEL EXTEN")
+		}
+		return c.done(c.call("POST", "/api/calls/"+url.PathEscape(rest[0])+"/redirect", map[string]any{"exten": rest[1]}, nil), "redirected")
+	case "hangup":
+		if len(rest) != 1 {
+			return usageErr(stderr, "usage: ariflow hangup CHANNEL")
+		}
+		return c.done(c.call("DELETE", "/api/calls/"+url.PathEscape(rest[0]), nil, nil), "hung up")
+	case "recordings":
+		var l recordingsAnswer
+		q := url.Values{}
+		if len(rest) > 0 {
+			q.Set("exten", rest[0])
+		}
+		if code := c.call("GET", "/api/recordings?"+q.Encode(), nil, &l); code != 0 || c.json {
+			return code
+		}
+		rows := [][]string{}
+		for _, r := range l.Recordings {
+			rows = append(rows, []string{r.Start.Local().Format("2006-01-02 15:04:05"), r.Name + "." + r.Format, r.Caller, r.Callee, fmt.Sprintf("%.0fs", r.Duration), fmt.Sprint(r.Size)})
+		}
+		c.table("START\tNAME\tCALLER\tCALLEE\tDURATION\tBYTES", rows)
+		return 0
+	case "absence":
+		return c.absence(rest, stderr)
+	case "reload":
+		var p struct {
+			Summary  string
+			Problems []struct{ Text string }
+		}
+		code := c.call("POST", "/api/routing/reload", nil, &p)
+		if !c.json && code == 0 {
+			fmt.Fprintln(c.out, "reloaded:", p.Summary)
+		}
+		return code
+	}
+	return usageErr(stderr, "unknown command "+name)
+}
+
+func (c *adminClient) done(code int, what string) int {
+	if code == 0 && !c.json {
+		fmt.Fprintln(c.out, what)
+	}
+	return code
+}
+
+func (c *adminClient) absence(rest []string, stderr io.Writer) int {
+	type info struct {
+		Exten, By string
+		On        bool
+		Until     time.Time
+	}
+	if len(rest) == 0 {
+		var l struct{ Absence []info }
+		if code := c.call("GET", "/api/absence", nil, &l); code != 0 || c.json {
+			return code
+		}
+		rows := [][]string{}
+		for _, a := range l.Absence {
+			state := "present"
+			if a.On {
+				state = "absent"
+			}
+			until := ""
+			if !a.Until.IsZero() {
+				until = a.Until.Local().Format("2006-01-02 15:04")
+			}
+			rows = append(rows, []string{a.Exten, state, a.By, until})
+		}
+		c.table("EXTEN\tSTATE\tSET BY\tUNTIL", rows)
+		return 0
+	}
+	if len(rest) != 2 || (rest[1] != "on" && rest[1] != "off") {
+		return usageErr(stderr, "usage: ariflow absence [EXTEN on|off]")
+	}
+	return c.done(c.call("PUT", "/api/absence/"+url.PathEscape(rest[0]), map[string]any{"on": rest[1] == "on"}, nil), "absence "+rest[1]+" for "+rest[0])
+}
+
+type callsAnswer struct {
+	Calls []struct {
+		Channel, Caller, Exten, State, Recording string
+		Seconds                                  int `json:"duration_seconds"`
+	}
+}
+
+type recordingsAnswer struct {
+	Recordings []struct {
+		Name, Format, Caller, Callee string
+		Size                         int64
+		Start                        time.Time
+		Duration                     float64 `json:"duration_seconds"`
+	}
+}
