@@ -70,6 +70,7 @@ type Waiter struct {
 	Joined time.Time
 	wake   chan struct{}
 	tried  map[string]bool
+	active bool // ringing members now
 }
 
 // Wake is signalled when something that may let this caller through changed.
@@ -175,6 +176,23 @@ func (m *Manager) positionLocked(w *Waiter) int {
 	return 0
 }
 
+// MayRing reports whether w may ring members now: it is first in line, or every caller
+// ahead of it is ringing members already (so free members do not wait for them).
+func (m *Manager) MayRing(w *Waiter) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	qs := m.queues[w.Queue]
+	for _, ahead := range qs.waiting {
+		if ahead == w {
+			return true
+		}
+		if !ahead.active {
+			return false
+		}
+	}
+	return false
+}
+
 // Reachable reports whether some member of the queue is logged in and not paused.
 func (m *Manager) Reachable(queue string) bool {
 	m.mu.Lock()
@@ -225,6 +243,10 @@ func (m *Manager) Pick(q config.Queue, w *Waiter, skip map[string]bool) []string
 		m.members[ep].ringing++
 		w.tried[ep] = true
 	}
+	if len(eps) > 0 {
+		w.active = true
+		m.wakeLocked() // the next caller may ring the members left
+	}
 	if len(eps) == 1 {
 		qs.lastRung = slices.Index(qs.members, eps[0])
 	}
@@ -235,6 +257,7 @@ func (m *Manager) Pick(q config.Queue, w *Waiter, skip map[string]bool) []string
 func (m *Manager) Rang(w *Waiter, eps []string, missed map[string]string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	w.active = false
 	for _, ep := range eps {
 		if ms := m.members[ep]; ms != nil && ms.ringing > 0 {
 			ms.ringing--

@@ -168,8 +168,8 @@ func (s *stay) wait(ctx context.Context, pos int) error {
 			}
 			nextAnnounce = time.Now().Add(q.AnnounceEvery)
 		}
-		pause, wake := time.Duration(0), true // not next: until woken
-		if m.Position(s.w) == 1 {
+		pause, wake := time.Duration(0), true // others first: until woken
+		if m.MayRing(s.w) {
 			pause = q.Retry // nobody free: look again after the retry pause, or when woken
 			if eps := m.Pick(q, s.w, s.unreachable(ctx)); len(eps) > 0 {
 				done, err := s.ring(ctx, eps, deadline)

@@ -285,3 +285,22 @@ func TestMembersInUse(t *testing.T) {
 		})
 	}
 }
+
+// While the first caller rings one member, the next caller rings another free one.
+func TestNextCallerRingsTheMembersLeft(t *testing.T) {
+	db := openDB(t)
+	synctest.Test(t, func(t *testing.T) {
+		h, _ := newHandler(t, db, testQueue(func(q *config.Queue) { q.Strategy = "linear" }))
+		first := newFakeCall("c1", "2000")
+		first.ring = answersAfter(5*time.Second, time.Second)
+		done1 := serve(h, first, "sales", nil)
+		time.Sleep(time.Second)
+		second := newFakeCall("c2", "3000")
+		second.ring = answersAfter(time.Second, time.Second)
+		if err := <-serve(h, second, "sales", nil); err != nil {
+			t.Fatal(err)
+		}
+		<-done1
+		checkEvents(t, second, "0s: answer", "0s: music classic", "0s: ring PJSIP/4002 for 20s", "1s: connected PJSIP/4002")
+	})
+}

@@ -42,8 +42,11 @@ func (c *Call) RingMany(ctx context.Context, opts RingOptions) (RingResult, erro
 		c.hangupLegs(ctx, legs, ari.HangupNormal)
 		return nil
 	})
+	var keys []string
+	defer func() { c.sub.Remove(keys...) }() // later events of these legs are of no use
 	for _, ep := range opts.Endpoints {
 		id := c.newID("leg")
+		keys = append(keys, "channel:"+id)
 		c.sub.Add("channel:" + id)
 		_, err := c.client.Channels.Create(ctx, ari.CreateRequest{
 			Endpoint: ep, App: c.app, AppArgs: []string{ArgLeg, c.id}, ChannelID: id, Originator: c.channelID,
