@@ -23,8 +23,9 @@ type FeatureBuilder func(f *config.File, s Services) (Feature, error)
 // any other kind are refused at call time (notYetBuilt). Each feature package gets one
 // line here and an adapter file (feature_<name>.go) that builds it.
 var builders = map[config.ActionKind]FeatureBuilder{
-	config.ActMenu:  buildIVR,
-	config.ActQueue: buildQueue,
+	config.ActMenu:      buildIVR,
+	config.ActQueue:     buildQueue,
+	config.ActVoicemail: buildVoicemail, config.ActVoicemailMain: buildVoicemail,
 }
 
 // buildFeatures builds every feature for a routing file.

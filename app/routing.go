@@ -135,6 +135,8 @@ func (r *Routing) ExplainKeys(caller, number, keys string, t time.Time) ([]strin
 		return append(steps, fmt.Sprintf("absence %s for %s", a.Absence, caller)), nil
 	case a.Menu != "":
 		return r.explainMenu(steps, caller, a.Menu, keys, t)
+	case a.Queue != "":
+		return append(steps, queue.Explain(r.File, a.Queue, number, caller, t)...), nil
 	}
 	return steps, nil
 }

@@ -181,7 +181,11 @@ func (h *harness) run(file *config.File) {
 		}
 		services.Notices = app.Notices{N: h.notifier}
 	}
-	h.vm = &voicemailSpy{}
+	vm, err := app.NewVoicemail(context.Background(), file, services)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.vm = &voicemailSpy{next: vm}
 	services.Voicemail = h.vm
 	routing, err := app.NewRouting(file, services)
 	if err != nil {
@@ -283,8 +287,9 @@ func (h *harness) waitIdle(timeout time.Duration) {
 	}
 }
 
-// voicemailSpy is the voicemail stand-in, noting why each call got there.
+// voicemailSpy is the real voicemail, noting why each call got there.
 type voicemailSpy struct {
+	next    extension.Voicemail
 	mu      sync.Mutex
 	reasons []string
 }
@@ -293,8 +298,11 @@ func (v *voicemailSpy) Leave(ctx context.Context, c extension.Call, box, reason 
 	v.mu.Lock()
 	v.reasons = append(v.reasons, box+":"+reason)
 	v.mu.Unlock()
-	return app.VoicemailStandIn{}.Leave(ctx, c, box, reason)
+	return v.next.Leave(ctx, c, box, reason)
 }
+
+// Unwrap is the voicemail the spy watches (the app finds its service through it).
+func (v *voicemailSpy) Unwrap() extension.Voicemail { return v.next }
 
 func (v *voicemailSpy) Reasons() []string {
 	v.mu.Lock()

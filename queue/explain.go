@@ -1,0 +1,81 @@
+package queue
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/recordings"
+)
+
+// Explain says, for `ariflow simulate`, what a call from caller dialing exten at t does
+// in queue name of file.
+func Explain(file *config.File, name, exten, caller string, t time.Time) []string {
+	q, ok := file.Queues[name]
+	if !ok {
+		return []string{fmt.Sprintf("queue %s is not in the routing file", name)}
+	}
+	var steps []string
+	if q.MaxLength > 0 {
+		steps = append(steps, fmt.Sprintf("queue %s takes at most %d waiting callers", name, q.MaxLength))
+	}
+	if !q.JoinEmpty {
+		steps = append(steps, "no caller joins while no member is logged in and unpaused")
+	}
+	if q.Answer {
+		steps = append(steps, "answer")
+	}
+	if q.AnnouncePosition {
+		s := "announce the caller's position (and the estimated wait from one minute up)"
+		if q.AnnounceEvery > 0 {
+			s += ", again every " + q.AnnounceEvery.String()
+		}
+		steps = append(steps, s)
+	}
+	steps = append(steps, "wait with hold music "+q.MusicClass)
+	members := strings.Join(q.Members, ", ")
+	if q.Strategy == "ringall" {
+		steps = append(steps, fmt.Sprintf("ring every free member at once (%s) for %s; the first to answer takes the call", members, q.MemberTimeout))
+	} else {
+		steps = append(steps, fmt.Sprintf("ring one free member at a time (%s, %s) for %s each", members, q.Strategy, q.MemberTimeout))
+	}
+	steps = append(steps, fmt.Sprintf("nobody answers: ring again after %s", q.Retry))
+	if loc, err := time.LoadLocation(file.Timezone); err == nil && file.Recordings.Directory != "" {
+		namer := recordings.Namer{Pattern: file.Recordings.Name, Prefix: file.Recordings.Prefix, Location: loc}
+		steps = append(steps, "record the connected call as "+namer.Name(exten, caller, "", t)+"."+file.Recordings.Format)
+	}
+	if q.WrapUp > 0 {
+		steps = append(steps, fmt.Sprintf("the member rests %s after the call", q.WrapUp))
+	}
+	if q.LeaveEmpty {
+		steps = append(steps, "the caller leaves when no member is logged in and unpaused")
+	}
+	if q.MaxWait > 0 {
+		after := "hang up"
+		if q.AfterMaxWait != nil {
+			after = describe(*q.AfterMaxWait)
+		}
+		steps = append(steps, fmt.Sprintf("after %s of waiting: %s", q.MaxWait, after))
+	}
+	return steps
+}
+
+// describe names an action in one line.
+func describe(a config.Action) string {
+	switch {
+	case a.Extension != "":
+		return "extension " + a.Extension
+	case a.Voicemail != "":
+		return "voicemail of " + a.Voicemail
+	case a.Queue != "":
+		return "queue " + a.Queue
+	case a.Menu != "":
+		return "menu " + a.Menu
+	case len(a.Play) > 0:
+		return "play " + strings.Join(a.Play, ", ") + ", hang up"
+	case a.Dial != nil:
+		return "dial " + a.Dial.Endpoint
+	}
+	return string(a.Kind)
+}
