@@ -1,6 +1,11 @@
 package app
 
 import (
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
 	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/notify"
 )
@@ -47,4 +52,13 @@ func (n Notices) CallMissed(caller, callerName, exten string) {
 // AbsenceChanged posts that an extension's absence mode changed.
 func (n Notices) AbsenceChanged(exten string, on bool, by string) {
 	n.N.Notify(notify.Absence{Exten: exten, On: on, By: by})
+}
+
+// VoicemailLeft posts a new message with its audio attached.
+func (n Notices) VoicemailLeft(box, caller, callerName string, d time.Duration, audio string) {
+	v := notify.Voicemail{Box: box, Caller: caller, CallerName: callerName, Duration: d}
+	if audio != "" {
+		v.Audio = &notify.Attachment{Name: filepath.Base(audio), Open: func() (io.ReadCloser, error) { return os.Open(audio) }}
+	}
+	n.N.Notify(v)
 }

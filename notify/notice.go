@@ -112,7 +112,7 @@ func (a Absence) placeholders() []string {
 
 func (v Voicemail) placeholders() []string {
 	return append(callerPairs(v.Caller, v.CallerName, v.Box),
-		"{box}", Defuse(v.Box), "{duration}", FormatDuration(v.Duration), "{link}", v.Link)
+		"{box}", Defuse(v.Box), "{mailbox}", Defuse(v.Box), "{duration}", FormatDuration(v.Duration), "{link}", v.Link)
 }
 
 // unknownCaller stands for an empty caller ID number.
@@ -148,7 +148,7 @@ const (
 
 // Templates are the admin's messages, one per kind; an empty one means its default.
 // Placeholders: {caller}, {caller_name}, {exten} (calls, missed calls, voicemail);
-// {box}, {duration}, {link} (voicemail); {state} ("activé"/"désactivé") and {by} (absence).
+// {box} (or {mailbox}, the routing file's name), {duration}, {link} (voicemail); {state} ("activé"/"désactivé") and {by} (absence).
 // Substitution is plain text replacement, not a template language: an unknown placeholder
 // stays as written. Templates are trusted (Markdown allowed); values from callers are
 // defused with [Defuse] before substitution.

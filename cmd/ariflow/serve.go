@@ -119,6 +119,11 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 	defer stopNotices()
 	s.services = app.Services{DB: db, Absence: absence.New(db, nil), Notices: notices, Logger: log}
 	s.services.Queues = queue.NewManager(db, log)
+	vm, err := app.NewVoicemail(context.Background(), file, s.services)
+	if err != nil {
+		return err
+	}
+	s.services.Voicemail = vm
 	routing, err := app.NewRouting(file, s.services)
 	if err != nil {
 		return err

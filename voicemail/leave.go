@@ -1,0 +1,144 @@
+package voicemail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/ariflow/ariflow/app/call"
+)
+
+// Greeting kinds a box may have recorded (menu 0): file "greet-<kind>" in the box's folder.
+const (
+	GreetUnavail = "unavail"
+	GreetBusy    = "busy"
+	GreetTemp    = "temp"
+	GreetName    = "name"
+)
+
+// greeting returns the recording of a box's greeting of kind, if it was recorded.
+func (s *Service) greeting(box, kind string) (string, bool) {
+	name := s.recName(box, "greet-"+kind)
+	_, err := os.Stat(s.path(name))
+	return "recording:" + name, err == nil
+}
+
+// greetingMedia is what a caller hears before the beep: the temporary greeting, else the
+// busy or unavailable one, else a spoken default naming the box (its recorded name, or
+// "the person at extension 1000"), "is on the phone" for busy, "is unavailable" otherwise.
+func (s *Service) greetingMedia(box, reason string) []string {
+	if m, ok := s.greeting(box, GreetTemp); ok {
+		return []string{m}
+	}
+	kind, says := GreetUnavail, "sound:vm-isunavail"
+	if reason == "busy" {
+		kind, says = GreetBusy, "sound:vm-isonphone"
+	}
+	if m, ok := s.greeting(box, kind); ok {
+		return []string{m}
+	}
+	if m, ok := s.greeting(box, GreetName); ok {
+		return []string{m, says}
+	}
+	out := []string{"sound:vm-theperson"}
+	if d := digits(box); d != "" {
+		out = append(out, d)
+	}
+	return append(out, says)
+}
+
+// Leave takes a message for box: answer, greeting (a key # skips it), "leave your message
+// after the tone", beep, record until #, silence, the maximum duration or the caller hanging
+// up. A message shorter than the minimum is discarded; a full box says so and records
+// nothing. left reports whether a message was kept.
+func (s *Service) Leave(ctx context.Context, c Call, box, reason string) (left bool, err error) {
+	log := c.Logger().With().Str("box", box).Str("reason", reason).Logger()
+	c.SetState("voicemail " + box)
+	if err := c.Answer(ctx); err != nil {
+		return false, err
+	}
+	if _, ok := s.box(box); !ok {
+		log.Error().Msg("voicemail: the box is not in the routing file")
+		_, err := c.Play(ctx, false, "sound:vm-nobox")
+		return false, err
+	}
+	cfg := s.cfg()
+	_, _, all, err := s.Counts(box)
+	if err != nil {
+		return false, fmt.Errorf("voicemail: count %s: %w", box, err)
+	}
+	if cfg.MaxMessages > 0 && all >= cfg.MaxMessages {
+		log.Warn().Int("messages", all).Msg("voicemail: box full; nothing recorded")
+		_, err := c.Play(ctx, false, "sound:vm-mailboxfull", "sound:vm-goodbye")
+		return false, err
+	}
+	c.ClearDigits()
+	if _, err := c.Play(ctx, true, s.greetingMedia(box, reason)...); err != nil {
+		return false, err
+	}
+	if d := c.TakeDigit(); d != "#" {
+		if _, err := c.Play(ctx, true, "sound:vm-intro"); err != nil {
+			return false, err
+		}
+	}
+	c.ClearDigits()
+
+	number, name := c.Caller()
+	now := s.deps.Now()
+	m := Message{ID: newID(now), Box: box, Folder: "INBOX", Caller: number, CallerName: name, Time: now}
+	m.Recording = s.recName(box, m.ID)
+	if err := os.MkdirAll(s.boxDir(box), 0o755); err != nil {
+		return false, fmt.Errorf("voicemail: %s: %w", box, err)
+	}
+	// the pending row gives a message restored after a crash its caller and time
+	if err := s.deps.DB.PutJSON(bucketPending, m.Recording, m); err != nil {
+		return false, fmt.Errorf("voicemail: save %s: %w", box, err)
+	}
+	res, err := c.Record(ctx, call.RecordOptions{Name: m.Recording, Format: s.format.Load().(string),
+		MaxDuration: cfg.MaxDuration, MaxSilence: cfg.MaxSilence, Beep: true, TerminateOn: "#"})
+	if err != nil {
+		// the pending row stays: if Asterisk stores the file after all, the next start keeps it
+		return false, fmt.Errorf("voicemail: record %s: %w", box, err)
+	}
+	m.Duration = res.Duration
+	if d := wavDuration(s.path(m.Recording)); d > 0 {
+		m.Duration = d
+	}
+	if m.Duration < cfg.MinDuration {
+		log.Info().Str("duration", m.Duration.String()).Msg("voicemail: message shorter than the minimum; discarded")
+		if err := os.Remove(s.path(m.Recording)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			log.Warn().Err(err).Msg("voicemail: remove short message")
+		}
+		if err := s.deps.DB.Delete(bucketPending, m.Recording); err != nil {
+			log.Warn().Err(err).Msg("voicemail: clear pending row")
+		}
+		return false, s.goodbye(ctx, c, res.HungUp, "sound:vm-goodbye")
+	}
+	unlock := s.lock(box)
+	err = s.save(m)
+	unlock()
+	if err != nil {
+		return false, fmt.Errorf("voicemail: save %s: %w", box, err)
+	}
+	if err := s.deps.DB.Delete(bucketPending, m.Recording); err != nil {
+		log.Warn().Err(err).Msg("voicemail: clear pending row")
+	}
+	log.Info().Str("message", m.ID).Str("duration", m.Duration.String()).Bool("hung_up", res.HungUp).Msg("voicemail: message left")
+	if s.deps.Notices != nil {
+		s.deps.Notices.VoicemailLeft(box, m.Caller, m.CallerName, m.Duration, s.path(m.Recording))
+	}
+	return true, s.goodbye(ctx, c, res.HungUp, "sound:vm-msgsaved", "sound:vm-goodbye")
+}
+
+// goodbye plays media unless the caller has left.
+func (s *Service) goodbye(ctx context.Context, c Call, hungUp bool, media ...string) error {
+	if hungUp {
+		return nil
+	}
+	_, err := c.Play(ctx, false, media...)
+	if errors.Is(err, call.ErrHangup) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,372 @@
+package voicemail
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ariflow/ariflow/app/call"
+)
+
+// Timeouts of the menu, as app_voicemail's.
+const (
+	digitTimeout = 5 * time.Second // for each key of a mailbox, PIN or choice
+	menuRepeats  = 3               // a menu prompt is repeated this often without a key
+)
+
+// session is one caller logged in to one box.
+type session struct {
+	s       *Service
+	c       Call
+	box     string
+	log     zerolog.Logger
+	deleted map[string]bool // message ids marked with 7, deleted when the session ends
+}
+
+// Main is the mailbox menu (the seed's 456, VoiceMailMain): mailbox (unless given) and PIN,
+// MaxLogins attempts, then the counts of new and old messages and the menu:
+//
+//	1 listen (new messages, else old)   2 change folder (then 0-5)   0 mailbox options   # goodbye
+//
+// While a message plays: * back and # forward by the skip (3 s), 0 pause/resume; any other
+// key stops it and acts as after it. After a message: 4 previous, 5 repeat, 6 next,
+// 7 delete (7 again undeletes; deletions happen when the caller leaves), 9 save to a
+// folder (0-5), 3 envelope (caller and duration), * help, # back to the main menu.
+// A message listened to in INBOX moves to Old. Mailbox options: 1 unavailable greeting,
+// 2 busy greeting, 3 name, 4 temporary greeting (recorded again or, when one exists,
+// 1 to re-record or 2 to remove it), 5 new PIN, * back.
+func (s *Service) Main(ctx context.Context, c Call, mailbox string) error {
+	c.SetState("voicemail menu")
+	if err := c.Answer(ctx); err != nil {
+		return err
+	}
+	box, ok, err := s.login(ctx, c, mailbox)
+	if err != nil || !ok {
+		return quiet(err)
+	}
+	ss := &session{s: s, c: c, box: box, log: c.Logger().With().Str("box", box).Logger(), deleted: map[string]bool{}}
+	defer ss.applyDeletions()
+	c.SetState("voicemail menu " + box)
+	return quiet(ss.mainMenu(ctx))
+}
+
+// quiet ends the flow without an error when the caller hung up.
+func quiet(err error) error {
+	if errors.Is(err, call.ErrHangup) {
+		return nil
+	}
+	return err
+}
+
+// readDigits plays prompt (a key cuts it) and reads keys until #, max keys, or a pause.
+func readDigits(ctx context.Context, c Call, max int, prompt ...string) (string, error) {
+	if _, err := c.Play(ctx, true, prompt...); err != nil {
+		return "", err
+	}
+	got := ""
+	for len(got) < max {
+		d, err := c.WaitDigit(ctx, digitTimeout)
+		if err != nil {
+			return got, err
+		}
+		if d == "" || d == "#" {
+			break
+		}
+		got += d
+	}
+	return got, nil
+}
+
+// login asks for the mailbox (unless given) and the PIN, up to MaxLogins times, each attempt
+// of a caller that failed too often delayed (see loginWait). It says goodbye and reports
+// false after the last failure.
+func (s *Service) login(ctx context.Context, c Call, mailbox string) (string, bool, error) {
+	caller, _ := c.Caller()
+	tries := max(s.cfg().MaxLogins, 1)
+	for attempt := 1; attempt <= tries; attempt++ {
+		box := mailbox
+		var err error
+		if box == "" {
+			if box, err = readDigits(ctx, c, 10, "sound:vm-login"); err != nil {
+				return "", false, err
+			}
+		}
+		pin, err := readDigits(ctx, c, 20, "sound:vm-password")
+		if err != nil {
+			return "", false, err
+		}
+		if wait := s.loginWait(caller, box, tries); wait > 0 {
+			c.Logger().Warn().Str("box", box).Str("wait", wait.String()).Msg("voicemail: repeated failed logins; slowing down")
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return "", false, context.Cause(ctx)
+			case <-t.C:
+			}
+		}
+		_, known := s.box(box)
+		if known && s.checkPIN(box, pin) {
+			s.loginOK(caller, box)
+			c.Logger().Info().Str("box", box).Msg("voicemail: logged in")
+			return box, true, nil
+		}
+		s.loginFailed(caller, box)
+		c.Logger().Warn().Str("box", box).Int("attempt", attempt).Msg("voicemail: wrong mailbox or PIN")
+		if _, err := c.Play(ctx, false, "sound:vm-incorrect"); err != nil {
+			return "", false, err
+		}
+	}
+	_, err := c.Play(ctx, false, "sound:vm-goodbye")
+	return "", false, err
+}
+
+// counts says "you have N new messages and M old messages".
+func (ss *session) counts(ctx context.Context) (newMsgs, old int, err error) {
+	newMsgs, old, _, err = ss.s.Counts(ss.box)
+	if err != nil {
+		return 0, 0, err
+	}
+	ss.log.Info().Int("new", newMsgs).Int("old", old).Msg("voicemail: counts")
+	media := []string{"sound:vm-youhave"}
+	say := func(n int, folder string) {
+		if n == 0 {
+			media = append(media, "sound:vm-no")
+		} else {
+			media = append(media, "digits:"+strconv.Itoa(n))
+		}
+		word := "sound:vm-messages"
+		if n == 1 {
+			word = "sound:vm-message"
+		}
+		media = append(media, "sound:vm-"+folder, word)
+	}
+	say(newMsgs, "INBOX")
+	if old > 0 || newMsgs == 0 {
+		media = append(media, "sound:vm-and")
+		say(old, "Old")
+	}
+	_, err = ss.c.Play(ctx, true, media...)
+	return newMsgs, old, err
+}
+
+func (ss *session) mainMenu(ctx context.Context) error {
+	newMsgs, _, err := ss.counts(ctx)
+	if err != nil {
+		return err
+	}
+	folder := "Old"
+	if newMsgs > 0 {
+		folder = "INBOX"
+	}
+	for quietTurns := 0; quietTurns < menuRepeats; {
+		d := ss.c.TakeDigit()
+		if d == "" {
+			if _, err := ss.c.Play(ctx, true, "sound:vm-opts"); err != nil {
+				return err
+			}
+			if d, err = ss.c.WaitDigit(ctx, digitTimeout); err != nil {
+				return err
+			}
+		}
+		switch d {
+		case "":
+			quietTurns++
+			continue
+		case "1":
+			if err := ss.listen(ctx, folder); err != nil {
+				return err
+			}
+		case "2":
+			f, err := ss.chooseFolder(ctx, "sound:vm-changeto")
+			if err != nil {
+				return err
+			}
+			if f != "" {
+				folder = f
+				if _, err := ss.c.Play(ctx, true, "sound:vm-"+f); err != nil {
+					return err
+				}
+			}
+		case "0":
+			if err := ss.options(ctx); err != nil {
+				return err
+			}
+		case "#":
+			_, err := ss.c.Play(ctx, false, "sound:vm-goodbye")
+			return err
+		}
+		quietTurns = 0
+	}
+	_, err = ss.c.Play(ctx, false, "sound:vm-goodbye")
+	return err
+}
+
+// chooseFolder asks for a folder key, 0 (INBOX) to 5 (Urgent); "" when none was chosen.
+func (ss *session) chooseFolder(ctx context.Context, prompt string) (string, error) {
+	ss.c.ClearDigits()
+	if _, err := ss.c.Play(ctx, true, prompt, "sound:vm-savefolder"); err != nil {
+		return "", err
+	}
+	d, err := ss.c.WaitDigit(ctx, digitTimeout)
+	if err != nil || d == "" {
+		return "", err
+	}
+	i, convErr := strconv.Atoi(d)
+	if convErr != nil || i >= len(Folders) {
+		return "", nil
+	}
+	return Folders[i], nil
+}
+
+// listen plays the messages of folder, one at a time, with the after-message keys.
+func (ss *session) listen(ctx context.Context, folder string) error {
+	msgs, err := ss.s.Messages(ss.box, folder)
+	if err != nil {
+		return err
+	}
+	if len(msgs) == 0 {
+		_, err := ss.c.Play(ctx, true, "sound:vm-no", "sound:vm-messages")
+		return err
+	}
+	i, play := 0, true
+	for {
+		m := &msgs[i]
+		d := ""
+		if play {
+			intro := []string{"sound:vm-message", "digits:" + strconv.Itoa(i+1)}
+			if i == 0 {
+				intro = []string{"sound:vm-first", "sound:vm-message"}
+			}
+			if _, err := ss.c.Play(ctx, true, intro...); err != nil {
+				return err
+			}
+			if d = ss.c.TakeDigit(); d == "" {
+				if d, err = ss.c.PlayControlled(ctx, "recording:"+m.Recording, call.PlayControls{
+					Back: "*", Forward: "#", Pause: "0", Stop: "123456789"}); err != nil {
+					return err
+				}
+				ss.heard(m)
+			}
+			play = false
+		}
+		if d == "" {
+			d = ss.c.TakeDigit()
+		}
+		if d == "" {
+			if _, err := ss.c.Play(ctx, true, "sound:vm-msginstruct"); err != nil {
+				return err
+			}
+			if d, err = ss.c.WaitDigit(ctx, digitTimeout); err != nil {
+				return err
+			}
+			if d == "" {
+				return nil // back to the main menu
+			}
+		}
+		switch d {
+		case "4":
+			if i == 0 {
+				if _, err := ss.c.Play(ctx, true, "sound:vm-nomore"); err != nil {
+					return err
+				}
+				continue
+			}
+			i, play = i-1, true
+		case "5":
+			play = true
+		case "6":
+			if i == len(msgs)-1 {
+				if _, err := ss.c.Play(ctx, true, "sound:vm-nomore"); err != nil {
+					return err
+				}
+				continue
+			}
+			i, play = i+1, true
+		case "7":
+			ss.deleted[m.ID] = !ss.deleted[m.ID]
+			word := "sound:vm-deleted"
+			if !ss.deleted[m.ID] {
+				word = "sound:vm-undeleted"
+			}
+			ss.log.Info().Str("message", m.ID).Bool("deleted", ss.deleted[m.ID]).Msg("voicemail: message marked")
+			if _, err := ss.c.Play(ctx, true, "sound:vm-message", word); err != nil {
+				return err
+			}
+		case "9":
+			f, err := ss.chooseFolder(ctx, "sound:vm-savemessage")
+			if err != nil {
+				return err
+			}
+			if f != "" {
+				if err := ss.move(m, f); err != nil {
+					return err
+				}
+				if _, err := ss.c.Play(ctx, true, "sound:vm-message", "sound:vm-savedto", "sound:vm-"+f); err != nil {
+					return err
+				}
+			}
+		case "3":
+			media := []string{"sound:vm-from"}
+			if dg := digits(m.Caller); dg != "" {
+				media = append(media, dg)
+			} else {
+				media = append(media, "sound:vm-unknown-caller")
+			}
+			media = append(media, "sound:vm-duration", "digits:"+strconv.Itoa(int(m.Duration.Round(time.Second).Seconds())), "sound:seconds")
+			if _, err := ss.c.Play(ctx, true, media...); err != nil {
+				return err
+			}
+		case "#":
+			return nil
+		}
+	}
+}
+
+// heard marks a message listened to; from INBOX it moves to Old.
+func (ss *session) heard(m *Message) {
+	if m.Heard && m.Folder != "INBOX" {
+		return
+	}
+	m.Heard = true
+	folder := m.Folder
+	if folder == "INBOX" {
+		folder = "Old"
+	}
+	if err := ss.move(m, folder); err != nil {
+		ss.log.Warn().Err(err).Str("message", m.ID).Msg("voicemail: mark heard")
+	}
+}
+
+func (ss *session) move(m *Message, folder string) error {
+	unlock := ss.s.lock(ss.box)
+	defer unlock()
+	m.Folder = folder
+	return ss.s.save(*m)
+}
+
+// applyDeletions deletes the messages marked with 7, once the caller leaves the box.
+func (ss *session) applyDeletions() {
+	if len(ss.deleted) == 0 {
+		return
+	}
+	msgs, err := ss.s.Messages(ss.box, "")
+	if err != nil {
+		ss.log.Error().Err(err).Msg("voicemail: deletions not applied")
+		return
+	}
+	unlock := ss.s.lock(ss.box)
+	defer unlock()
+	for _, m := range msgs {
+		if ss.deleted[m.ID] {
+			if err := ss.s.remove(m); err != nil {
+				ss.log.Error().Err(err).Str("message", m.ID).Msg("voicemail: delete")
+				continue
+			}
+			ss.log.Info().Str("message", m.ID).Msg("voicemail: message deleted")
+		}
+	}
+}
