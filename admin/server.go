@@ -30,12 +30,13 @@ type Config struct {
 
 // Server is the admin API.
 type Server struct {
-	cfg     Config
-	deps    Deps
-	token   [32]byte
-	log     zerolog.Logger
-	mux     *http.ServeMux
-	metrics *metrics
+	cfg      Config
+	deps     Deps
+	token    [32]byte
+	log      zerolog.Logger
+	mux      *http.ServeMux
+	metrics  *metrics
+	sessions sessions
 }
 
 // New builds the server. It refuses an empty token and a listen address that is not
@@ -62,6 +63,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		}
 		s.mux.Handle(r.method+" "+r.pattern, s.instrument(r.pattern, h))
 	}
+	for pattern, h := range s.webRoutes() {
+		s.mux.Handle(pattern, h)
+	}
 	return s, nil
 }
 
@@ -78,9 +82,14 @@ func (s *Server) NewHTTPServer() *http.Server {
 }
 
 // authenticated lets a request through only with the right bearer token, compared in
-// constant time; a wrong token is logged (never the token itself) and slowed down.
+// constant time, or from the logged-in web page (session cookie, and its CSRF token for
+// changes); a wrong token is logged (never the token itself) and slowed down.
 func (s *Server) authenticated(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" && s.sessionAllows(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		sum := sha256.Sum256([]byte(got))
 		if !ok || subtle.ConstantTimeCompare(sum[:], s.token[:]) != 1 {
