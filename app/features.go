@@ -25,6 +25,8 @@ type FeatureBuilder func(f *config.File, s Services) (Feature, error)
 var builders = map[config.ActionKind]FeatureBuilder{
 	config.ActMenu:      buildIVR,
 	config.ActQueue:     buildQueue,
+	config.ActRoom:      buildRoom,
+	config.ActSpy:       buildSpy,
 	config.ActVoicemail: buildVoicemail, config.ActVoicemailMain: buildVoicemail,
 }
 

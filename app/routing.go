@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/ariflow/ariflow/app/call"
+	"github.com/ariflow/ariflow/conference"
 	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/extension"
 	"github.com/ariflow/ariflow/queue"
@@ -21,6 +22,7 @@ type Services struct {
 	Notices   extension.Notices
 	Voicemail extension.Voicemail // nil: VoicemailStandIn
 	Queues    *queue.Manager      // the queues' live state and log (nil: a new one per routing)
+	Rooms     *conference.Manager // the conference rooms' live state (nil: a new one per routing)
 	Now       func() time.Time
 	Logger    zerolog.Logger
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/ariflow/ariflow/absence"
 	"github.com/ariflow/ariflow/app"
 	"github.com/ariflow/ariflow/ari"
+	"github.com/ariflow/ariflow/conference"
 	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/extension"
 	"github.com/ariflow/ariflow/internal/labtest"
@@ -104,6 +105,7 @@ type harness struct {
 	observer *ari.Subscription
 	vm       *voicemailSpy
 	queues   *queue.Manager
+	rooms    *conference.Manager
 	stop     func()
 }
 
@@ -164,6 +166,8 @@ func (h *harness) run(file *config.File) {
 	services := app.Services{DB: db, Absence: absence.New(db, nil), Now: h.clock.Now, Logger: log}
 	services.Queues = queue.NewManager(db, log)
 	h.queues = services.Queues
+	services.Rooms = conference.NewManager(log)
+	h.rooms = services.Rooms
 	if h.mm != nil {
 		clientCfg, notifierCfg, _, err := app.NotifySettings(file)
 		if err != nil {
@@ -205,7 +209,7 @@ func (h *harness) run(file *config.File) {
 	}
 	h.app = a
 	h.observer = a.Bus().Subscribe(4096, "type:PlaybackStarted", "type:PlaybackFinished", "type:StasisStart", "type:RecordingFinished",
-		"type:PlaybackContinuing")
+		"type:PlaybackContinuing", "type:ChannelTalkingStarted")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = a.Run(ctx) }()

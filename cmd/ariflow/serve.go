@@ -16,6 +16,7 @@ import (
 	"github.com/ariflow/ariflow/absence"
 	"github.com/ariflow/ariflow/app"
 	"github.com/ariflow/ariflow/ari"
+	"github.com/ariflow/ariflow/conference"
 	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/queue"
 	"github.com/ariflow/ariflow/store"
@@ -119,6 +120,7 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 	defer stopNotices()
 	s.services = app.Services{DB: db, Absence: absence.New(db, nil), Notices: notices, Logger: log}
 	s.services.Queues = queue.NewManager(db, log)
+	s.services.Rooms = conference.NewManager(log)
 	vm, err := app.NewVoicemail(context.Background(), file, s.services)
 	if err != nil {
 		return err

@@ -1,0 +1,135 @@
+package integration
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ariflow/ariflow/ari"
+	"github.com/ariflow/ariflow/internal/labtest"
+)
+
+// roomBody is the seed's Salle_1 on 999: five members, the count announced, music when alone.
+const roomBody = `
+rooms:
+  Salle_1:
+    max_members: 5
+    announce_count: true
+    music_when_alone: true
+    music_class: default
+numbers:
+  "999": {room: Salle_1}
+`
+
+// joinRoom starts a SIPp caller to 999 who stays holdMs, then hangs up.
+func joinRoom(h *harness, from string, holdMs int) *labtest.Proc {
+	return h.lab.StartSIPp(h.t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "999", From: from,
+		Vars: map[string]string{"hold_ms": fmt.Sprint(holdMs)}, Timeout: 60 * time.Second})
+}
+
+// waitMembers waits until the app counts n members in room.
+func (h *harness) waitMembers(room string, n int, timeout time.Duration) {
+	h.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for h.rooms.Members(room) != n {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("room %s has %d members, want %d; logs:\n%s", room, h.rooms.Members(room), n, h.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// roomBridge reads the room's bridge through ARI (its channels) and whether the bridge's
+// hold music plays: Asterisk plays it from an Announcer/ARI_MOH channel that ARI does not
+// list, so the CLI tells.
+func (h *harness) roomBridge(room string) (channels []string, music bool) {
+	h.t.Helper()
+	info, err := h.rooms.Room(room)
+	if err != nil || info.Bridge == "" {
+		return nil, false // not yet
+	}
+	var b ari.Bridge
+	h.lab.ARIGet(h.t, "/bridges/"+info.Bridge, &b)
+	var all []ari.Channel
+	h.lab.ARIGet(h.t, "/channels", &all)
+	names := map[string]string{}
+	for _, ch := range all {
+		names[ch.ID] = ch.Name
+	}
+	for _, id := range b.Channels {
+		channels = append(channels, names[id])
+	}
+	music = strings.Contains(h.lab.AsteriskCLI(h.t, "bridge show "+info.Bridge), "Announcer/ARI_MOH")
+	return channels, music
+}
+
+// Six callers to 999: the first is alone with hold music and hears conf-onlyperson; the
+// music stops when the second enters, who hears conf-onlyone; five are listed; the
+// sixth hears conf-full and is not let in.
+func TestConferenceRoom(t *testing.T) {
+	h := start(t, options{body: roomBody, now: monday(10, 0)})
+	first := joinRoom(h, "2101", 16000)
+	h.waitPlayback("sound:conf-onlyperson", 10*time.Second)
+	h.waitMembers("Salle_1", 1, 5*time.Second)
+	deadline := time.Now().Add(8 * time.Second)
+	for {
+		chans, music := h.roomBridge("Salle_1")
+		if music && len(chans) >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			var all []ari.Channel
+			h.lab.ARIGet(t, "/channels", &all)
+			t.Fatalf("a lone member gets no hold music: bridge %v, channels %+v", chans, all)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	second := joinRoom(h, "2102", 12000)
+	h.waitPlayback("sound:conf-onlyone", 10*time.Second)
+	deadline = time.Now().Add(8 * time.Second)
+	for {
+		chans, music := h.roomBridge("Salle_1")
+		if !music && len(chans) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("with two members the bridge is %v (music %v), want the two callers alone", chans, music)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	var more []*labtest.Proc
+	for i := 3; i <= 5; i++ {
+		more = append(more, joinRoom(h, fmt.Sprint(2100+i), 9000))
+	}
+	h.waitMembers("Salle_1", 5, 10*time.Second)
+	sixth := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: "999", From: "2106", Timeout: 30 * time.Second})
+	h.waitPlayback("sound:conf-full", 10*time.Second)
+	sixth.Wait().AssertOK(t)
+
+	info, err := h.rooms.Room("Salle_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var callers []string
+	for _, m := range info.Members {
+		callers = append(callers, m.Caller)
+		if m.Joined.IsZero() || m.Admin || m.Muted {
+			t.Errorf("member %+v: want a join time, not admin, not muted", m)
+		}
+	}
+	if len(callers) != 5 || strings.Contains(strings.Join(callers, ","), "2106") {
+		t.Errorf("members listed = %v, want the five first callers", callers)
+	}
+	first.Wait().AssertOK(t)
+	second.Wait().AssertOK(t)
+	for _, p := range more {
+		p.Wait().AssertOK(t)
+	}
+	h.waitIdle(10 * time.Second)
+	if n := h.rooms.Members("Salle_1"); n != 0 {
+		t.Errorf("%d members left after everybody hung up", n)
+	}
+}
