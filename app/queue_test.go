@@ -6,7 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rs/zerolog"
+
+	"github.com/ariflow/ariflow/app"
 	"github.com/ariflow/ariflow/ari/aritest"
+	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/queue"
 )
 
 const queueBody = `
@@ -211,5 +216,41 @@ func TestQueueSkipsMembersOnACall(t *testing.T) {
 	legs := f.legs("c1", 2)
 	if _, rung := legs["PJSIP/4002"]; rung || len(legs) != 2 {
 		t.Errorf("rang %v, want 4001 and 4003 but not 4002 (on a call)", legs)
+	}
+}
+
+// The queues' state lives in Services.Queues: a reload that changes the members keeps
+// who is logged out, and the new routing's members are the ones listed.
+func TestQueueStateOutlivesReload(t *testing.T) {
+	m := queue.NewManager(nil, zerolog.Nop())
+	load := func(members string) {
+		t.Helper()
+		file, err := config.Parse("r.yaml", []byte(`
+asterisk: {url: "http://127.0.0.1:8088/ari", username: u, password: p}
+queues: {sales: {members: [`+members+`]}}
+numbers: {"600": {queue: sales}}
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := app.NewRouting(file, app.Services{Queues: m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load("PJSIP/4001, PJSIP/4002")
+	if err := m.Logout("sales", "PJSIP/4002"); err != nil {
+		t.Fatal(err)
+	}
+	load("PJSIP/4002, PJSIP/4003")
+	members, err := m.Members("sales")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ms := range members {
+		got = append(got, ms.Endpoint+" "+ms.Status)
+	}
+	if want := []string{"PJSIP/4002 logged out", "PJSIP/4003 available"}; !slices.Equal(got, want) {
+		t.Errorf("after the reload members are %q, want %q", got, want)
 	}
 }
