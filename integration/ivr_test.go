@@ -13,7 +13,7 @@ import (
 
 // ivrBody is the seed's svi_1 on 900 with short timeouts, a menu that gives up after two
 // silent rounds on 901, a menu with a two-digit choice on 902, and one where callers may
-// type an extension number on 903. 2001 is the seed's
+// type an extension number on 903; 904 has a sub-menu. 2001 is the seed's
 // phone y, 2002 phone z.
 const ivrBody = `
 extensions:
@@ -47,11 +47,18 @@ menus:
     digit_timeout: 1500ms
     direct_dial: true
     choices: {"0": {extension: "2002"}}
+  top:
+    prompts: [sound:beep]
+    choices: {"1": {menu: sub}, "2": {extension: "2002"}}
+  sub:
+    prompts: [sound:service2]
+    choices: {"1": {extension: "2001"}, "*": {back: true}}
 numbers:
   "900": {menu: svi_1}
   "901": {menu: retries}
   "902": {menu: two}
   "903": {menu: direct}
+  "904": {menu: top}
 `
 
 // playback is one prompt the app played, with Asterisk's own timestamps.
@@ -82,8 +89,14 @@ func (h heard) media() []string {
 // answer, stays hold_ms after the last, then hangs up; it returns what the caller heard.
 func menuCall(h *harness, number, keys, preMs, holdMs string) heard {
 	h.t.Helper()
+	return h.menuCallGap(number, keys, preMs, "300", holdMs)
+}
+
+// menuCallGap is menuCall with gapMs between keys.
+func (h *harness) menuCallGap(number, keys, preMs, gapMs, holdMs string) heard {
+	h.t.Helper()
 	caller := h.lab.StartSIPp(h.t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: number, From: "2000",
-		Vars: map[string]string{"digits": keys, "pre_ms": preMs, "gap_ms": "300", "hold_ms": holdMs}, Timeout: 40 * time.Second})
+		Vars: map[string]string{"digits": keys, "pre_ms": preMs, "gap_ms": gapMs, "hold_ms": holdMs}, Timeout: 40 * time.Second})
 	var list heard
 	byID := map[string]*playback{}
 	done := caller.Done()
@@ -206,4 +219,15 @@ func TestIVRDirectDial(t *testing.T) {
 		t.Errorf("heard %v, want service1 stopped by the first key", got)
 	}
 	y.Wait().AssertOK(t)
+}
+
+// A sub-menu and back: 1 enters the sub-menu, * returns to the top menu, 2 there rings z.
+func TestIVRSubMenuAndBack(t *testing.T) {
+	h := start(t, options{body: ivrBody, now: monday(10, 0)})
+	z := h.lab.Phone(t, "2002", "uas_answer.xml")
+	got := h.menuCallGap("904", "1*2", "1000", "800", "3000")
+	if want := []string{"sound:beep", "sound:service2", "sound:beep"}; !slices.Equal(got.media(), want) {
+		t.Errorf("heard %v, want %v", got, want)
+	}
+	z.Wait().AssertOK(t)
 }
