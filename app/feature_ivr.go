@@ -24,7 +24,7 @@ func buildIVR(f *config.File, _ Services) (Feature, error) {
 
 // explainMenu adds to steps what a caller pressing keys in menu meets, and where the
 // menus lead: `ariflow simulate --digits`.
-func (r *Routing) explainMenu(steps []string, caller, menu, keys string, t time.Time) ([]string, error) {
+func (r *Routing) explainMenu(steps []string, caller, number, menu, keys string, t time.Time) ([]string, error) {
 	h, err := ivr.New(r.File)
 	if err != nil {
 		return steps, err
@@ -34,9 +34,5 @@ func (r *Routing) explainMenu(steps []string, caller, menu, keys string, t time.
 	if err != nil || end == nil {
 		return steps, err
 	}
-	if end.Kind == config.ActExtension {
-		d, err := r.ext.Decide(end.Extension, caller, t)
-		return append(steps, d.Steps...), err
-	}
-	return steps, nil
+	return r.explainAction(steps, caller, number, *end, "", t)
 }

@@ -125,6 +125,11 @@ func (r *Routing) ExplainKeys(caller, number, keys string, t time.Time) ([]strin
 		return []string{fmt.Sprintf("%s is not in the routing file: play ss-noservice, hang up", number)}, nil
 	}
 	steps := []string{fmt.Sprintf("%s dials %s: %s", caller, number, string(a.Kind))}
+	return r.explainAction(steps, caller, number, a, keys, t)
+}
+
+// explainAction adds to steps what action a does on a call from caller to number.
+func (r *Routing) explainAction(steps []string, caller, number string, a config.Action, keys string, t time.Time) ([]string, error) {
 	switch {
 	case a.Extension != "":
 		d, err := r.ext.Decide(a.Extension, caller, t)
@@ -136,7 +141,7 @@ func (r *Routing) ExplainKeys(caller, number, keys string, t time.Time) ([]strin
 		}
 		return append(steps, fmt.Sprintf("absence %s for %s", a.Absence, caller)), nil
 	case a.Menu != "":
-		return r.explainMenu(steps, caller, a.Menu, keys, t)
+		return r.explainMenu(steps, caller, number, a.Menu, keys, t)
 	case a.Queue != "":
 		return append(steps, queue.Explain(r.File, a.Queue, number, caller, t)...), nil
 	}
