@@ -270,3 +270,33 @@ func TestVoicemailLamp(t *testing.T) {
 		t.Errorf("message heard: lamp %s %s, want no 0/1", waiting, counts)
 	}
 }
+
+// From the mailbox options (0): 1 records the unavailable greeting, which the next caller
+// hears instead of the spoken default; 5 changes the PIN, which logs in from then on (and
+// survives a restart) while the file's PIN no longer does.
+func TestVoicemailGreetingAndPIN(t *testing.T) {
+	h := start(t, options{body: vmBody("100"), now: monday(10, 0)})
+	// login; 0 options; 1 unavailable greeting: prompt, the caller talks (~), beep, ~4 s of
+	// talk, # ends it; * back to the main menu; # goodbye
+	callMenu(h, "3000", "1000#1234#,,0,1,~,,,,,,,#,,*#")
+	if !strings.Contains(h.logs.String(), "voicemail: greeting recorded") {
+		t.Fatalf("no greeting recorded; logs:\n%s", h.logs.String())
+	}
+	h.drainObserved()
+	h.lab.SIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "8000", From: "2000",
+		Vars: map[string]string{"hold_ms": "2000"}, Timeout: 30 * time.Second}).AssertOK(t)
+	h.waitPlayback("recording:itest/"+t.Name()+"/voicemail/1000/greet-unavail", 5*time.Second)
+	h.waitIdle(10 * time.Second)
+
+	callMenu(h, "3000", "1000#1234#,,0,5,,4321#,,4321#,,*#")
+	if !strings.Contains(h.logs.String(), "voicemail: PIN changed from the phone") {
+		t.Fatalf("PIN not changed; logs:\n%s", h.logs.String())
+	}
+	h.restart(h.app.Routing().File)
+	before := strings.Count(h.logs.String(), "voicemail: logged in")
+	callMenu(h, "3000", "1000#1234#1000#4321##")
+	logs := h.logs.String()
+	if strings.Count(logs, "voicemail: logged in") != before+1 || !strings.Contains(logs[len(logs)/2:], "voicemail: wrong mailbox or PIN") {
+		t.Errorf("after the change the old PIN should fail and the new one log in; logs:\n%s", logs)
+	}
+}

@@ -13,7 +13,6 @@ import (
 // 2 busy greeting, 3 name, 4 temporary greeting, 5 new PIN, * or # back.
 func (ss *session) options(ctx context.Context) error {
 	for turns := 0; turns < menuRepeats; turns++ {
-		ss.c.ClearDigits()
 		if _, err := ss.c.Play(ctx, true, "sound:vm-options"); err != nil {
 			return err
 		}
