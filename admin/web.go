@@ -163,10 +163,9 @@ type pageState struct {
 }
 
 func (s *Server) state() pageState {
-	now := s.deps.Now()
-	st := pageState{Calls: []callInfo{}, At: now}
+	st := pageState{Calls: []callInfo{}, At: time.Now()}
 	for _, c := range s.deps.App.Calls() {
-		st.Calls = append(st.Calls, snapshotInfo(c, now))
+		st.Calls = append(st.Calls, snapshotInfo(c))
 	}
 	return st
 }
