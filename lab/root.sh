@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # lab/root.sh: make sure this machine can run the lab.
 #
-#  - host packages: debootstrap, sip-tester (sipp), sox, curl (apt-get, only when missing);
+#  - host packages: debootstrap, sip-tester (sipp), sox, curl, chromium (apt-get, only when missing);
 #  - a Debian sid root with Asterisk 22 at $ARIFLOW_ROOT (default /var/cache/ariflow/sid-root),
 #    complete when $ARIFLOW_ROOT/.ariflow-root-ok exists.
 #
@@ -34,6 +34,13 @@ host_packages() {
 	command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 	command -v sox >/dev/null 2>&1 || missing+=(sox)
 	command -v curl >/dev/null 2>&1 || missing+=(curl)
+	# chromium: the admin page's browser test (with its recommended fonts, so not in the
+	# --no-install-recommends list below).
+	if ! command -v chromium >/dev/null 2>&1; then
+		log "installing host package: chromium"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium ||
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	fi
 	[ ${#missing[@]} -eq 0 ] && return 0
 	log "installing host packages: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
