@@ -232,3 +232,31 @@ func TestQueueMaxWaitSendsTheCallerOn(t *testing.T) {
 	h.waitIdle(10 * time.Second)
 	waitLog(h, queue.EvExitWithTimeout, time.Second)
 }
+
+// A member already on a call (here a direct call to 4001) is not rung by the queue.
+func TestQueueSkipsAMemberOnACall(t *testing.T) {
+	h := start(t, options{body: `
+extensions:
+  "4001": {endpoint: PJSIP/4001, ring_time: 10s}
+` + queueBody(""), now: monday(10, 0)})
+	busy := h.lab.StartSIPp(t, labtest.SIPpRun{Phone: "4001", Scenario: "uas_answer.xml", Vars: map[string]string{"ring_ms": "200"}})
+	direct := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "4001", From: "2000",
+		Vars: map[string]string{"hold_ms": "8000"}, Timeout: 30 * time.Second})
+	if !busy.WaitReceived("ACK", 1, 10*time.Second) {
+		t.Fatalf("the direct call to 4001 was not answered:\n%s", busy.Messages())
+	}
+	winner := h.lab.StartSIPp(t, labtest.SIPpRun{Phone: "4002", Scenario: "uas_answer.xml", Vars: map[string]string{"ring_ms": "1000"}})
+	other := h.lab.Phone(t, "4003", "uas_noanswer.xml")
+	callQueue(h, "3000", "2000").Wait().AssertOK(t)
+	winner.Wait().AssertOK(t)
+	other.Wait().AssertOK(t)
+	direct.Wait().AssertOK(t)
+	busy.Wait().AssertOK(t)
+	if n := busy.Received("INVITE"); n != 1 {
+		t.Errorf("4001, on a call, got %d INVITEs, want only its own call's", n)
+	}
+	if e := waitLog(h, queue.EvConnect, time.Second); e.Member != "PJSIP/4002" {
+		t.Errorf("CONNECT = %+v, want 4002", e)
+	}
+	h.waitIdle(10 * time.Second)
+}
