@@ -149,3 +149,35 @@ func TestCallerHangingUpAfterConnectingHangsUpThePhone(t *testing.T) {
 	f.want(http.MethodDelete, "/bridges/"+bridge)
 	f.waitIdle()
 }
+
+// A caller already answered (after a menu) hears ringback while the phone rings, and it
+// stops before the two are bridged.
+func TestAnsweredCallerHearsRingbackUntilConnected(t *testing.T) {
+	f := newFixture(t, extBody+`
+menus:
+  m: {prompts: [sound:service1], choices: {"1": {extension: "1000"}}}
+numbers: {"900": {menu: m}}
+`)
+	f.call("c1", "900")
+	f.want(http.MethodPost, "/channels/c1/answer")
+	play := f.want(http.MethodPost, "/channels/c1/play")
+	f.push("ChannelDtmfReceived", map[string]any{"channel": aritest.Channel("c1"), "digit": "1", "duration_ms": 100})
+	f.want(http.MethodDelete, "/playbacks/"+play.Query.Get("playbackId"))
+	create := f.want(http.MethodPost, "/channels/create")
+	leg := create.Query.Get("channelId")
+	f.push("StasisStart", map[string]any{"application": testApp, "args": []string{"ariflow-leg", "c1"}, "channel": aritest.Channel(leg)})
+	f.want(http.MethodPost, "/channels/"+leg+"/dial")
+	f.want(http.MethodPost, "/channels/c1/ring")
+	f.push("Dial", dialEvent(leg, "ANSWER"))
+	f.want(http.MethodDelete, "/channels/c1/ring")
+	var order []string
+	for _, r := range f.srv.Requests() {
+		if r.Path == "/channels/c1/ring" || r.Path == "/bridges" {
+			order = append(order, r.Method+" "+r.Path)
+		}
+	}
+	f.want(http.MethodPost, "/bridges")
+	if strings.Join(order, ",") != "POST /channels/c1/ring,DELETE /channels/c1/ring" {
+		t.Errorf("ringback and bridge in order %v, want the ringback stopped before the bridge", order)
+	}
+}

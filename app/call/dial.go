@@ -82,15 +82,20 @@ func (c *Call) Dial(ctx context.Context, opts DialOptions) (DialResult, error) {
 		c.log.Warn().Err(err).Str("endpoint", opts.Endpoint).Msg("cannot dial the phone")
 		return DialResult{Status: DialUnavailable}, nil
 	}
-	if !c.answered {
-		if err := c.client.Channels.Ring(ctx, c.channelID); err != nil {
-			return DialResult{}, c.channelErr("ring", err)
-		}
+	// The caller hears ringing: a 180 before the call is answered, and once it is (after a
+	// menu, say) Asterisk plays the ringback tone into the channel until RingStop.
+	if err := c.client.Channels.Ring(ctx, c.channelID); err != nil {
+		return DialResult{}, c.channelErr("ring", err)
 	}
 
 	status, cause, err := c.waitLeg(ctx, legID, opts.Timeout)
 	if err != nil {
 		return DialResult{}, err
+	}
+	if c.answered {
+		if err := c.client.Channels.RingStop(ctx, c.channelID); err != nil && !ari.IsNotFound(err) {
+			c.log.Warn().Err(err).Msg("stop ringback")
+		}
 	}
 	if status != DialAnswered {
 		legGone = true
