@@ -39,6 +39,7 @@ type Deps struct {
 	Reload       func() error                                   // re-read the routing file; config.Problems when refused
 	Restart      func()                                         // graceful restart of the app (drain, then exit for the supervisor to start it again)
 	NotifyStats  func() notify.Stats                            // optional
+	Queues       Queues                                         // optional: the queues' live state
 	Now          func() time.Time
 }
 
@@ -75,6 +76,10 @@ func (s *Server) routes() []route {
 		{method: "GET", pattern: "/api/recordings", summary: "recordings, newest first; ?exten=&from=YYYY-MM-DD&to=YYYY-MM-DD", handler: h(s.listRecordings)},
 		{method: "GET", pattern: "/api/recordings/audio/{name...}", summary: "download a recording", handler: h(s.downloadRecording)},
 		{method: "DELETE", pattern: "/api/recordings/audio/{name...}", summary: "delete a recording and its sidecar", handler: h(s.deleteRecording)},
+		{method: "GET", pattern: "/api/queues", summary: "queues: callers waiting (position, wait) and members (status)", handler: h(s.listQueues)},
+		{method: "GET", pattern: "/api/queues/{queue}", summary: "one queue, live", handler: h(s.getQueue)},
+		{method: "POST", pattern: "/api/queues/{queue}/members", summary: "member login, logout, pause or unpause", request: `{"member":"PJSIP/4001","action":"pause","reason":"lunch"}`, handler: h(s.memberAction)},
+		{method: "GET", pattern: "/api/queues/{queue}/log", summary: "the queue log (entered, connected, abandoned, ...), oldest first; ?limit=200", handler: h(s.queueLog)},
 		{method: "GET", pattern: "/api/absence", summary: "absence mode of every extension", handler: h(s.listAbsence)},
 		{method: "GET", pattern: "/api/absence/{exten}", summary: "absence mode of one extension", handler: h(s.getAbsence)},
 		{method: "PUT", pattern: "/api/absence/{exten}", summary: "turn absence on or off", request: `{"on":true,"until":"optional RFC 3339 time"}`, handler: h(s.setAbsence)},

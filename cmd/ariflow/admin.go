@@ -33,6 +33,9 @@ func (s *server) startAdmin(file *config.File, client *ari.Client, restart func(
 		Reload:       s.reloadFile,
 		Restart:      restart,
 	}
+	if s.services.Queues != nil {
+		deps.Queues = s.services.Queues
+	}
 	if n, ok := s.services.Notices.(app.Notices); ok {
 		deps.NotifyStats = func() notify.Stats { return n.N.Stats() }
 	}

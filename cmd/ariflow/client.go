@@ -175,6 +175,8 @@ func adminCLI(name string, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "absence":
 		return c.absence(rest, stderr)
+	case "queue":
+		return c.queues(rest)
 	case "reload":
 		var p struct {
 			Summary  string
@@ -226,6 +228,50 @@ func (c *adminClient) absence(rest []string, stderr io.Writer) int {
 		return usageErr(stderr, "usage: ariflow absence [EXTEN on|off]")
 	}
 	return c.done(c.call("PUT", "/api/absence/"+url.PathEscape(rest[0]), map[string]any{"on": rest[1] == "on"}, nil), "absence "+rest[1]+" for "+rest[0])
+}
+
+// queues prints each queue (or the one named): its waiting callers and its members.
+func (c *adminClient) queues(rest []string) int {
+	var l struct {
+		Queues []queueAnswer
+	}
+	if len(rest) > 0 {
+		var q queueAnswer
+		if code := c.call("GET", "/api/queues/"+url.PathEscape(rest[0]), nil, &q); code != 0 || c.json {
+			return code
+		}
+		l.Queues = append(l.Queues, q)
+	} else if code := c.call("GET", "/api/queues", nil, &l); code != 0 || c.json {
+		return code
+	}
+	for i, q := range l.Queues {
+		if i > 0 {
+			fmt.Fprintln(c.out)
+		}
+		fmt.Fprintf(c.out, "%s: %d waiting\n", q.Name, len(q.Callers))
+		rows := [][]string{}
+		for _, w := range q.Callers {
+			rows = append(rows, []string{"caller", fmt.Sprint(w.Position), w.Caller, fmt.Sprintf("%.0fs", w.Wait)})
+		}
+		for _, m := range q.Members {
+			rows = append(rows, []string{"member", m.Status, m.Endpoint, fmt.Sprintf("%d calls", m.Calls)})
+		}
+		c.table("\tPOSITION/STATUS\tWHO\tWAIT/CALLS", rows)
+	}
+	return 0
+}
+
+type queueAnswer struct {
+	Name    string
+	Callers []struct {
+		Caller   string
+		Position int
+		Wait     float64
+	}
+	Members []struct {
+		Endpoint, Status string
+		Calls            int
+	}
 }
 
 type callsAnswer struct {

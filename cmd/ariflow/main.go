@@ -27,6 +27,7 @@ http://127.0.0.1:5001, with the token ARIFLOW_ADMIN_TOKEN); --json prints the AP
   ariflow hangup CHANNEL
   ariflow recordings [EXTEN]
   ariflow absence [EXTEN on|off]
+  ariflow queue [NAME]
   ariflow reload
 `
 
@@ -46,7 +47,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return check(args[1:], stdout, stderr)
 	case "simulate", "explain":
 		return simulate(args[1:], stdout, stderr)
-	case "calls", "originate", "redirect", "hangup", "recordings", "absence", "reload":
+	case "calls", "originate", "redirect", "hangup", "recordings", "absence", "reload", "queue":
 		return adminCLI(args[0], args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
