@@ -50,8 +50,8 @@ func (s *Service) greetingMedia(box, reason string) []string {
 
 // Leave takes a message for box: answer, greeting (a key # skips it), "leave your message
 // after the tone", beep, record until #, silence, the maximum duration or the caller hanging
-// up. A message shorter than the minimum is discarded; a full box says so and records
-// nothing. left reports whether a message was kept.
+// up. A message shorter than the minimum is discarded; a full box (MaxMessages in INBOX)
+// says so and records nothing. left reports whether a message was kept.
 func (s *Service) Leave(ctx context.Context, c Call, box, reason string) (left bool, err error) {
 	log := c.Logger().With().Str("box", box).Str("reason", reason).Logger()
 	c.SetState("voicemail " + box)
@@ -64,12 +64,13 @@ func (s *Service) Leave(ctx context.Context, c Call, box, reason string) (left b
 		return false, err
 	}
 	cfg := s.cfg()
-	_, _, all, err := s.Counts(box)
+	// as app_voicemail's maxmsg: the limit is on the new messages (INBOX)
+	inbox, _, _, err := s.Counts(box)
 	if err != nil {
 		return false, fmt.Errorf("voicemail: count %s: %w", box, err)
 	}
-	if cfg.MaxMessages > 0 && all >= cfg.MaxMessages {
-		log.Warn().Int("messages", all).Msg("voicemail: box full; nothing recorded")
+	if cfg.MaxMessages > 0 && inbox >= cfg.MaxMessages {
+		log.Warn().Int("messages", inbox).Msg("voicemail: box full; nothing recorded")
 		_, err := c.Play(ctx, false, "sound:vm-mailboxfull", "sound:vm-goodbye")
 		return false, err
 	}

@@ -98,7 +98,7 @@ func (s *Service) SetPIN(box, pin string) error {
 
 // Failed logins are counted per caller number and box in bucket "voicemail_logins", so a
 // guesser is slowed down across calls: after MaxLogins failures in a row, each further
-// attempt waits 1 s, 2 s, 4 s ... (at most a minute) before its PIN is checked, whatever the
+// attempt waits 1 s, 2 s, 4 s ... (at most 64 s) before its PIN is checked, whatever the
 // time spent redialing. The count is forgotten after loginMemory without a failure, and a
 // right PIN clears it. The wait is the guessing call's own: other calls are not held.
 const bucketLogins = "voicemail_logins"

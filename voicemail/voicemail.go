@@ -77,6 +77,7 @@ type Deps struct {
 // routing file's settings are given by Configure.
 type Service struct {
 	deps     Deps
+	file     atomic.Pointer[config.File] // the file last configured: once per file
 	settings atomic.Pointer[config.Voicemail]
 	format   atomic.Value // string: the recordings' format
 	boxLocks sync.Map     // box -> *sync.Mutex: one writer at a time per box
@@ -106,6 +107,9 @@ func New(ctx context.Context, deps Deps) (*Service, error) {
 // reload; calls in progress see the new settings from their next step). PINs of the file
 // are derived into hashes here: see pins.go for which PIN wins.
 func (s *Service) Configure(f *config.File) error {
+	if s.file.Load() == f {
+		return nil // one routing builds two features with it
+	}
 	v := f.Voicemail
 	if err := s.syncPINs(v.Boxes); err != nil {
 		return fmt.Errorf("voicemail: PINs: %w", err)
@@ -120,6 +124,7 @@ func (s *Service) Configure(f *config.File) error {
 		s.format.Store(v.Format)
 	}
 	s.settings.Store(&v)
+	s.file.Store(f)
 	for box := range v.Boxes {
 		s.updateLamp(box)
 	}
