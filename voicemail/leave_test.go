@@ -20,6 +20,7 @@ type fakeCall struct {
 	played     []string
 	recordSecs int
 	records    int
+	keys       []string // what the caller presses, one each time the flow waits for a key
 	log        zerolog.Logger
 }
 
@@ -42,9 +43,16 @@ func (f *fakeCall) Record(_ context.Context, o call.RecordOptions) (call.RecordR
 	writeWAV(f.t, f.s.path(o.Name), f.recordSecs)
 	return call.RecordResult{Name: o.Name, Duration: time.Duration(f.recordSecs) * time.Second, HungUp: true}, nil
 }
-func (f *fakeCall) WaitDigit(context.Context, time.Duration) (string, error) { return "", nil }
-func (f *fakeCall) TakeDigit() string                                        { return "" }
-func (f *fakeCall) ClearDigits()                                             {}
+func (f *fakeCall) WaitDigit(context.Context, time.Duration) (string, error) {
+	if len(f.keys) == 0 {
+		return "", nil
+	}
+	k := f.keys[0]
+	f.keys = f.keys[1:]
+	return k, nil
+}
+func (f *fakeCall) TakeDigit() string { return "" } // nobody types ahead
+func (f *fakeCall) ClearDigits()      {}
 
 type noticeSpy struct{ got []string }
 
