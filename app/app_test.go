@@ -15,6 +15,7 @@ import (
 	"github.com/ariflow/ariflow/ari"
 	"github.com/ariflow/ariflow/ari/aritest"
 	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/queue"
 	"github.com/ariflow/ariflow/store"
 )
 
@@ -22,9 +23,10 @@ const testApp = "ariflow"
 
 // fixture is an App connected to a fake ARI server.
 type fixture struct {
-	t   *testing.T
-	srv *aritest.Server
-	app *app.App
+	t      *testing.T
+	srv    *aritest.Server
+	app    *app.App
+	queues *queue.Manager
 }
 
 func newFixture(t *testing.T, body string) *fixture {
@@ -48,7 +50,8 @@ recordings: {directory: ` + dir + `, prefix: monitor/}
 	t.Cleanup(func() { db.Close() })
 	paris, _ := time.LoadLocation("Europe/Paris")
 	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, paris) }
-	routing, err := app.NewRouting(file, app.Services{Absence: absence.New(db, nil), Now: now})
+	queues := queue.NewManager(db, zerolog.Nop())
+	routing, err := app.NewRouting(file, app.Services{Absence: absence.New(db, nil), Queues: queues, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +80,7 @@ recordings: {directory: ` + dir + `, prefix: monitor/}
 	if err := srv.WaitConnected(wctx); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{t: t, srv: srv, app: a}
+	return &fixture{t: t, srv: srv, app: a, queues: queues}
 }
 
 // want waits for the app to send method on a path starting with prefix.

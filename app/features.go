@@ -23,11 +23,12 @@ type FeatureBuilder func(f *config.File, s Services) (Feature, error)
 // any other kind are refused at call time (notYetBuilt). Each feature package gets one
 // line here and an adapter file (feature_<name>.go) that builds it.
 var builders = map[config.ActionKind]FeatureBuilder{
-	config.ActMenu:      buildIVR,
-	config.ActQueue:     buildQueue,
-	config.ActRoom:      buildRoom,
-	config.ActSpy:       buildSpy,
-	config.ActVoicemail: buildVoicemail, config.ActVoicemailMain: buildVoicemail,
+	config.ActMenu:        buildIVR,
+	config.ActQueue:       buildQueue,
+	config.ActQueueMember: buildQueueMember,
+	config.ActRoom:        buildRoom,
+	config.ActSpy:         buildSpy,
+	config.ActVoicemail:   buildVoicemail, config.ActVoicemailMain: buildVoicemail,
 }
 
 // buildFeatures builds every feature for a routing file.

@@ -24,11 +24,12 @@ const (
 	ActAbsence       ActionKind = "absence"        // turn the caller's absence on or off
 	ActPlay          ActionKind = "play"           // play Play, then hang up
 	ActHangup        ActionKind = "hangup"         // hang up
+	ActQueueMember   ActionKind = "queue_member"   // the calling phone logs in/out of a queue, or pauses
 )
 
 // actionKinds lists the kinds in the order messages show them.
 var actionKinds = []ActionKind{ActExtension, ActDial, ActMenu, ActBack, ActQueue, ActVoicemail,
-	ActVoicemailMain, ActRoom, ActSpy, ActAbsence, ActPlay, ActHangup}
+	ActVoicemailMain, ActRoom, ActSpy, ActAbsence, ActPlay, ActHangup, ActQueueMember}
 
 // Action is what happens to a call: exactly one kind, whose field is set.
 type Action struct {
@@ -46,7 +47,19 @@ type Action struct {
 	Absence       string         // ActAbsence: "on" or "off"
 	Play          []string       // ActPlay: media URIs
 	Hangup        bool           // ActHangup: always true
+	QueueMember   *QueueMember   // ActQueueMember
 }
+
+// QueueMember is a member's feature code: the calling phone (the queue member whose
+// endpoint's resource is the caller's number) logs in, logs out, pauses or unpauses, or
+// toggles between logged in and out.
+type QueueMember struct {
+	Queue string
+	Op    string // one of QueueMemberOps
+}
+
+// QueueMemberOps are the operations of a queue_member action.
+var QueueMemberOps = []string{"login", "logout", "toggle", "pause", "unpause"}
 
 // Dial rings an endpoint directly.
 type Dial struct {
@@ -162,6 +175,22 @@ func (d *decoder) action(where string, n *yaml.Node, inMenu bool) *Action {
 		}
 	case ActHangup:
 		a.Hangup = d.mustTrue(where, p)
+	case ActQueueMember:
+		a.QueueMember = &QueueMember{}
+		for _, q := range d.fields(p.v, where, p.key) {
+			switch q.key {
+			case "queue":
+				a.QueueMember.Queue = d.str(sub, q)
+				d.ref(refQueue, a.QueueMember.Queue, q.line(), where)
+			case "op":
+				d.oneOf(sub, q, QueueMemberOps, &a.QueueMember.Op)
+			default:
+				d.unknown(sub, q)
+			}
+		}
+		if len(d.probs) == before && (a.QueueMember.Queue == "" || a.QueueMember.Op == "") {
+			d.add(p.line(), sub, "queue and op are both required")
+		}
 	}
 	if len(d.probs) > before {
 		return nil

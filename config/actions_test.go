@@ -42,8 +42,8 @@ numbers:
   "1": {}
   "2":
 `, want: []string{
-			`2: number "1": needs an action: one of extension, dial, menu, back, queue, voicemail, voicemail_main, room, spy, absence, play, hangup`,
-			`3: number "2": needs an action: one of extension, dial, menu, back, queue, voicemail, voicemail_main, room, spy, absence, play, hangup`,
+			`2: number "1": needs an action: one of extension, dial, menu, back, queue, voicemail, voicemail_main, room, spy, absence, play, hangup, queue_member`,
+			`3: number "2": needs an action: one of extension, dial, menu, back, queue, voicemail, voicemail_main, room, spy, absence, play, hangup, queue_member`,
 		}},
 		{name: "two keys", yaml: `
 numbers:
@@ -52,7 +52,7 @@ numbers:
 		{name: "unknown kind", yaml: `
 numbers:
   "1": {transfer: "10"}
-`, want: []string{`2: number "1": unknown action "transfer" (want one of extension, dial, menu, back, queue, voicemail, voicemail_main, room, spy, absence, play, hangup)`}},
+`, want: []string{`2: number "1": unknown action "transfer" (want one of extension, dial, menu, back, queue, voicemail, voicemail_main, room, spy, absence, play, hangup, queue_member)`}},
 		{name: "scalar action", yaml: `
 numbers:
   "1": hangup
@@ -289,6 +289,29 @@ schedules:
 			`5: schedule "a": holidays: unknown calendar "XX" (known: FR)`,
 			`6: schedule "a": holidays: "2026-02-30" is not a date YYYY-MM-DD`,
 			`7: schedule "a": holidays: state must be one of closed, open, not "shut"`,
+		}},
+	})
+}
+
+func TestQueueMemberAction(t *testing.T) {
+	runRules(t, []ruleCase{
+		{name: "valid", yaml: `
+queues:
+  sales: {members: [PJSIP/4001]}
+numbers:
+  "*61": {queue_member: {queue: sales, op: toggle}}
+`},
+		{name: "unknown queue, bad op, missing op", yaml: `
+queues:
+  sales: {members: [PJSIP/4001]}
+numbers:
+  "*61": {queue_member: {queue: nope, op: toggle}}
+  "*62": {queue_member: {queue: sales, op: dance}}
+  "*63": {queue_member: {queue: sales}}
+`, want: []string{
+			`4: number "*61": queue "nope" is not defined under queues`,
+			`5: number "*62": queue_member: op must be one of login, logout, toggle, pause, unpause, not "dance"`,
+			`6: number "*63": queue_member: queue and op are both required`,
 		}},
 	})
 }
