@@ -205,7 +205,7 @@ func (m *Manager) Leave(ctx context.Context, s *Seat) {
 			n++
 		}
 	}
-	if n > 0 && r.cfg.LeaveSound != "" {
+	if n > 0 && s.m.inBridge && r.cfg.LeaveSound != "" {
 		m.play(ctx, r, r.cfg.LeaveSound)
 	}
 	m.music(ctx, r, n)

@@ -1,0 +1,180 @@
+package conference
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ariflow/ariflow/ari"
+	"github.com/ariflow/ariflow/ari/aritest"
+	"github.com/ariflow/ariflow/config"
+)
+
+func newManager(t *testing.T) (*Manager, *aritest.Server) {
+	t.Helper()
+	srv := aritest.NewServer(t)
+	c, err := ari.New(ari.Options{BaseURL: srv.URL, Username: srv.Username, Password: srv.Password, Application: "ariflow", Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewManager(zerolog.Nop())
+	m.Attach(c)
+	return m, srv
+}
+
+// requests lists the fake server's requests as "METHOD path", with the paths under prefix.
+func requests(srv *aritest.Server, prefix string) []string {
+	var out []string
+	for _, r := range srv.Requests() {
+		if strings.HasPrefix(r.Path, prefix) {
+			out = append(out, r.Method+" "+r.Path)
+		}
+	}
+	return out
+}
+
+var salle = config.Room{Name: "Salle_1", MaxMembers: 2, MusicWhenAlone: true, MusicClass: "classic", JoinSound: "sound:beep", LeaveSound: "sound:beep"}
+
+func TestCountPrompt(t *testing.T) {
+	for _, tc := range []struct {
+		others int
+		want   []string
+	}{
+		{0, []string{"sound:conf-onlyperson"}},
+		{1, []string{"sound:conf-onlyone"}},
+		{4, []string{"sound:conf-thereare", "number:4", "sound:conf-otherinparty"}},
+	} {
+		t.Run(fmt.Sprint(tc.others), func(t *testing.T) {
+			if got := CountPrompt(tc.others); !slices.Equal(got, tc.want) {
+				t.Errorf("CountPrompt(%d) = %v, want %v", tc.others, got, tc.want)
+			}
+		})
+	}
+}
+
+// Seats are counted by the manager: a full room refuses users but not admins; music plays
+// to a member alone and stops for two; the last one out closes the bridge.
+func TestSeatsMusicAndFull(t *testing.T) {
+	m, srv := newManager(t)
+	ctx := context.Background()
+	a, err := m.Reserve(salle, Member{Channel: "a", Caller: "2001"})
+	if err != nil || a.Others() != 0 {
+		t.Fatalf("first seat: %v, others %d", err, a.Others())
+	}
+	bridge, err := m.Enter(ctx, a, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.Reserve(salle, Member{Channel: "b", Caller: "2002"})
+	if err != nil || b.Others() != 1 {
+		t.Fatalf("second seat: %v, others %d", err, b.Others())
+	}
+	if _, err := m.Reserve(salle, Member{Channel: "c", Caller: "2003"}); !errors.Is(err, ErrFull) {
+		t.Errorf("third user in a room of 2: %v, want ErrFull", err)
+	}
+	admin, err := m.Reserve(salle, Member{Channel: "d", Caller: "2004", Admin: true})
+	if err != nil {
+		t.Errorf("an admin is refused from a full room: %v", err)
+	}
+	m.Leave(ctx, admin)
+	if _, err := m.Enter(ctx, b, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := m.Members("Salle_1"); n != 2 {
+		t.Errorf("members = %d, want 2", n)
+	}
+	m.Leave(ctx, b)
+	m.Leave(ctx, a)
+	got := requests(srv, "/bridges")
+	want := []string{
+		"POST /bridges", "POST /bridges/" + bridge + "/addChannel", "POST /bridges/" + bridge + "/moh",
+		"POST /bridges/" + bridge + "/addChannel", "DELETE /bridges/" + bridge + "/moh",
+	}
+	if len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
+		t.Fatalf("requests = %v, want them to start with %v", got, want)
+	}
+	rest := strings.Join(got[len(want):], "\n")
+	for _, w := range []string{"/play", "/removeChannel", "POST /bridges/" + bridge + "/moh", "DELETE /bridges/" + bridge} {
+		if !strings.Contains(rest, w) {
+			t.Errorf("after the joins, no %s in %v", w, got[len(want):])
+		}
+	}
+	if n := m.Members("Salle_1"); n != 0 || len(m.Rooms()) != 0 {
+		t.Errorf("room still listed after everyone left: %d members, %+v", n, m.Rooms())
+	}
+}
+
+// Lock refuses users but not admins; kick wakes the member; mute all spares admins.
+func TestLockKickMute(t *testing.T) {
+	m, srv := newManager(t)
+	ctx := context.Background()
+	cfg := salle
+	cfg.MaxMembers = 5
+	boss, _ := m.Reserve(cfg, Member{Channel: "boss", Caller: "1000", Admin: true})
+	user, _ := m.Reserve(cfg, Member{Channel: "user", Caller: "2001"})
+	for _, s := range []*Seat{boss, user} {
+		if _, err := m.Enter(ctx, s, "", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Lock("Salle_1", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Reserve(cfg, Member{Channel: "late", Caller: "2002"}); !errors.Is(err, ErrLocked) {
+		t.Errorf("user into a locked room: %v, want ErrLocked", err)
+	}
+	muted, err := m.MuteAll(ctx, "Salle_1")
+	if err != nil || !muted {
+		t.Fatalf("mute all: %v %v", muted, err)
+	}
+	if got := requests(srv, "/channels"); !slices.Equal(got, []string{"POST /channels/user/mute"}) {
+		t.Errorf("mute all sent %v, want the user muted and the admin not", got)
+	}
+	info, _ := m.Room("Salle_1")
+	if !info.Locked || len(info.Members) != 2 || !info.Members[1].Muted || info.Members[0].Muted {
+		t.Errorf("room = %+v", info)
+	}
+	if last := m.LastJoined("Salle_1", "boss"); last != "user" {
+		t.Errorf("last joined = %q, want user", last)
+	}
+	if err := m.Kick("Salle_1", "user"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-user.Wake():
+	default:
+		t.Fatal("a kicked member is not woken")
+	}
+	if !user.Kicked(m) || boss.Kicked(m) {
+		t.Error("kicked flags wrong")
+	}
+	if err := m.Kick("Salle_1", "nobody"); !errors.Is(err, ErrNoMember) {
+		t.Errorf("kick nobody: %v", err)
+	}
+}
+
+func TestRuntimeRooms(t *testing.T) {
+	m := NewManager(zerolog.Nop())
+	file := map[string]config.Room{"Salle_1": salle}
+	if err := m.Create(config.Room{Name: "Salle_1"}, file); !errors.Is(err, ErrRoomTaken) {
+		t.Errorf("create over a file room: %v", err)
+	}
+	if err := m.Create(config.Room{Name: "Point"}, file); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Create(config.Room{Name: "Point"}, file); !errors.Is(err, ErrRoomTaken) {
+		t.Errorf("create twice: %v", err)
+	}
+	cfg, ok := m.Runtime("Point")
+	if !ok || cfg.MaxMembers != 5 || cfg.MusicClass != "default" {
+		t.Errorf("runtime room = %+v %v, want the seed's defaults", cfg, ok)
+	}
+	if rooms := m.Rooms(); len(rooms) != 1 || !rooms[0].Runtime {
+		t.Errorf("rooms = %+v", rooms)
+	}
+}
