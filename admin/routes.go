@@ -40,6 +40,7 @@ type Deps struct {
 	Restart      func()                                         // graceful restart of the app (drain, then exit for the supervisor to start it again)
 	NotifyStats  func() notify.Stats                            // optional
 	Queues       Queues                                         // optional: the queues' live state
+	Voicemail    Voicemail                                      // optional: the voicemail service
 	Now          func() time.Time
 }
 
@@ -80,6 +81,10 @@ func (s *Server) routes() []route {
 		{method: "GET", pattern: "/api/queues/{queue}", summary: "one queue, live", handler: h(s.getQueue)},
 		{method: "POST", pattern: "/api/queues/{queue}/members", summary: "member login, logout, pause or unpause", request: `{"member":"PJSIP/4001","action":"pause","reason":"lunch"}`, handler: h(s.memberAction)},
 		{method: "GET", pattern: "/api/queues/{queue}/log", summary: "the queue log (entered, connected, abandoned, ...), oldest first; ?limit=200", handler: h(s.queueLog)},
+		{method: "GET", pattern: "/api/voicemail/{box}", summary: "a box's messages, oldest first; ?folder=INBOX|Old|Work|Family|Friends|Urgent", handler: h(s.listMessages)},
+		{method: "GET", pattern: "/api/voicemail/{box}/{id}/audio", summary: "download a message", handler: h(s.messageAudio)},
+		{method: "POST", pattern: "/api/voicemail/{box}/{id}/heard", summary: "mark a message heard (it moves to Old; the lamp follows)", handler: h(s.markHeard)},
+		{method: "DELETE", pattern: "/api/voicemail/{box}/{id}", summary: "delete a message (the lamp follows)", handler: h(s.deleteMessage)},
 		{method: "GET", pattern: "/api/absence", summary: "absence mode of every extension", handler: h(s.listAbsence)},
 		{method: "GET", pattern: "/api/absence/{exten}", summary: "absence mode of one extension", handler: h(s.getAbsence)},
 		{method: "PUT", pattern: "/api/absence/{exten}", summary: "turn absence on or off", request: `{"on":true,"until":"optional RFC 3339 time"}`, handler: h(s.setAbsence)},

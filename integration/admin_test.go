@@ -30,7 +30,10 @@ type adminAPI struct {
 	url string
 }
 
-func startAdmin(h *harness) *adminAPI {
+func startAdmin(h *harness) *adminAPI { return startAdminWith(h, nil) }
+
+// startAdminWith serves the admin API with the voicemail service vm (nil: none).
+func startAdminWith(h *harness, vm admin.Voicemail) *adminAPI {
 	h.t.Helper()
 	client, err := ari.New(ari.Options{BaseURL: h.lab.ARIURL, Username: h.lab.ARIUser, Password: h.lab.ARIPassword, Application: h.lab.App})
 	if err != nil {
@@ -38,7 +41,7 @@ func startAdmin(h *harness) *adminAPI {
 	}
 	api, err := admin.New(admin.Config{Token: adminToken, Logger: zerolog.New(h.logs)}, admin.Deps{
 		App: h.app, Absence: absence.New(h.db, nil), ReloadModule: client.Asterisk.ReloadModule,
-		Reload: func() error { return nil }, Now: h.clock.Now,
+		Reload: func() error { return nil }, Now: h.clock.Now, Voicemail: vm,
 	})
 	if err != nil {
 		h.t.Fatal(err)
@@ -198,5 +201,43 @@ func TestAdminAbsence(t *testing.T) {
 	h.waitIdle(10 * time.Second)
 	if code, body := api.do("PUT", "/api/absence/1000", `{"on":"yes"}`, ""); code != http.StatusBadRequest || !strings.Contains(string(body), `"field": "on"`) {
 		t.Errorf("a bad body: %d %s", code, body)
+	}
+}
+
+// Voicemail through the API: a message left over SIPp is listed, downloaded, marked heard
+// (the lamp goes from 1 new to 1 old) and deleted (the lamp goes out).
+func TestAdminVoicemail(t *testing.T) {
+	h := start(t, options{body: vmBody("100"), now: monday(10, 0)})
+	a := startAdminWith(h, h.service())
+	leaveMessage(h, "2000", "4500")
+
+	_, body := a.do("GET", "/api/voicemail/1000", "", "")
+	var l struct {
+		Messages []struct{ ID, Folder, Caller, Audio string }
+	}
+	if err := json.Unmarshal(body, &l); err != nil || len(l.Messages) != 1 || l.Messages[0].Caller != "2000" || l.Messages[0].Folder != "INBOX" {
+		t.Fatalf("messages of 1000: %v %s", err, body)
+	}
+	m := l.Messages[0]
+	if code, audio := a.do("GET", m.Audio, "", ""); code != http.StatusOK || !bytes.HasPrefix(audio, []byte("RIFF")) || len(audio) < 16000 {
+		t.Errorf("download: %d, %d bytes", code, len(audio))
+	}
+	if code, body := a.do("POST", "/api/voicemail/1000/"+m.ID+"/heard", "", ""); code != http.StatusOK || !strings.Contains(string(body), `"folder": "Old"`) {
+		t.Errorf("mark heard: %d %s", code, body)
+	}
+	if counts, waiting := h.lamp("1000"); waiting != "no" || counts != "0/1" {
+		t.Errorf("after mark heard: lamp %s %s, want no 0/1", waiting, counts)
+	}
+	if code, _ := a.do("DELETE", "/api/voicemail/1000/"+m.ID, "", ""); code != http.StatusOK {
+		t.Errorf("delete: %d", code)
+	}
+	if counts, _ := h.lamp("1000"); counts != "0/0" {
+		t.Errorf("after delete: lamp %s, want 0/0", counts)
+	}
+	if code, _ := a.do("GET", m.Audio, "", ""); code != http.StatusNotFound {
+		t.Errorf("audio of a deleted message: %d, want 404", code)
+	}
+	if code, _ := a.do("GET", "/api/voicemail/9999", "", ""); code != http.StatusNotFound {
+		t.Errorf("an unknown box: %d, want 404", code)
 	}
 }

@@ -36,6 +36,9 @@ func (s *server) startAdmin(file *config.File, client *ari.Client, restart func(
 	if s.services.Queues != nil {
 		deps.Queues = s.services.Queues
 	}
+	if v, ok := s.services.Voicemail.(app.Voicemail); ok {
+		deps.Voicemail = v.S
+	}
 	if n, ok := s.services.Notices.(app.Notices); ok {
 		deps.NotifyStats = func() notify.Stats { return n.N.Stats() }
 	}
