@@ -41,6 +41,7 @@ type Deps struct {
 	NotifyStats  func() notify.Stats                            // optional
 	Queues       Queues                                         // optional: the queues' live state
 	Voicemail    Voicemail                                      // optional: the voicemail service
+	Rooms        Rooms                                          // optional: the conference rooms
 	Now          func() time.Time
 }
 
@@ -85,6 +86,12 @@ func (s *Server) routes() []route {
 		{method: "GET", pattern: "/api/voicemail/{box}/{id}/audio", summary: "download a message", handler: h(s.messageAudio)},
 		{method: "POST", pattern: "/api/voicemail/{box}/{id}/heard", summary: "mark a message heard (it moves to Old; the lamp follows)", handler: h(s.markHeard)},
 		{method: "DELETE", pattern: "/api/voicemail/{box}/{id}", summary: "delete a message (the lamp follows)", handler: h(s.deleteMessage)},
+		{method: "GET", pattern: "/api/rooms", summary: "conference rooms and who is in them (caller, joined, muted, admin)", handler: h(s.listRooms)},
+		{method: "POST", pattern: "/api/rooms", summary: "create a room at run time", request: `{"name":"Salle_2","max_members":5,"pin":"optional","admin_pin":"optional"}`, handler: h(s.createRoom)},
+		{method: "GET", pattern: "/api/rooms/{room}", summary: "one room", handler: h(s.getRoom)},
+		{method: "POST", pattern: "/api/rooms/{room}/lock", summary: "lock or unlock a room", request: `{"locked":true}`, handler: h(s.lockRoom)},
+		{method: "POST", pattern: "/api/rooms/{room}/members/{channel}/mute", summary: "mute or unmute a member", request: `{"muted":true}`, handler: h(s.muteMember)},
+		{method: "DELETE", pattern: "/api/rooms/{room}/members/{channel}", summary: "kick a member", handler: h(s.kickMember)},
 		{method: "GET", pattern: "/api/absence", summary: "absence mode of every extension", handler: h(s.listAbsence)},
 		{method: "GET", pattern: "/api/absence/{exten}", summary: "absence mode of one extension", handler: h(s.getAbsence)},
 		{method: "PUT", pattern: "/api/absence/{exten}", summary: "turn absence on or off", request: `{"on":true,"until":"optional RFC 3339 time"}`, handler: h(s.setAbsence)},

@@ -30,10 +30,13 @@ type adminAPI struct {
 	url string
 }
 
-func startAdmin(h *harness) *adminAPI { return startAdminWith(h, nil) }
+func startAdmin(h *harness) *adminAPI { return startAdminWith(h, nil, nil) }
 
-// startAdminWith serves the admin API with the voicemail service vm (nil: none).
-func startAdminWith(h *harness, vm admin.Voicemail) *adminAPI {
+// startAdminWithRooms serves the admin API with the harness's conference rooms.
+func startAdminWithRooms(h *harness) *adminAPI { return startAdminWith(h, nil, h.rooms) }
+
+// startAdminWith serves the admin API with the voicemail service vm and the rooms (nil: none).
+func startAdminWith(h *harness, vm admin.Voicemail, rooms admin.Rooms) *adminAPI {
 	h.t.Helper()
 	client, err := ari.New(ari.Options{BaseURL: h.lab.ARIURL, Username: h.lab.ARIUser, Password: h.lab.ARIPassword, Application: h.lab.App})
 	if err != nil {
@@ -41,7 +44,7 @@ func startAdminWith(h *harness, vm admin.Voicemail) *adminAPI {
 	}
 	api, err := admin.New(admin.Config{Token: adminToken, Logger: zerolog.New(h.logs)}, admin.Deps{
 		App: h.app, Absence: absence.New(h.db, nil), ReloadModule: client.Asterisk.ReloadModule,
-		Reload: func() error { return nil }, Now: h.clock.Now, Voicemail: vm,
+		Reload: func() error { return nil }, Now: h.clock.Now, Voicemail: vm, Rooms: rooms,
 	})
 	if err != nil {
 		h.t.Fatal(err)
@@ -208,7 +211,7 @@ func TestAdminAbsence(t *testing.T) {
 // (the lamp goes from 1 new to 1 old) and deleted (the lamp goes out).
 func TestAdminVoicemail(t *testing.T) {
 	h := start(t, options{body: vmBody("100"), now: monday(10, 0)})
-	a := startAdminWith(h, h.service())
+	a := startAdminWith(h, h.service(), nil)
 	leaveMessage(h, "2000", "4500")
 
 	_, body := a.do("GET", "/api/voicemail/1000", "", "")
@@ -240,4 +243,69 @@ func TestAdminVoicemail(t *testing.T) {
 	if code, _ := a.do("GET", "/api/voicemail/9999", "", ""); code != http.StatusNotFound {
 		t.Errorf("an unknown box: %d, want 404", code)
 	}
+}
+
+// Rooms through the API: two SIPp callers in Salle_1 are listed with their callers; one is
+// muted, the room locked, one kicked (its caller gets the BYE); a room is created at run time.
+func TestAdminRooms(t *testing.T) {
+	h := start(t, options{body: roomBody, now: monday(10, 0)})
+	a := startAdminWithRooms(h)
+	first := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: "999", From: "2000", Timeout: 60 * time.Second})
+	second := joinRoom(h, "3000", 20000)
+	h.waitMembers("Salle_1", 2, 20*time.Second)
+
+	type room struct {
+		Name    string
+		Locked  bool
+		Members []struct {
+			Channel, Caller string
+			Muted           bool
+		}
+	}
+	get := func() room {
+		t.Helper()
+		code, body := a.do("GET", "/api/rooms/Salle_1", "", "")
+		var r room
+		if err := json.Unmarshal(body, &r); err != nil || code != http.StatusOK {
+			t.Fatalf("room: %d %v %s", code, err, body)
+		}
+		return r
+	}
+	r := get()
+	if len(r.Members) != 2 || r.Members[0].Caller != "2000" || r.Members[1].Caller != "3000" {
+		t.Fatalf("members %+v, want 2000 then 3000", r.Members)
+	}
+	kicked := r.Members[0].Channel
+	if code, body := a.do("POST", "/api/rooms/Salle_1/members/"+r.Members[1].Channel+"/mute", `{"muted":true}`, ""); code != http.StatusOK {
+		t.Errorf("mute: %d %s", code, body)
+	}
+	if code, body := a.do("POST", "/api/rooms/Salle_1/lock", `{"locked":true}`, ""); code != http.StatusOK {
+		t.Errorf("lock: %d %s", code, body)
+	}
+	if r := get(); !r.Locked || !r.Members[1].Muted || r.Members[0].Muted {
+		t.Errorf("after mute and lock: %+v", r)
+	}
+	if code, body := a.do("DELETE", "/api/rooms/Salle_1/members/"+kicked, "", ""); code != http.StatusOK {
+		t.Errorf("kick: %d %s", code, body)
+	}
+	first.Wait().AssertOK(t) // the kicked caller was hung up
+	h.waitMembers("Salle_1", 1, 10*time.Second)
+	if code, _ := a.do("DELETE", "/api/rooms/Salle_1/members/"+kicked, "", ""); code != http.StatusNotFound {
+		t.Errorf("kicking a member who left: %d, want 404", code)
+	}
+
+	if code, body := a.do("POST", "/api/rooms", `{"name":"Salle_2","max_members":3}`, ""); code != http.StatusCreated {
+		t.Errorf("create: %d %s", code, body)
+	}
+	if code, _ := a.do("POST", "/api/rooms", `{"name":"Salle_1"}`, ""); code != http.StatusConflict {
+		t.Errorf("creating an existing room: %d, want 409", code)
+	}
+	if code, body := a.do("POST", "/api/rooms", `{"name":"../x"}`, ""); code != http.StatusBadRequest || !strings.Contains(string(body), `"field": "name"`) {
+		t.Errorf("a bad room name: %d %s", code, body)
+	}
+	_, body := a.do("GET", "/api/rooms", "", "")
+	if !strings.Contains(string(body), `"name": "Salle_2"`) {
+		t.Errorf("rooms lack the new one: %s", body)
+	}
+	second.Kill()
 }

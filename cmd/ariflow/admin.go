@@ -36,6 +36,9 @@ func (s *server) startAdmin(file *config.File, client *ari.Client, restart func(
 	if s.services.Queues != nil {
 		deps.Queues = s.services.Queues
 	}
+	if s.services.Rooms != nil {
+		deps.Rooms = s.services.Rooms
+	}
 	if v, ok := s.services.Voicemail.(app.Voicemail); ok {
 		deps.Voicemail = v.S
 	}
