@@ -177,6 +177,8 @@ func adminCLI(name string, args []string, stdout, stderr io.Writer) int {
 		return c.absence(rest, stderr)
 	case "queue":
 		return c.queues(rest)
+	case "rooms":
+		return c.rooms(rest)
 	case "reload":
 		var p struct {
 			Summary  string
@@ -259,6 +261,51 @@ func (c *adminClient) queues(rest []string) int {
 		c.table("\tPOSITION/STATUS\tWHO\tWAIT/CALLS", rows)
 	}
 	return 0
+}
+
+// rooms prints each conference room (or the one named) and who is in it.
+func (c *adminClient) rooms(rest []string) int {
+	var l struct{ Rooms []roomAnswer }
+	if len(rest) > 0 {
+		var r roomAnswer
+		if code := c.call("GET", "/api/rooms/"+url.PathEscape(rest[0]), nil, &r); code != 0 || c.json {
+			return code
+		}
+		l.Rooms = append(l.Rooms, r)
+	} else if code := c.call("GET", "/api/rooms", nil, &l); code != 0 || c.json {
+		return code
+	}
+	rows := [][]string{}
+	for _, r := range l.Rooms {
+		state := fmt.Sprintf("%d/%d", len(r.Members), r.MaxMembers)
+		if r.Locked {
+			state += " locked"
+		}
+		rows = append(rows, []string{r.Name, state, "", "", ""})
+		for _, m := range r.Members {
+			flags := ""
+			if m.Muted {
+				flags += "muted "
+			}
+			if m.Admin {
+				flags += "admin"
+			}
+			rows = append(rows, []string{"", m.Channel, m.Caller, m.Joined.Local().Format("15:04:05"), flags})
+		}
+	}
+	c.table("ROOM\tMEMBERS/CHANNEL\tCALLER\tJOINED\tFLAGS", rows)
+	return 0
+}
+
+type roomAnswer struct {
+	Name       string
+	MaxMembers int `json:"max_members"`
+	Locked     bool
+	Members    []struct {
+		Channel, Caller string
+		Joined          time.Time
+		Muted, Admin    bool
+	}
 }
 
 type queueAnswer struct {

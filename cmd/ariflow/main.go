@@ -5,7 +5,8 @@
 //	ariflow check FILE                          validate a routing file
 //	ariflow simulate FILE --from 2000 --to 1000 --at "2026-11-23 18:05"
 //	ariflow calls | originate ENDPOINT EXTEN | redirect CHANNEL EXTEN | hangup CHANNEL |
-//	        recordings [EXTEN] | absence [EXTEN on|off] | reload    (the admin API's CLI)
+//	        recordings [EXTEN] | absence [EXTEN on|off] | queue [NAME] | rooms [NAME] | reload
+//	        (the admin API's CLI)
 package main
 
 import (
@@ -28,6 +29,7 @@ http://127.0.0.1:5001, with the token ARIFLOW_ADMIN_TOKEN); --json prints the AP
   ariflow recordings [EXTEN]
   ariflow absence [EXTEN on|off]
   ariflow queue [NAME]
+  ariflow rooms [NAME]
   ariflow reload
 `
 
@@ -47,7 +49,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return check(args[1:], stdout, stderr)
 	case "simulate", "explain":
 		return simulate(args[1:], stdout, stderr)
-	case "calls", "originate", "redirect", "hangup", "recordings", "absence", "reload", "queue":
+	case "calls", "originate", "redirect", "hangup", "recordings", "absence", "reload", "queue", "rooms":
 		return adminCLI(args[0], args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
