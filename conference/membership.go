@@ -64,7 +64,8 @@ func (m *Manager) Reserve(cfg config.Room, who Member) (*Seat, error) {
 
 // Enter puts a seated member's channel into the room's bridge, making the bridge (and its
 // recording, under recName when the room records) for the first one. Music plays to a
-// member alone and stops when a second enters; others hear the join sound.
+// member alone and stops when a second enters; others hear the join sound. A member's keys
+// reach the app (ChannelDtmfReceived) and are absorbed: the others' phones never get them.
 func (m *Manager) Enter(ctx context.Context, s *Seat, recName, format string) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -92,7 +93,7 @@ func (m *Manager) Enter(ctx context.Context, s *Seat, recName, format string) (s
 			m.log.Warn().Err(err).Msg("mute a new member of a muted room")
 		}
 	}
-	if err := m.client.Bridges.AddChannel(ctx, r.bridge, ari.AddChannel{Channel: []string{s.m.Channel}}); err != nil {
+	if err := m.client.Bridges.AddChannel(ctx, r.bridge, ari.AddChannel{Channel: []string{s.m.Channel}, AbsorbDTMF: true}); err != nil {
 		return "", fmt.Errorf("conference: enter %s: %w", r.cfg.Name, err)
 	}
 	m.log.Info().Str("room", r.cfg.Name).Str("caller", s.m.Caller).Int("members", len(r.members)).Bool("admin", s.m.Admin).Msg("member joined")
@@ -214,5 +215,5 @@ func (m *Manager) Leave(ctx context.Context, s *Seat) {
 // gone reports an error of a request about a channel that has already left.
 func gone(err error) bool {
 	st := ari.StatusOf(err)
-	return st == 404 || st == 422 || st == 409 || strings.Contains(err.Error(), "not in bridge")
+	return st == 400 || st == 404 || st == 422 || st == 409 || strings.Contains(err.Error(), "not in bridge")
 }

@@ -133,3 +133,44 @@ func TestConferenceRoom(t *testing.T) {
 		t.Errorf("%d members left after everybody hung up", n)
 	}
 }
+
+// keysBody: a room with an admin PIN (users just press #) and a join sound.
+const keysBody = `
+rooms:
+  Salle_2:
+    announce_count: true
+    admin_pin: "4321"
+    join_sound: sound:beep
+numbers:
+  "998": {room: Salle_2}
+`
+
+// A user's key reaches the app from inside the room's bridge (2: the count); an admin who
+// typed the admin PIN kicks the last member who joined (6), who hears conf-kicked and is
+// hung up; the room then lists the admin alone, as an admin.
+func TestConferenceKeysAndKick(t *testing.T) {
+	h := start(t, options{body: keysBody, now: monday(10, 0)})
+	user := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: "998", From: "2201",
+		Vars: map[string]string{"digits": "#2", "pre_ms": "500", "gap_ms": "6000"}, Timeout: 40 * time.Second})
+	h.waitPlayback("sound:conf-getpin", 10*time.Second)
+	h.waitPlayback("sound:conf-onlyperson", 10*time.Second) // on joining
+	h.waitMembers("Salle_2", 1, 5*time.Second)
+	h.waitPlayback("sound:conf-onlyperson", 15*time.Second) // key 2, pressed in the room
+
+	admin := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "998", From: "1000",
+		Vars: map[string]string{"digits": "4321#6", "pre_ms": "500", "gap_ms": "600", "hold_ms": "8000"}, Timeout: 40 * time.Second})
+	h.waitPlayback("sound:conf-onlyone", 10*time.Second)
+	h.waitPlayback("sound:beep", 10*time.Second)
+	h.waitPlayback("sound:conf-kicked", 10*time.Second)
+	user.Wait().AssertOK(t)
+	h.waitMembers("Salle_2", 1, 5*time.Second)
+	info, err := h.rooms.Room("Salle_2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Members) != 1 || info.Members[0].Caller != "1000" || !info.Members[0].Admin {
+		t.Errorf("members = %+v, want 1000 alone, as an admin", info.Members)
+	}
+	admin.Wait().AssertOK(t)
+	h.waitIdle(10 * time.Second)
+}
