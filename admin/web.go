@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/ariflow/ariflow/conference"
 )
 
 //go:embed web
@@ -156,16 +158,28 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// pageState is what the page shows and refreshes: live calls.
+// pageState is what the page shows and refreshes: live calls, queues and rooms.
 type pageState struct {
-	Calls []callInfo `json:"calls"`
-	At    time.Time  `json:"at"`
+	Calls  []callInfo            `json:"calls"`
+	Queues []queueInfo           `json:"queues"`
+	Rooms  []conference.RoomInfo `json:"rooms"`
+	At     time.Time             `json:"at"`
 }
 
 func (s *Server) state() pageState {
-	st := pageState{Calls: []callInfo{}, At: time.Now()}
+	st := pageState{Calls: []callInfo{}, Queues: []queueInfo{}, Rooms: []conference.RoomInfo{}, At: time.Now()}
 	for _, c := range s.deps.App.Calls() {
 		st.Calls = append(st.Calls, snapshotInfo(c))
+	}
+	if s.deps.Queues != nil {
+		for _, name := range s.deps.Queues.Queues() {
+			if q, err := s.queueInfo(name); err == nil {
+				st.Queues = append(st.Queues, q)
+			}
+		}
+	}
+	if s.deps.Rooms != nil {
+		st.Rooms = s.rooms()
 	}
 	return st
 }

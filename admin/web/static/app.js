@@ -36,9 +36,46 @@ function renderCalls(state) {
   $("#call-count").textContent = "(" + state.calls.length + ")";
 }
 
+function table(headers, rows) {
+  const t = document.createElement("table");
+  const h = t.createTHead().insertRow();
+  for (const x of headers) { const th = document.createElement("th"); th.textContent = x; h.appendChild(th); }
+  const b = t.createTBody();
+  for (const r of rows) { const tr = b.insertRow(); for (const x of r) cell(tr, x); }
+  return t;
+}
+
+function renderQueues(state) {
+  const out = $("#queues");
+  out.replaceChildren();
+  for (const q of state.queues) {
+    const h = document.createElement("h3");
+    h.textContent = q.name + ": " + q.callers.length + " waiting";
+    out.appendChild(h);
+    out.appendChild(table(["", "Position / status", "Who", "Wait / calls"], [
+      ...q.callers.map((c) => ["caller", String(c.position), c.caller, Math.round(c.wait) + " s"]),
+      ...q.members.map((m) => ["member", m.status, m.endpoint, m.calls + " calls"]),
+    ]));
+  }
+}
+
+function renderRooms(state) {
+  const out = $("#rooms");
+  out.replaceChildren();
+  for (const r of state.rooms) {
+    const h = document.createElement("h3");
+    h.textContent = r.name + ": " + r.members.length + "/" + r.max_members + (r.locked ? " (locked)" : "");
+    out.appendChild(h);
+    if (r.members.length) {
+      out.appendChild(table(["Channel", "Caller", "Joined", ""], r.members.map((m) =>
+        [m.channel, m.caller, new Date(m.joined).toLocaleTimeString(), (m.muted ? "muted " : "") + (m.admin ? "admin" : "")])));
+    }
+  }
+}
+
 function live() {
   const es = new EventSource("/api/events");
-  es.addEventListener("state", (e) => { renderCalls(JSON.parse(e.data)); $("#status").textContent = "live"; $("#status").className = "up"; });
+  es.addEventListener("state", (e) => { const st = JSON.parse(e.data); renderCalls(st); renderQueues(st); renderRooms(st); $("#status").textContent = "live"; $("#status").className = "up"; });
   es.onerror = () => { $("#status").textContent = "reconnecting…"; $("#status").className = "down"; };
 }
 
