@@ -2,6 +2,8 @@ package integration
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -134,22 +136,27 @@ func TestConferenceRoom(t *testing.T) {
 	}
 }
 
-// keysBody: a room with an admin PIN (users just press #) and a join sound.
+// keysBody: a room with an admin PIN (users just press #), a join sound, and recorded.
 const keysBody = `
 rooms:
   Salle_2:
     announce_count: true
     admin_pin: "4321"
     join_sound: sound:beep
+    record: true
 numbers:
   "998": {room: Salle_2}
 `
 
 // A user's key reaches the app from inside the room's bridge (2: the count); an admin who
 // typed the admin PIN kicks the last member who joined (6), who hears conf-kicked and is
-// hung up; the room then lists the admin alone, as an admin.
+// hung up; the room then lists the admin alone, as an admin. The room is recorded under
+// its name and the time it opened.
 func TestConferenceKeysAndKick(t *testing.T) {
 	h := start(t, options{body: keysBody, now: monday(10, 0)})
+	if err := os.RemoveAll(filepath.Join(h.lab.SpoolDir, "itest", t.Name())); err != nil { // a previous run's
+		t.Fatal(err)
+	}
 	user := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: "998", From: "2201",
 		Vars: map[string]string{"digits": "#2", "pre_ms": "500", "gap_ms": "6000"}, Timeout: 40 * time.Second})
 	h.waitPlayback("sound:conf-getpin", 10*time.Second)
@@ -173,4 +180,8 @@ func TestConferenceKeysAndKick(t *testing.T) {
 	}
 	admin.Wait().AssertOK(t)
 	h.waitIdle(10 * time.Second)
+	wav := filepath.Join(h.lab.SpoolDir, "itest", t.Name(), "Salle_2-2026:11:23_10h00m00s.wav")
+	if st, err := os.Stat(wav); err != nil || st.Size() <= 44+8000 {
+		t.Errorf("room recording %s: %v (want more than half a second of audio)", wav, err)
+	}
 }
