@@ -44,6 +44,7 @@ func (m *Manager) Reserve(cfg config.Room, who Member) (*Seat, error) {
 	if !ok {
 		r = &room{cfg: cfg}
 	}
+	r.cfg = cfg // a reloaded routing file's settings apply from the next member on
 	if !who.Admin {
 		if r.locked {
 			return nil, ErrLocked
