@@ -12,6 +12,7 @@ import (
 	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/extension"
 	"github.com/ariflow/ariflow/queue"
+	"github.com/ariflow/ariflow/spy"
 	"github.com/ariflow/ariflow/store"
 )
 
@@ -144,6 +145,10 @@ func (r *Routing) explainAction(steps []string, caller, number string, a config.
 		return r.explainMenu(steps, caller, number, a.Menu, keys, t)
 	case a.Queue != "":
 		return append(steps, queue.Explain(r.File, a.Queue, number, caller, t)...), nil
+	case a.Room != "":
+		return append(steps, conference.Explain(r.File, a.Room)...), nil
+	case a.Spy != nil:
+		return append(steps, spy.Explain(r.File, caller, a.Spy.Mode)...), nil
 	}
 	return steps, nil
 }

@@ -178,3 +178,13 @@ func TestRuntimeRooms(t *testing.T) {
 		t.Errorf("rooms = %+v", rooms)
 	}
 }
+
+func TestExplain(t *testing.T) {
+	f := &config.File{Rooms: map[string]config.Room{"Salle_1": {Name: "Salle_1", MaxMembers: 5, AnnounceCount: true, MusicWhenAlone: true, MusicClass: "classic", PIN: "1"}}}
+	got := strings.Join(Explain(f, "Salle_1"), "\n")
+	for _, w := range []string{"at most 5", "conf-getpin", "conf-onlyperson", "hold music classic", "6 kick"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("explain lacks %q:\n%s", w, got)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package spy
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ariflow/ariflow/ari"
@@ -72,5 +73,18 @@ func TestFindTarget(t *testing.T) {
 				t.Errorf("FindTarget = %q %v, want %q", got.ID, ok, tc.want)
 			}
 		})
+	}
+}
+
+func TestExplain(t *testing.T) {
+	f := &config.File{Spy: config.Spy{Allow: []config.SpyRule{{Who: []string{"1000"}, Whom: []string{"2000", "3000"}}}}}
+	if got := Explain(f, "4000", Listen); len(got) != 1 || !strings.Contains(got[0], "no spy rule") {
+		t.Errorf("explain for a stranger = %q", got)
+	}
+	got := strings.Join(Explain(f, "1000", Whisper), "\n")
+	for _, w := range []string{"2000, 3000", "spy both, whisper out", "5 whisper"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("explain lacks %q:\n%s", w, got)
+		}
 	}
 }
