@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ariflow/ariflow/app/call"
 	"github.com/ariflow/ariflow/ari"
 	"github.com/ariflow/ariflow/config"
 )
@@ -74,10 +75,11 @@ func matches(list []string, n string) bool {
 
 // FindTarget picks, among Asterisk's channels, the live call of extension exten: a channel
 // of its endpoint ("PJSIP/1000-0000002a") that is up, or else an answered channel whose
-// caller is exten. The app's own helper channels (snoops, music, recorders) are never
-// targets.
+// caller is exten, preferring the caller's own channel to the phones the app rang for it
+// (which carry the caller's number too). The app's own helper channels (snoops, music,
+// recorders) are never targets.
 func FindTarget(channels []ari.Channel, exten, endpoint string) (ari.Channel, bool) {
-	var byCaller *ari.Channel
+	var byCaller, byLeg *ari.Channel
 	for i := range channels {
 		ch := &channels[i]
 		if ch.State != "Up" || helper(ch.Name) {
@@ -86,9 +88,19 @@ func FindTarget(channels []ari.Channel, exten, endpoint string) (ari.Channel, bo
 		if endpoint != "" && strings.HasPrefix(ch.Name, endpoint+"-") {
 			return *ch, true
 		}
-		if byCaller == nil && ch.Caller.Number == exten {
+		if ch.Caller.Number != exten {
+			continue
+		}
+		if strings.Contains(ch.Dialplan.AppData, call.ArgLeg) {
+			if byLeg == nil {
+				byLeg = ch
+			}
+		} else if byCaller == nil {
 			byCaller = ch
 		}
+	}
+	if byCaller == nil {
+		byCaller = byLeg
 	}
 	if byCaller != nil {
 		return *byCaller, true

@@ -64,6 +64,11 @@ func TestFindTarget(t *testing.T) {
 		{"the phone's leg", []ari.Channel{ch("1", "PJSIP/sipp-01", "Up", "2000"), ch("2", "PJSIP/1000-02", "Up", "2000")}, "2"},
 		{"a ringing phone is not on a call", []ari.Channel{ch("2", "PJSIP/1000-02", "Ringing", "2000")}, ""},
 		{"the caller when 1000 calls out", []ari.Channel{ch("1", "PJSIP/sipp-01", "Up", "1000")}, "1"},
+		{"the caller rather than the phone rung for it", []ari.Channel{
+			{ID: "7", Name: "PJSIP/2000-07", State: "Up", Caller: ari.CallerID{Number: "1000"}, Dialplan: ari.DialplanCEP{AppData: "ariflow,ariflow-leg,1"}},
+			ch("1", "PJSIP/sipp-01", "Up", "1000")}, "1"},
+		{"the phone rung for it when alone", []ari.Channel{
+			{ID: "7", Name: "PJSIP/2000-07", State: "Up", Caller: ari.CallerID{Number: "1000"}, Dialplan: ari.DialplanCEP{AppData: "ariflow,ariflow-leg,1"}}}, "7"},
 		{"never a snoop", []ari.Channel{ch("5", "Snoop/1-0001", "Up", "1000")}, ""},
 		{"not 10000", []ari.Channel{ch("6", "PJSIP/10000-01", "Up", "2000")}, ""},
 	} {
