@@ -31,6 +31,13 @@ func (s *Seat) Kicked(m *Manager) bool {
 	return s.m.kicked
 }
 
+// Muted reports whether the member is muted (by a key, mute all or the admin API).
+func (s *Seat) Muted(m *Manager) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return s.m.Muted
+}
+
 // Channel is the member's channel.
 func (s *Seat) Channel() string { return s.m.Channel }
 

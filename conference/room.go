@@ -144,7 +144,6 @@ func (h *Handler) Serve(ctx context.Context, c Call, name string) error {
 // keys serves the member's keys until they leave.
 func (h *Handler) keys(ctx context.Context, c Call, name string, seat *Seat, admin bool) error {
 	m := h.deps.Manager
-	muted := false
 	for {
 		key, woke, err := c.WaitKey(ctx, seat.Wake())
 		if err != nil {
@@ -161,10 +160,10 @@ func (h *Handler) keys(ctx context.Context, c Call, name string, seat *Seat, adm
 		var say []string
 		switch {
 		case key == KeyMute:
-			if err := m.Mute(ctx, name, c.ChannelID(), !muted); err != nil {
+			muted := !seat.Muted(m)
+			if err := m.Mute(ctx, name, c.ChannelID(), muted); err != nil {
 				return err
 			}
-			muted = !muted
 			say = []string{map[bool]string{true: "sound:conf-muted", false: "sound:conf-unmuted"}[muted]}
 		case key == KeyCount:
 			say = CountPrompt(m.Members(name) - 1)

@@ -21,6 +21,7 @@ type fakeCall struct {
 	keys    []string
 	played  []string
 	log     zerolog.Logger
+	inRoom  func() // runs at the first key wait, once in the room
 }
 
 func (f *fakeCall) ID() string                        { return f.channel }
@@ -45,6 +46,10 @@ func (f *fakeCall) ReadDigits(context.Context, int, string, time.Duration) (stri
 }
 
 func (f *fakeCall) WaitKey(context.Context, <-chan struct{}) (string, bool, error) {
+	if f.inRoom != nil {
+		f.inRoom()
+		f.inRoom = nil
+	}
 	if len(f.keys) == 0 {
 		return "", false, call.ErrHangup
 	}
@@ -104,5 +109,27 @@ func TestServe(t *testing.T) {
 				t.Errorf("%d members left, want %d", n, want)
 			}
 		})
+	}
+}
+
+// A member the admin API muted unmutes with 1.
+func TestKeyUnmutesAfterTheAPIMuted(t *testing.T) {
+	m, _ := newManager(t)
+	room := config.Room{Name: "R", MaxMembers: 5}
+	h, err := New(&config.File{Timezone: "UTC", Rooms: map[string]config.Room{"R": room}}, Deps{Manager: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &fakeCall{channel: "me", keys: []string{"1", "3"}, log: zerolog.Nop()}
+	c.inRoom = func() {
+		if err := m.Mute(context.Background(), "R", "me", true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.Serve(context.Background(), c, "R"); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"sound:conf-unmuted", "sound:vm-goodbye"}; !slices.Equal(c.played, want) {
+		t.Errorf("heard %q, want %q", c.played, want)
 	}
 }
