@@ -39,6 +39,10 @@ CALLS=(
 	"*77  | 1000 | uac_hangup_by_peer.xml |  |                                                      | absence on for 1000 (plays goodbye)"
 	"1000 | 2000 | uac_hangup_by_peer.xml |  | 1000:uas_answer_hangup.xml                           | 1000 absent: closed -> voicemail, the phone does not ring"
 	"*88  | 1000 | uac_hangup_by_peer.xml |  |                                                      | absence off (plays hello)"
+	"900  | 2000 | uac_hangup_by_peer.xml | pre_ms=1500 digits=1 | 2001:uas_answer_hangup.xml:ring_ms=1000,hold_ms=2000 | IVR svi_1: 1 during service1 -> phone 2001 (y)"
+	"900  | 2000 | uac_hangup_by_peer.xml | pre_ms=5000 digits=2 | 2002:uas_answer_hangup.xml:ring_ms=1000,hold_ms=2000 | IVR svi_1: 2 during service2 -> phone 2002 (z)"
+	"600  | 3000 | uac_hangup_by_peer.xml |  | 4001:uas_answer_hangup.xml:ring_ms=3000,hold_ms=2000 4002:uas_noanswer.xml 4003:uas_noanswer.xml | queue file-attente: ringall, 4001 answers, the others are cancelled"
+	"999  | 2000 | uac_call.xml           | hold_ms=5000 |                                                      | conference Salle_1: alone, the count said, music"
 	"5555 | 2000 | uac_hangup_by_peer.xml |  |                                                      | a number the routing file does not know: ss-noservice"
 )
 
