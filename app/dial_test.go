@@ -170,14 +170,14 @@ numbers: {"900": {menu: m}}
 	f.want(http.MethodPost, "/channels/c1/ring")
 	f.push("Dial", dialEvent(leg, "ANSWER"))
 	f.want(http.MethodDelete, "/channels/c1/ring")
+	f.want(http.MethodPost, "/bridges")
 	var order []string
 	for _, r := range f.srv.Requests() {
 		if r.Path == "/channels/c1/ring" || r.Path == "/bridges" {
 			order = append(order, r.Method+" "+r.Path)
 		}
 	}
-	f.want(http.MethodPost, "/bridges")
-	if strings.Join(order, ",") != "POST /channels/c1/ring,DELETE /channels/c1/ring" {
+	if strings.Join(order, ",") != "POST /channels/c1/ring,DELETE /channels/c1/ring,POST /bridges" {
 		t.Errorf("ringback and bridge in order %v, want the ringback stopped before the bridge", order)
 	}
 }

@@ -44,7 +44,7 @@ func startAdminWith(h *harness, vm admin.Voicemail, rooms admin.Rooms) *adminAPI
 	}
 	api, err := admin.New(admin.Config{Token: adminToken, Logger: zerolog.New(h.logs)}, admin.Deps{
 		App: h.app, Absence: absence.New(h.db, nil), ReloadModule: client.Asterisk.ReloadModule,
-		Reload: func() error { return nil }, Now: h.clock.Now, Voicemail: vm, Rooms: rooms,
+		Reload: func() error { return nil }, Now: h.clock.Now, Voicemail: vm, Rooms: rooms, Queues: h.queues,
 	})
 	if err != nil {
 		h.t.Fatal(err)
@@ -308,4 +308,49 @@ func TestAdminRooms(t *testing.T) {
 		t.Errorf("rooms lack the new one: %s", body)
 	}
 	second.Kill()
+}
+
+// The routes that need no call, against the lab's app and Asterisk: health and readiness
+// without a token, 401 without it elsewhere, metrics, office hours, routing check and
+// simulate, a real Asterisk module reload, and the queues.
+func TestAdminOtherRoutes(t *testing.T) {
+	h := start(t, options{body: officeBody + `
+queues:
+  sales: {members: [PJSIP/4001]}
+`, now: monday(18, 5)})
+	a := startAdmin(h)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(a.url + path)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Errorf("%s without a token: %v %v", path, err, resp.Status)
+		}
+	}
+	for _, path := range []string{"/api/calls", "/metrics", "/api/openapi.json", "/api/queues"} {
+		resp, err := http.Get(a.url + path)
+		if err != nil || resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s without a token: %v %v, want 401", path, err, resp.Status)
+		}
+	}
+	for _, tc := range []struct {
+		method, path, body string
+		code               int
+		want               string
+	}{
+		{"GET", "/metrics", "", 200, "ariflow_ari_connected 1"},
+		{"GET", "/api/schedules", "", 200, `"state": "closed"`},
+		{"GET", "/api/routing/simulate?from=2000&to=1000", "", 200, "voicemail of 1000 (reason closed)"},
+		{"POST", "/api/routing/check", "asterisk: {url: http://x/ari, username: u, password: p}\n", 200, `"ok": true`},
+		{"POST", "/api/routing/check", "extensions: {\"1000\": {endpoint: 1000}}\n", 422, "posted.yaml:1:"},
+		{"POST", "/api/routing/reload", "", 200, `"ok": true`},
+		{"POST", "/api/asterisk/reload", `{"module":"res_musiconhold.so"}`, 200, "reloaded"},
+		{"POST", "/api/asterisk/reload", `{"module":"../etc/passwd"}`, 400, `"field": "module"`},
+		{"GET", "/api/queues/sales", "", 200, `"endpoint": "PJSIP/4001"`},
+		{"GET", "/api/queues/sales/log", "", 200, `"entries"`},
+		{"GET", "/api/openapi.json", "", 200, `"/api/calls/originate"`},
+	} {
+		code, body := a.do(tc.method, tc.path, tc.body, "")
+		if code != tc.code || !strings.Contains(string(body), tc.want) {
+			t.Errorf("%s %s: %d %s, want %d with %s", tc.method, tc.path, code, body, tc.code, tc.want)
+		}
+	}
 }
