@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -115,16 +116,22 @@ func (a *App) ConnState(s ari.ConnState) {
 // call's subscription before the next event is published, so a call misses nothing.
 func (a *App) onEvent(ev ari.Event) {
 	if e, ok := ev.(*ari.StasisStart); ok && !call.IsOwnChannel(e.Args) {
-		a.start(e)
+		a.start(e.Channel, e.Args)
 	}
 	a.bus.Publish(ev)
 }
 
-func (a *App) start(e *ari.StasisStart) {
-	ch := e.Channel
+// start makes and runs the call of a channel in the application, unless it has one
+// already (a channel adopted after a reconnect whose StasisStart then arrives late).
+func (a *App) start(ch ari.Channel, args []string) {
 	exten := ch.Dialplan.Exten
-	if len(e.Args) > 0 && e.Args[0] != "" {
-		exten = e.Args[0]
+	if len(args) > 0 && args[0] != "" {
+		exten = args[0]
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.calls[ch.ID]; ok {
+		return
 	}
 	log := a.log.With().Str("call_id", ch.ID).Str("channel", ch.Name).
 		Str("caller", ch.Caller.Number).Str("exten", exten).Logger()
@@ -133,9 +140,7 @@ func (a *App) start(e *ari.StasisStart) {
 		ChannelID: ch.ID, CallerNumber: ch.Caller.Number, CallerName: ch.Caller.Name, Exten: exten, Dialplan: ch.Dialplan.Context,
 		App: a.appName, Client: a.client, Sub: sub, Logger: log, Parent: a.callsCtx,
 	})
-	a.mu.Lock()
 	a.calls[ch.ID] = c
-	a.mu.Unlock()
 	a.wg.Add(1)
 	a.total.Add(1)
 	go a.serve(c, a.routing.Load())
@@ -197,8 +202,12 @@ func (a *App) Calls() []call.Snapshot {
 // Total is how many calls the app has taken since it started.
 func (a *App) Total() uint64 { return a.total.Load() }
 
-// reconcile runs after a reconnect: calls whose channel Asterisk no longer has (it was
-// restarted, or hung them up while we were away) are ended.
+// reconcile runs on every (re)connect. Calls whose channel Asterisk no longer has (it
+// was restarted, or hung them up while we were away) are ended. Channels in the
+// application that no call owns are taken in: a caller whose StasisStart went to another
+// connection (one Asterisk completed late and then handed the application to) is routed
+// from the start; a phone leg whose call is gone is hung up. Channels in a bridge are left
+// as they are.
 func (a *App) reconcile() {
 	a.mu.Lock()
 	calls := make([]*call.Call, 0, len(a.calls))
@@ -206,15 +215,70 @@ func (a *App) reconcile() {
 		calls = append(calls, c)
 	}
 	a.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	for _, c := range calls {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err := a.client.Channels.Get(ctx, c.ChannelID())
-		cancel()
-		if ari.IsNotFound(err) {
+		if _, err := a.client.Channels.Get(ctx, c.ChannelID()); ari.IsNotFound(err) {
 			c.Logger().Warn().Msg("channel gone after reconnect; ending the call")
 			c.End(call.ErrConnectionLost)
 		}
 	}
+	channels, err := a.client.Channels.List(ctx)
+	if err != nil {
+		a.log.Warn().Err(err).Msg("reconcile: cannot list channels")
+		return
+	}
+	bridges, err := a.client.Bridges.List(ctx)
+	if err != nil {
+		a.log.Warn().Err(err).Msg("reconcile: cannot list bridges")
+		return
+	}
+	bridged := map[string]bool{}
+	for _, b := range bridges {
+		for _, id := range b.Channels {
+			bridged[id] = true
+		}
+	}
+	for _, ch := range channels {
+		args, ours := stasisArgs(ch.Dialplan, a.appName)
+		if !ours || bridged[ch.ID] {
+			continue
+		}
+		if call.IsOwnChannel(args) {
+			if len(args) > 1 && !a.hasCall(args[1]) {
+				a.log.Warn().Str("channel", ch.Name).Str("call_id", args[1]).Msg("reconcile: hanging up a phone leg whose call is gone")
+				if err := a.client.Channels.Hangup(ctx, ch.ID, ari.HangupNormal); err != nil && !ari.IsNotFound(err) {
+					a.log.Warn().Err(err).Msg("reconcile: hang up")
+				}
+			}
+			continue
+		}
+		if !a.hasCall(ch.ID) && !a.draining.Load() {
+			a.log.Warn().Str("channel", ch.Name).Strs("args", args).Msg("reconcile: taking in a channel no call owns")
+			a.start(ch, args)
+		}
+	}
+}
+
+// hasCall reports whether a live call has that id (its caller channel's id).
+func (a *App) hasCall(id string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.calls[id]
+	return ok
+}
+
+// stasisArgs reads the Stasis arguments of a channel in application app from its
+// dialplan location (app_data "ariflow,1000" or "ariflow,ariflow-leg,<callid>").
+func stasisArgs(d ari.DialplanCEP, app string) (args []string, ok bool) {
+	if !strings.EqualFold(d.AppName, "Stasis") {
+		return nil, false
+	}
+	parts := strings.Split(d.AppData, ",")
+	if parts[0] != app {
+		return nil, false
+	}
+	return parts[1:], true
 }
 
 // Drain stops taking calls, waits for the calls in progress to end until ctx is done,

@@ -211,3 +211,49 @@ func TestCallerHangupEndsTheCall(t *testing.T) {
 		}
 	}
 }
+
+// After a reconnect, a caller in the application that no call owns (its StasisStart went to
+// another connection) is routed from the start; a phone leg whose call is gone is hung up;
+// a channel in a bridge is left alone.
+func TestReconnectTakesInChannelsNoCallOwns(t *testing.T) {
+	f := newFixture(t, `numbers: {"7001": {play: [sound:hello]}}`)
+	inStasis := func(id, appData string) map[string]any {
+		ch := aritest.Channel(id)
+		ch["dialplan"] = map[string]any{"context": "internal", "exten": "7001", "priority": 1, "app_name": "Stasis", "app_data": appData}
+		return ch
+	}
+	f.srv.Handle(http.MethodGet, "/channels", func(*http.Request) (int, any) {
+		return http.StatusOK, []any{
+			inStasis("lost", "ariflow,7001"),
+			inStasis("orphan-leg", "ariflow,ariflow-leg,gone-call"),
+			inStasis("bridged", "ariflow,7001"),
+			inStasis("other-app", "someoneelse,7001"),
+		}
+	})
+	f.srv.Handle(http.MethodGet, "/bridges", func(*http.Request) (int, any) {
+		b := aritest.Bridge("b1")
+		b["channels"] = []string{"bridged"}
+		return http.StatusOK, []any{b}
+	})
+	f.srv.DropConnections()
+	f.want(http.MethodPost, "/channels/lost/answer")
+	f.want(http.MethodPost, "/channels/lost/play")
+	f.want(http.MethodDelete, "/channels/orphan-leg")
+	for _, r := range f.srv.Requests() {
+		if strings.Contains(r.Path, "bridged") || strings.Contains(r.Path, "other-app") {
+			t.Errorf("touched a channel it should leave alone: %s %s", r.Method, r.Path)
+		}
+	}
+	// Its StasisStart arriving late does not make a second call.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.srv.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.Push(aritest.StasisStart(testApp, "lost", "7001"))
+	f.call("c2", "7001")
+	f.want(http.MethodPost, "/channels/c2/answer")
+	if n := f.app.Total(); n != 2 {
+		t.Errorf("calls taken = %d, want 2 (lost once, c2)", n)
+	}
+}
