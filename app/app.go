@@ -130,9 +130,9 @@ func (a *App) start(ch ari.Channel, args []string) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, ok := a.calls[ch.ID]; ok {
-		return
-	}
+	if old, ok := a.calls[ch.ID]; ok && !old.Ending() {
+		return // a live call has it already
+	} // a call that is ending (a redirect hands its channel back to us) is replaced
 	log := a.log.With().Str("call_id", ch.ID).Str("channel", ch.Name).
 		Str("caller", ch.Caller.Number).Str("exten", exten).Logger()
 	sub := a.bus.Subscribe(a.buffer, "channel:"+ch.ID)

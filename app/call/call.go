@@ -281,12 +281,18 @@ func (c *Call) Play(ctx context.Context, interrupt bool, media ...string) (inter
 		return false, c.channelErr("play "+strings.Join(media, ","), err)
 	}
 	for {
-		ev, err := c.next(0)
+		ev, err := c.next(playbackCheck)
 		if err != nil {
 			if !c.hungUp { // the call is being ended or handed off: silence it
 				c.stopPlayback(id)
 			}
 			return false, err
+		}
+		if ev == nil { // quiet for a while: was PlaybackFinished lost (a reconnect)?
+			if _, err := c.client.Playbacks.Get(ctx, id); ari.IsNotFound(err) {
+				return false, nil
+			}
+			continue
 		}
 		switch e := ev.(type) {
 		case *ari.PlaybackFinished:
@@ -313,6 +319,10 @@ func (c *Call) stopPlayback(id string) {
 	}
 }
 
+// playbackCheck is how long Play waits without any event before asking Asterisk whether
+// the playback still exists: events sent while the connection was being replaced are lost.
+const playbackCheck = 5 * time.Second
+
 // Hangup hangs the caller up with an ARI reason ("normal", "busy", "congestion", ...).
 func (c *Call) Hangup(ctx context.Context, reason string) error {
 	if c.hungUp {
@@ -334,6 +344,10 @@ func (c *Call) HandOff(fn func(ctx context.Context) error) {
 	c.mu.Unlock()
 	c.End(ErrRedirected)
 }
+
+// Ending reports whether the call's flow was stopped (End, HandOff) or it is closing;
+// safe from any goroutine.
+func (c *Call) Ending() bool { return c.ctx.Err() != nil || c.closed.Load() }
 
 // End stops the call's flow with cause; safe from any goroutine.
 func (c *Call) End(cause error) { c.cancel(cause) }
