@@ -53,6 +53,7 @@ type Client struct {
 	http    *http.Client
 	log     zerolog.Logger
 	running atomic.Bool
+	epoch   atomic.Uint64 // successful events connections so far
 
 	Channels     *ChannelService     // /channels
 	Bridges      *BridgeService      // /bridges
@@ -115,6 +116,10 @@ func New(opts Options) (*Client, error) {
 	c.Applications = &ApplicationService{c}
 	return c, nil
 }
+
+// Epoch counts the events connections made so far: a change means events may have been
+// lost in between (Asterisk restarted, or the application was taken over for a while).
+func (c *Client) Epoch() uint64 { return c.epoch.Load() }
 
 // Application returns the Stasis application name the client was configured with.
 func (c *Client) Application() string { return c.opts.Application }

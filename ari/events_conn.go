@@ -85,6 +85,7 @@ func (c *Client) connectLoop(ctx context.Context, q *eventQueue) {
 			c.log.Warn().Err(err).Int("attempt", attempt).Msg("ari events: connect failed")
 			c.report(ConnState{Err: err, Attempt: attempt})
 		} else {
+			c.epoch.Add(1)
 			c.log.Info().Int("attempt", attempt).Msg("ari events: connected")
 			c.report(ConnState{Up: true, Attempt: attempt})
 			err = c.serve(ctx, conn, q)

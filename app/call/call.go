@@ -280,6 +280,7 @@ func (c *Call) Play(ctx context.Context, interrupt bool, media ...string) (inter
 	if _, err := c.client.Channels.Play(ctx, c.channelID, id, media...); err != nil {
 		return false, c.channelErr("play "+strings.Join(media, ","), err)
 	}
+	epoch := c.client.Epoch()
 	for {
 		ev, err := c.next(playbackCheck)
 		if err != nil {
@@ -288,9 +289,11 @@ func (c *Call) Play(ctx context.Context, interrupt bool, media ...string) (inter
 			}
 			return false, err
 		}
-		if ev == nil { // quiet for a while: was PlaybackFinished lost (a reconnect)?
-			if _, err := c.client.Playbacks.Get(ctx, id); ari.IsNotFound(err) {
-				return false, nil
+		if ev == nil { // quiet for a while: after a reconnect, was PlaybackFinished lost?
+			if c.client.Epoch() != epoch {
+				if _, err := c.client.Playbacks.Get(ctx, id); ari.IsNotFound(err) {
+					return false, nil
+				}
 			}
 			continue
 		}
@@ -319,8 +322,9 @@ func (c *Call) stopPlayback(id string) {
 	}
 }
 
-// playbackCheck is how long Play waits without any event before asking Asterisk whether
-// the playback still exists: events sent while the connection was being replaced are lost.
+// playbackCheck is how long Play waits without any event before asking Asterisk, if the
+// connection was made again meanwhile, whether the playback still exists: events sent
+// while the connection was down or being replaced are lost.
 const playbackCheck = 5 * time.Second
 
 // Hangup hangs the caller up with an ARI reason ("normal", "busy", "congestion", ...).
