@@ -54,3 +54,7 @@ lab: lab-up build demo
 
 demo:
 	lab/demo.sh
+
+# Further targets, one file per owner: mk/e2e.mk (make e2e), mk/compose.mk (the Docker lab),
+# mk/bench.mk (make bench, make soak), mk/fuzz.mk (make fuzz).
+-include mk/*.mk
