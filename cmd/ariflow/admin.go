@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/ariflow/ariflow/admin"
@@ -71,7 +72,7 @@ func (s *server) startAdmin(file *config.File, client *ari.Client, restart func(
 // logged) and the app keeps the last good one; calls in progress keep the routing they
 // started with.
 func (s *server) reloadFile() error {
-	file, err := config.Load(s.path)
+	file, _, err := loadFile(s.path, os.Getenv)
 	if err == nil {
 		var r *app.Routing
 		if r, err = app.NewRouting(file, s.services); err == nil {

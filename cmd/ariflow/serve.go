@@ -17,7 +17,6 @@ import (
 	"github.com/ariflow/ariflow/app"
 	"github.com/ariflow/ariflow/ari"
 	"github.com/ariflow/ariflow/conference"
-	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/queue"
 	"github.com/ariflow/ariflow/store"
 )
@@ -103,9 +102,12 @@ type server struct {
 }
 
 func runServer(path string, log zerolog.Logger, drain time.Duration) error {
-	file, err := config.Load(path)
+	file, overrides, err := loadFile(path, os.Getenv)
 	if err != nil {
 		return fmt.Errorf("routing file refused:\n%w", err)
+	}
+	if len(overrides) > 0 {
+		log.Info().Strs("from_environment", overrides).Msg("routing file values replaced by the environment")
 	}
 	db, err := store.Open(file.DatabasePath())
 	if err != nil {
