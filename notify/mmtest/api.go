@@ -81,6 +81,7 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, reqID string
 	h.posts = append(h.posts, rec)
 	h.changedLocked()
 	h.mu.Unlock()
+	h.accepted(rec)
 	props := in.Props
 	if props == nil {
 		props = map[string]any{}
@@ -205,11 +206,13 @@ func (h *Handler) serveHook(w http.ResponseWriter, r *http.Request, reqID, key s
 		writeError(w, reqID, http.StatusBadRequest, "web.incoming_webhook.text.app_error", "No text specified.", "")
 		return
 	}
+	rec := RecordedPost{ID: NewID(), CreateAt: time.Now().UnixMilli(), UserID: h.opts.UserID,
+		ChannelID: channelID, Message: in.Text, Props: in.Props, Hook: key, Channel: in.Channel, Username: in.Username}
 	h.mu.Lock()
-	h.posts = append(h.posts, RecordedPost{ID: NewID(), CreateAt: time.Now().UnixMilli(), UserID: h.opts.UserID,
-		ChannelID: channelID, Message: in.Text, Props: in.Props, Hook: key, Channel: in.Channel, Username: in.Username})
+	h.posts = append(h.posts, rec)
 	h.changedLocked()
 	h.mu.Unlock()
+	h.accepted(rec)
 	w.Header().Set("Content-Type", "text/plain")
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, "ok")

@@ -7,7 +7,9 @@
 // post, and can misbehave on demand: answer an error slowly, hang, refuse connections.
 //
 // A main() can serve it: http.ListenAndServe(addr, mmtest.NewHandler(mmtest.Options{...})).
-// GET / lists the posts received, GET /api/v4/system/ping answers {"status":"OK"}.
+// GET / lists the posts received, GET /api/v4/system/ping answers {"status":"OK"}, and
+// GET /api/v4/channels/{channel_id}/posts (bearer token) reads a channel's posts back in
+// Mattermost's PostList shape, so a client checks notices as it would on Mattermost.
 package mmtest
 
 import (
@@ -37,6 +39,9 @@ type Options struct {
 	Hooks       map[string]string // webhook key -> channel id; DefaultHookKey -> first channel
 	UserID      string            // author of API posts
 	MaxFileSize int64             // larger uploads get 413
+	// OnPost, when set, is called with every post accepted (API or webhook), after it is
+	// recorded, from the request's goroutine.
+	OnPost func(RecordedPost)
 }
 
 // RecordedPost is a post the stand-in accepted.
@@ -174,6 +179,13 @@ func (h *Handler) wait(ctx context.Context, cond func() bool) error {
 	}
 }
 
+// accepted reports a recorded post to Options.OnPost.
+func (h *Handler) accepted(p RecordedPost) {
+	if h.opts.OnPost != nil {
+		h.opts.OnPost(p)
+	}
+}
+
 // changedLocked wakes the waiters; h.mu is held.
 func (h *Handler) changedLocked() {
 	close(h.changed)
@@ -193,6 +205,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p == "/api/v4/system/ping":
 		writeJSON(w, http.StatusOK, map[string]string{"status": "OK"})
 		return
+	}
+	if channelID, ok := channelPostsPath(p); ok {
+		switch {
+		case r.Method != http.MethodGet:
+			writeError(w, reqID, http.StatusMethodNotAllowed, "api.context.405.app_error", "Method not allowed.", "")
+		case !h.authorized(r):
+			writeError(w, reqID, http.StatusUnauthorized, "api.context.session_expired.app_error",
+				"Invalid or expired session, please login again.", "")
+		default:
+			h.serveChannelPosts(w, r, reqID, channelID)
+		}
+		return
+	}
+	switch {
 	case p != "/api/v4/posts" && p != "/api/v4/files" && !strings.HasPrefix(p, "/hooks/"):
 		writeError(w, reqID, http.StatusNotFound, "api.context.404.app_error", "Sorry, we could not find the page.", "")
 		return
