@@ -124,6 +124,12 @@ func (a *App) onEvent(ev ari.Event) {
 // start makes and runs the call of a channel in the application, unless it has one
 // already (a channel adopted after a reconnect whose StasisStart then arrives late).
 func (a *App) start(ch ari.Channel, args []string) {
+	a.startFlow(ch, args, nil)
+}
+
+// startFlow is start with the flow the call runs: nil for the routing's (the dialed
+// number's action), else flow (a call taken back after a restart).
+func (a *App) startFlow(ch ari.Channel, args []string, flow func(context.Context, *call.Call) error) {
 	exten := ch.Dialplan.Exten
 	if len(args) > 0 && args[0] != "" {
 		exten = args[0]
@@ -143,11 +149,14 @@ func (a *App) start(ch ari.Channel, args []string) {
 	a.calls[ch.ID] = c
 	a.wg.Add(1)
 	a.total.Add(1)
-	go a.serve(c, a.routing.Load())
+	if flow == nil {
+		flow = a.routing.Load().Serve
+	}
+	go a.serve(c, flow)
 }
 
 // serve is the call's goroutine: run the flow, then hang up and clean up, once.
-func (a *App) serve(c *call.Call, r *Routing) {
+func (a *App) serve(c *call.Call, flow func(context.Context, *call.Call) error) {
 	defer a.wg.Done()
 	defer func() {
 		a.mu.Lock()
@@ -174,7 +183,7 @@ func (a *App) serve(c *call.Call, r *Routing) {
 		log.Warn().Msg("refused: shutting down")
 		return
 	}
-	err := r.Serve(c.Context(), c)
+	err := flow(c.Context(), c)
 	switch {
 	case err == nil, errors.Is(err, call.ErrHangup):
 	case errors.Is(err, call.ErrRedirected):
@@ -206,8 +215,9 @@ func (a *App) Total() uint64 { return a.total.Load() }
 // was restarted, or hung them up while we were away) are ended. Channels in the
 // application that no call owns are taken in: a caller whose StasisStart went to another
 // connection (one Asterisk completed late and then handed the application to) is routed
-// from the start; a phone leg whose call is gone is hung up. Channels in a bridge are left
-// as they are.
+// from the start; a phone leg whose call is gone is hung up. A caller connected to a phone
+// by a call the app no longer has (it was restarted) is taken back (see takeBackBridges);
+// other channels in a bridge are left as they are.
 func (a *App) reconcile() {
 	a.mu.Lock()
 	calls := make([]*call.Call, 0, len(a.calls))
@@ -239,6 +249,7 @@ func (a *App) reconcile() {
 			bridged[id] = true
 		}
 	}
+	a.takeBackBridges(ctx, channels, bridges)
 	for _, ch := range channels {
 		args, ours := stasisArgs(ch.Dialplan, a.appName)
 		if !ours || bridged[ch.ID] {

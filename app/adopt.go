@@ -1,0 +1,49 @@
+package app
+
+import (
+	"context"
+	"slices"
+
+	"github.com/ariflow/ariflow/app/call"
+	"github.com/ariflow/ariflow/ari"
+)
+
+// takeBackBridges finds, after a (re)connect, the bridges calls made to connect a caller
+// with a phone (Dial, RingMany) whose call this app does not have: the app was restarted
+// while they talked. A caller still in the application and in its bridge gets a call again
+// that watches the bridge (call.Rejoin): the two stay connected, and when either hangs up
+// the other is hung up and the bridge destroyed. A bridge whose caller is gone is ended:
+// what is left in it (the phone) is hung up and the bridge destroyed.
+func (a *App) takeBackBridges(ctx context.Context, channels []ari.Channel, bridges []ari.Bridge) {
+	if a.draining.Load() {
+		return
+	}
+	byID := make(map[string]ari.Channel, len(channels))
+	for _, ch := range channels {
+		byID[ch.ID] = ch
+	}
+	for _, b := range bridges {
+		owner, ok := call.IsCallBridge(b)
+		if !ok || a.hasCall(owner) {
+			continue
+		}
+		log := a.log.With().Str("bridge", b.ID).Str("call_id", owner).Logger()
+		if ch, found := byID[owner]; found && slices.Contains(b.Channels, owner) {
+			if args, ours := stasisArgs(ch.Dialplan, a.appName); ours && !call.IsOwnChannel(args) {
+				log.Warn().Strs("channels", b.Channels).Msg("reconcile: taking back a connected call")
+				bridgeID := b.ID
+				a.startFlow(ch, args, func(ctx context.Context, c *call.Call) error { return c.Rejoin(ctx, bridgeID) })
+				continue
+			}
+		}
+		log.Warn().Strs("channels", b.Channels).Msg("reconcile: ending a connected call whose caller is gone")
+		for _, id := range b.Channels {
+			if err := a.client.Channels.Hangup(ctx, id, ari.HangupNormal); err != nil && !ari.IsNotFound(err) {
+				log.Warn().Err(err).Str("channel", id).Msg("reconcile: hang up")
+			}
+		}
+		if err := a.client.Bridges.Destroy(ctx, b.ID); err != nil && !ari.IsNotFound(err) {
+			log.Warn().Err(err).Msg("reconcile: destroy bridge")
+		}
+	}
+}

@@ -1,0 +1,97 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/ariflow/ariflow/ari/aritest"
+)
+
+// restartedWithBridges makes the fake Asterisk look like the one a restarted app meets:
+// caller c9 talking to its phone leg in bridge c9-bridge-1 (made by a call of the app's
+// previous run), and bridge gone-bridge-1 holding only the leg of a caller who left.
+// Then the app's connection drops, so that it reconciles.
+func restartedWithBridges(f *fixture) {
+	f.want(http.MethodGet, "/bridges") // the first connection's reconcile, on the captured fixtures
+	inStasis := func(id, appData string) map[string]any {
+		ch := aritest.Channel(id)
+		ch["dialplan"] = map[string]any{"context": "internal", "exten": "1000", "priority": 1, "app_name": "Stasis", "app_data": appData}
+		return ch
+	}
+	bridge := func(id, name string, channels ...string) map[string]any {
+		b := aritest.Bridge(id)
+		b["name"], b["channels"] = name, channels
+		return b
+	}
+	talking := bridge("c9-bridge-1", "c9", "c9", "c9-leg-1")
+	f.srv.Handle(http.MethodGet, "/channels", func(*http.Request) (int, any) {
+		return http.StatusOK, []any{
+			inStasis("c9", "ariflow,1000"),
+			inStasis("c9-leg-1", "ariflow,ariflow-leg,c9"),
+			inStasis("gone-leg-1", "ariflow,ariflow-leg,gone"),
+		}
+	})
+	f.srv.Handle(http.MethodGet, "/bridges", func(*http.Request) (int, any) {
+		return http.StatusOK, []any{talking, bridge("gone-bridge-1", "gone", "gone-leg-1"), bridge("room", "room Salle_1", "c7")}
+	})
+	f.srv.Handle(http.MethodGet, "/bridges/c9-bridge-1", func(*http.Request) (int, any) { return http.StatusOK, talking })
+	f.srv.DropConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.srv.WaitConnected(ctx); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// touched reports whether the app sent method on path.
+func (f *fixture) touched(method, path string) bool {
+	for _, r := range f.srv.Requests() {
+		if r.Method == method && r.Path == path {
+			return true
+		}
+	}
+	return false
+}
+
+// A caller the previous run had connected to a phone stays connected; when the phone
+// hangs up, the caller is hung up and the bridge destroyed. A bridge whose caller left is
+// ended; a conference room's bridge is left alone.
+func TestRestartTakesBackAConnectedCall(t *testing.T) {
+	f := newFixture(t, `numbers: {"1000": {play: [sound:hello]}}`)
+	restartedWithBridges(f)
+	f.want(http.MethodGet, "/bridges/c9-bridge-1")
+	f.want(http.MethodDelete, "/channels/gone-leg-1")
+	f.want(http.MethodDelete, "/bridges/gone-bridge-1")
+	if n := len(f.app.Calls()); n != 1 {
+		t.Fatalf("live calls = %d, want 1 (c9 taken back): %+v", n, f.app.Calls())
+	}
+	for _, p := range []string{"/channels/c9", "/channels/c9-leg-1", "/bridges/c9-bridge-1", "/channels/c7", "/bridges/room"} {
+		if f.touched(http.MethodDelete, p) {
+			t.Errorf("DELETE %s while the call is up", p)
+		}
+	}
+	if f.touched(http.MethodPost, "/channels/c9/play") || f.touched(http.MethodPost, "/channels/c9/answer") {
+		t.Error("the connected caller was routed again")
+	}
+	f.push("ChannelLeftBridge", map[string]any{"application": testApp, "bridge": aritest.Bridge("c9-bridge-1"), "channel": aritest.Channel("c9-leg-1")})
+	f.want(http.MethodDelete, "/channels/c9")
+	f.want(http.MethodDelete, "/bridges/c9-bridge-1")
+	f.waitIdle()
+}
+
+// When the caller of a taken-back call hangs up, the phone is hung up and the bridge
+// destroyed; the caller's channel is not hung up again.
+func TestTakenBackCallerHangupHangsUpThePhone(t *testing.T) {
+	f := newFixture(t, `numbers: {"1000": {play: [sound:hello]}}`)
+	restartedWithBridges(f)
+	f.want(http.MethodGet, "/bridges/c9-bridge-1")
+	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c9")})
+	f.want(http.MethodDelete, "/channels/c9-leg-1")
+	f.want(http.MethodDelete, "/bridges/c9-bridge-1")
+	f.waitIdle()
+	if f.touched(http.MethodDelete, "/channels/c9") {
+		t.Error("hung up a caller who had left")
+	}
+}
