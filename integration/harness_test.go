@@ -107,6 +107,7 @@ type harness struct {
 	queues   *queue.Manager
 	rooms    *conference.Manager
 	stop     func()
+	ariURL   string // the app's ARI base URL
 }
 
 type options struct {
@@ -114,13 +115,17 @@ type options struct {
 	callTemplate string // notify.call_template, when not the seed's
 	now          time.Time
 	dir          string // reuse a previous harness's directory (its database)
+	ariURL       string // the app's ARI base URL when not the lab's (e.g. a proxy in between)
 }
 
 // start runs an app with the routing file made of the lab head and body.
 func start(t *testing.T, o options) *harness {
 	t.Helper()
 	lab := labtest.Require(t)
-	h := &harness{t: t, lab: lab, dir: o.dir, clock: &clock{}, logs: &syncBuffer{}}
+	h := &harness{t: t, lab: lab, dir: o.dir, clock: &clock{}, logs: &syncBuffer{}, ariURL: o.ariURL}
+	if h.ariURL == "" {
+		h.ariURL = lab.ARIURL
+	}
 	if h.dir == "" {
 		h.dir = t.TempDir()
 	}
@@ -197,7 +202,7 @@ func (h *harness) run(file *config.File) {
 	}
 	var a *app.App
 	client, err := ari.New(ari.Options{
-		BaseURL: h.lab.ARIURL, Username: h.lab.ARIUser, Password: h.lab.ARIPassword, Application: h.lab.App,
+		BaseURL: h.ariURL, Username: h.lab.ARIUser, Password: h.lab.ARIPassword, Application: h.lab.App,
 		Logger: log, PingInterval: time.Second, OnState: func(s ari.ConnState) { a.ConnState(s) },
 	})
 	if err != nil {
