@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -117,10 +119,17 @@ func (c *Call) Logger() *zerolog.Logger { return &c.log }
 // Context is cancelled when the call ends.
 func (c *Call) Context() context.Context { return c.ctx }
 
+// newID is an id for a resource the call creates: "<call id>-<kind>-<run>.<n>". The run
+// part differs from one process to the next, so that a call taken in again after a restart
+// does not reuse the id of a playback or phone leg of the previous run still in Asterisk
+// (its events would be taken for the new one's).
 func (c *Call) newID(kind string) string {
 	c.seq++
-	return fmt.Sprintf("%s-%s-%d", c.id, kind, c.seq)
+	return fmt.Sprintf("%s-%s-%s.%d", c.id, kind, runID, c.seq)
 }
+
+// runID tells this process's resource ids from another run's.
+var runID = strconv.FormatUint(uint64(rand.Uint32()), 36)
 
 // Snapshot is what the admin API shows of a live call.
 type Snapshot struct {
