@@ -1,0 +1,597 @@
+package integration
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ariflow/ariflow/ari"
+	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/internal/labtest"
+)
+
+// faultsBody has the three calls every fault test keeps up while it strikes: 1000 (a
+// caller talks to phone 1000), 900 (a menu whose key 1 rings phone 2001; with no key it
+// plays again) and 3000 (a phone that rings long); 7001 serves the call after the fault.
+const faultsBody = `
+extensions:
+  "1000": {endpoint: PJSIP/1000, ring_time: 10s}
+  "2001": {endpoint: PJSIP/2001, ring_time: 10s}
+  "3000": {endpoint: PJSIP/3000, ring_time: 30s}
+menus:
+  svi:
+    prompts: [sound:service1, sound:service2]
+    timeout: 2s
+    choices: {"1": {extension: "2001"}}
+    on_timeout: {replay_from: 1}
+numbers:
+  "900": {menu: svi}
+  "7001": {play: [sound:hello]}
+`
+
+// The callers' numbers, so that the tests find each caller's channel in ARI.
+const (
+	talkerNumber = "2101" // talks to phone 1000
+	menuNumber   = "2102" // in the menu
+	ringerNumber = "2103" // rings phone 3000, hangs up while the app cannot see it
+)
+
+// upCalls are the calls of faultsBody in progress, and the phones they ring.
+type upCalls struct {
+	talker, menu, ringer            *labtest.Proc
+	phone1000, phone2001, phone3000 *labtest.Proc
+	menuChannel                     string
+}
+
+// placeUpCalls puts up the three calls: a caller talking to phone 1000 (it hangs up after
+// talkMs), a caller in the menu (who presses 1 when cued, see uac_key_on_cue.xml), and a
+// caller ringing phone 3000 who gives up cancelMs after hearing it ring. It returns once
+// the phone 1000 answered, the menu caller is answered and phone 3000 rings.
+func placeUpCalls(t *testing.T, lab *labtest.Lab, talkMs, cancelMs int) *upCalls {
+	t.Helper()
+	u := &upCalls{
+		phone1000: lab.Phone(t, "1000", "uas_answer.xml"),
+		phone2001: lab.Phone(t, "2001", "uas_answer.xml"),
+		phone3000: lab.Phone(t, "3000", "uas_noanswer.xml"),
+	}
+	u.talker = lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "1000", From: talkerNumber,
+		Vars: map[string]string{"hold_ms": fmt.Sprint(talkMs)}, Timeout: 90 * time.Second})
+	if !u.phone1000.WaitReceived("ACK", 1, 15*time.Second) {
+		t.Fatal("phone 1000 was not connected to its caller")
+	}
+	u.menu = lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_key_on_cue.xml", Service: "900", From: menuNumber,
+		Vars: map[string]string{"key": "1", "hold_ms": "2000"}, Timeout: 90 * time.Second})
+	u.menuChannel = waitChannel(t, lab, menuNumber, "Up")
+	u.ringer = lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_cancel.xml", Service: "3000", From: ringerNumber,
+		Vars: map[string]string{"cancel_ms": fmt.Sprint(cancelMs)}, Timeout: 60 * time.Second})
+	if !u.phone3000.WaitReceived("INVITE", 1, 15*time.Second) {
+		t.Fatal("phone 3000 did not ring")
+	}
+	return u
+}
+
+// talkerStillUp fails the test if the caller talking to phone 1000 is no longer on the
+// line: the fault must not have cut them off (they hang up after talkMs, long after).
+func (u *upCalls) talkerStillUp(t *testing.T) {
+	t.Helper()
+	select {
+	case <-u.talker.Done():
+		t.Fatalf("the call with phone 1000 ended before the app was back: %s", u.talker.Wait().Summary())
+	default:
+	}
+}
+
+// ringerGaveUp waits for the ringing caller to have cancelled (while the app cannot see).
+func (u *upCalls) ringerGaveUp(t *testing.T) {
+	t.Helper()
+	u.ringer.Wait().AssertOK(t)
+}
+
+// menuAgainThenKey checks that the menu caller hears the menu's first prompt again after
+// the fault (a PlaybackStarted on their channel seen by obs after mark), then cues the
+// caller to press 1, which must ring phone 2001.
+func (u *upCalls) menuAgainThenKey(t *testing.T, obs *observer, mark int) {
+	t.Helper()
+	obs.wait(t, mark, 30*time.Second, "the menu's first prompt played again to the menu caller", func(ev ari.Event) bool {
+		e, ok := ev.(*ari.PlaybackStarted)
+		return ok && e.Playback.TargetURI == "channel:"+u.menuChannel && e.Playback.MediaURI == "sound:service1"
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := obs.client.Channels.SendDTMF(ctx, u.menuChannel, ari.DTMF{Digits: "1"}); err != nil {
+		t.Fatalf("cue to the menu caller: %v", err)
+	}
+	if !u.phone2001.WaitReceived("INVITE", 1, 15*time.Second) {
+		t.Error("key 1 in the menu after the fault did not ring phone 2001")
+	}
+}
+
+// allEndedWell waits for every SIPp of the calls and checks each went as scripted: the
+// talker hung up first (so the app never cut it), the phones saw their calls end (BYE for
+// the answered ones, CANCEL for phone 3000), the menu caller reached phone 2001.
+func (u *upCalls) allEndedWell(t *testing.T) {
+	t.Helper()
+	for name, p := range map[string]*labtest.Proc{
+		"caller talking to 1000": u.talker, "phone 1000": u.phone1000, "menu caller": u.menu,
+		"phone 2001": u.phone2001, "phone 3000 (hung up: CANCEL)": u.phone3000,
+	} {
+		if res := p.Wait(); !res.OK() {
+			t.Errorf("%s: %s\n%s", name, res.Summary(), res.Tails(30))
+		}
+	}
+}
+
+// waitChannel waits until ARI lists a channel whose caller number is number in state,
+// and returns its id.
+func waitChannel(t *testing.T, lab *labtest.Lab, number, state string) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var chans []ari.Channel
+		lab.ARIGet(t, "/channels", &chans)
+		for _, ch := range chans {
+			if ch.Caller.Number == number && ch.State == state && !strings.Contains(ch.Dialplan.AppData, "ariflow-leg") {
+				return ch.ID
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no channel of caller %s in state %s; channels: %+v", number, state, chans)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// observer is a second ARI application, not ariflow, that the test subscribes to the
+// channels it watches: it sees what the app does to them without taking calls from it.
+type observer struct {
+	client *ari.Client
+	app    string
+	mu     sync.Mutex
+	events []ari.Event
+	added  chan struct{}
+}
+
+func newObserver(t *testing.T, lab *labtest.Lab) *observer {
+	t.Helper()
+	o := &observer{app: "ariflow-faults-observer", added: make(chan struct{}, 1)}
+	up := make(chan struct{}, 1)
+	var err error
+	o.client, err = ari.New(ari.Options{BaseURL: lab.ARIURL, Username: lab.ARIUser, Password: lab.ARIPassword,
+		Application: o.app, Logger: zerolog.Nop(), PingInterval: time.Second,
+		OnState: func(s ari.ConnState) {
+			if s.Up {
+				select {
+				case up <- struct{}{}:
+				default:
+				}
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = o.client.Run(ctx, func(ev ari.Event) {
+			o.mu.Lock()
+			o.events = append(o.events, ev)
+			o.mu.Unlock()
+			select {
+			case o.added <- struct{}{}:
+			default:
+			}
+		})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-up:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the observer did not connect to ARI")
+	}
+	return o
+}
+
+// watch subscribes the observer to a channel's events.
+func (o *observer) watch(t *testing.T, channelID string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := o.client.Applications.Subscribe(ctx, o.app, "channel:"+channelID); err != nil {
+		t.Fatalf("observer: subscribe to %s: %v", channelID, err)
+	}
+}
+
+// mark is the position of the next event: wait(mark, ...) looks only at later ones.
+func (o *observer) mark() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.events)
+}
+
+// wait waits for an event after mark matching pred.
+func (o *observer) wait(t *testing.T, mark int, timeout time.Duration, what string, pred func(ari.Event) bool) {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		o.mu.Lock()
+		evs := o.events[mark:]
+		o.mu.Unlock()
+		for _, ev := range evs {
+			if pred(ev) {
+				return
+			}
+		}
+		mark += len(evs)
+		select {
+		case <-o.added:
+		case <-deadline:
+			t.Fatalf("no sign within %s that %s", timeout, what)
+		}
+	}
+}
+
+// goroutines counts the test process's goroutines: all of them, and those running the
+// app's code (a call's goroutine, the app's loops).
+func goroutines() (total, app int) {
+	buf := make([]byte, 4<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		total++
+		if strings.Contains(g, "github.com/ariflow/ariflow/app.") || strings.Contains(g, "github.com/ariflow/ariflow/app/") {
+			app++
+		}
+	}
+	return total, app
+}
+
+// idleConnGoroutines bounds the goroutines that kept-alive HTTP connections to ARI may
+// add after some traffic: net/http keeps at most 2 idle connections per host
+// (DefaultMaxIdleConnsPerHost), each with a reading and a writing goroutine, for the app,
+// the observer and labtest; a proxy in between runs 3 more per connection.
+const idleConnGoroutines = 2 * ((2 + 3) + 2 + 2)
+
+// noGoroutineLeak waits until the app runs no more goroutines than at baseline and the
+// process no more than baseline plus what idle connections explain.
+func noGoroutineLeak(t *testing.T, baseTotal, baseApp int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		total, app := goroutines()
+		if app <= baseApp && total <= baseTotal+idleConnGoroutines {
+			return
+		}
+		if time.Now().After(deadline) {
+			buf := make([]byte, 4<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Errorf("goroutines: %d in all (%d before), %d in the app (%d before):\n%s", total, baseTotal, app, baseApp, buf)
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// ariProxy stands between the app and Asterisk's ARI port: Cut closes every connection
+// through it and refuses new ones (accepting and closing them at once) until Restore.
+type ariProxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	down   bool
+	conns  map[net.Conn]bool
+	wg     sync.WaitGroup
+}
+
+func newARIProxy(t *testing.T, ariURL string) *ariProxy {
+	t.Helper()
+	u, err := url.Parse(ariURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &ariProxy{ln: ln, target: u.Host, conns: map[net.Conn]bool{}}
+	p.wg.Go(p.accept)
+	t.Cleanup(func() {
+		ln.Close()
+		p.Cut()
+		p.wg.Wait()
+	})
+	return p
+}
+
+// URL is the ARI base URL through the proxy.
+func (p *ariProxy) URL() string { return "http://" + p.ln.Addr().String() + "/ari" }
+
+func (p *ariProxy) accept() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		if p.down {
+			p.mu.Unlock()
+			c.Close()
+			continue
+		}
+		p.conns[c] = true
+		p.mu.Unlock()
+		p.wg.Go(func() { p.pipe(c) })
+	}
+}
+
+func (p *ariProxy) pipe(c net.Conn) {
+	defer p.forget(c)
+	s, err := net.Dial("tcp", p.target)
+	if err != nil {
+		return
+	}
+	p.mu.Lock()
+	if p.down {
+		p.mu.Unlock()
+		s.Close()
+		return
+	}
+	p.conns[s] = true
+	p.mu.Unlock()
+	defer p.forget(s)
+	done := make(chan struct{}, 2)
+	for _, pair := range [][2]net.Conn{{s, c}, {c, s}} {
+		go func() {
+			_, _ = io.Copy(pair[0], pair[1])
+			done <- struct{}{}
+		}()
+	}
+	<-done // one way ended: end both
+	c.Close()
+	s.Close()
+	<-done
+}
+
+func (p *ariProxy) forget(c net.Conn) {
+	c.Close()
+	p.mu.Lock()
+	delete(p.conns, c)
+	p.mu.Unlock()
+}
+
+// Cut drops every connection and refuses new ones.
+func (p *ariProxy) Cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = true
+	for c := range p.conns {
+		c.Close()
+	}
+}
+
+// Restore lets connections through again.
+func (p *ariProxy) Restore() {
+	p.mu.Lock()
+	p.down = false
+	p.mu.Unlock()
+}
+
+// The app's ARI connection (events websocket and requests) is cut mid-call and refused for
+// a while, during which a caller ringing a phone gives up. When it comes back: the caller
+// talking to phone 1000 was never cut off and is hung up cleanly when they hang up; the
+// menu caller hears the menu again and their key works; phone 3000, whose caller left,
+// stops ringing; nothing is left in Asterisk and no goroutine in the app.
+func TestARIConnectionDroppedMidCall(t *testing.T) {
+	lab := labtest.Require(t)
+	proxy := newARIProxy(t, lab.ARIURL)
+	h := start(t, options{body: faultsBody, ariURL: proxy.URL()})
+	obs := newObserver(t, lab)
+	baseTotal, baseApp := goroutines()
+
+	u := placeUpCalls(t, lab, 15000, 2000)
+	obs.watch(t, u.menuChannel)
+
+	proxy.Cut()
+	for h.app.Connected() {
+		time.Sleep(20 * time.Millisecond)
+	}
+	mark := obs.mark()
+	u.ringerGaveUp(t) // while the app cannot see
+	proxy.Restore()
+	h.waitConnected()
+	u.talkerStillUp(t)
+
+	if !u.phone3000.WaitReceived("CANCEL", 1, 15*time.Second) {
+		t.Error("phone 3000 still rings after its caller left")
+	}
+	u.menuAgainThenKey(t, obs, mark)
+	u.allEndedWell(t)
+	h.waitIdle(15 * time.Second)
+	lab.NoLeftovers(t)
+	noGoroutineLeak(t, baseTotal, baseApp)
+	if logs := h.logs.String(); strings.Count(logs, "ARI connected") < 2 {
+		t.Errorf("the app's logs do not show it connected again:\n%s", logs)
+	}
+}
+
+// Asterisk restarts while a caller talks to a phone, another is in the menu and a third
+// rings a phone: every channel dies with it. The app reconnects, ends the three calls
+// (no goroutine or bridge left), and serves the next call.
+func TestAsteriskRestartWithCallsUp(t *testing.T) {
+	h := start(t, options{body: faultsBody})
+	lab := h.lab
+	baseTotal, baseApp := goroutines()
+	u := placeUpCalls(t, lab, 60000, 30000)
+	if n := len(h.app.Calls()); n != 3 {
+		t.Fatalf("live calls before the restart = %d, want 3: %+v", n, h.app.Calls())
+	}
+
+	lab.RestartAsterisk(t)
+	for _, p := range []*labtest.Proc{u.talker, u.menu, u.ringer, u.phone1000, u.phone2001, u.phone3000} {
+		p.Kill() // their calls died with Asterisk; some never hear of it
+	}
+	h.waitIdle(30 * time.Second)
+	h.waitConnected()
+	noGoroutineLeak(t, baseTotal, baseApp)
+
+	res := lab.SIPp(t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: "7001", From: "2000", Timeout: 20 * time.Second})
+	res.AssertOK(t)
+	h.waitPlayback("sound:hello", 5*time.Second)
+	h.waitIdle(5 * time.Second)
+	lab.NoLeftovers(t)
+	if logs := h.logs.String(); !strings.Contains(logs, "channel gone after reconnect") {
+		t.Errorf("the app's logs do not show the calls ended after the reconnect:\n%s", logs)
+	}
+}
+
+// The app is killed (SIGKILL: no drain) with three calls up and started again. The caller
+// talking to phone 1000 stays connected (neither side sees a BYE until the caller's
+// scripted hang-up, and then the phone gets one), the menu caller hears the menu again and
+// their key works, phone 3000 (whose caller left while the app was down) stops ringing;
+// nothing is left in Asterisk.
+func TestAppKilledAndRestartedWithCallsUp(t *testing.T) {
+	lab := labtest.Require(t)
+	dir := t.TempDir()
+	bin := buildAriflow(t, dir)
+	yaml := routingHead(lab, dir, "itest/"+t.Name()+"/") + faultsBody
+	if _, err := config.Parse("routing.yaml", []byte(yaml)); err != nil {
+		t.Fatalf("routing file refused: %v", err)
+	}
+	routing := filepath.Join(dir, "routing.yaml")
+	if err := os.WriteFile(routing, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	obs := newObserver(t, lab)
+
+	first := startServe(t, bin, routing, filepath.Join(dir, "first.log"))
+	u := placeUpCalls(t, lab, 15000, 2000)
+	obs.watch(t, u.menuChannel)
+	first.kill(t)
+	mark := obs.mark()
+	u.ringerGaveUp(t) // while no app runs
+
+	second := startServe(t, bin, routing, filepath.Join(dir, "second.log"))
+	second.waitLog(t, "reconcile: taking back a connected call")
+	u.talkerStillUp(t)
+	if !u.phone3000.WaitReceived("CANCEL", 1, 15*time.Second) {
+		t.Error("phone 3000 still rings after its caller left")
+	}
+	u.menuAgainThenKey(t, obs, mark)
+	u.allEndedWell(t)
+	lab.NoLeftovers(t)
+	logs := second.logs()
+	for _, want := range []string{"reconcile: taking back a connected call", "reconcile: taking in a channel no call owns",
+		"reconcile: hanging up a phone leg whose call is gone"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the restarted app's log lacks %q:\n%s", want, logs)
+		}
+	}
+	second.stop(t)
+}
+
+// buildAriflow builds the real binary into dir.
+func buildAriflow(t *testing.T, dir string) string {
+	t.Helper()
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(dir, "ariflow")
+	cmd := exec.Command(goCmd, "build", "-o", bin, "github.com/ariflow/ariflow/cmd/ariflow")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// serveProc is `ariflow serve` running as a subprocess.
+type serveProc struct {
+	cmd  *exec.Cmd
+	log  string
+	done chan struct{}
+}
+
+// startServe runs `ariflow serve routing` with its log in logPath and waits until it is
+// connected to ARI. The process dies with the test process (Pdeathsig) and is killed by
+// the test's cleanup if still running.
+func startServe(t *testing.T, bin, routing, logPath string) *serveProc {
+	t.Helper()
+	out, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", "-log-format", "json", "-drain", "5s", routing)
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		out.Close()
+		t.Fatal(err)
+	}
+	p := &serveProc{cmd: cmd, log: logPath, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); out.Close(); close(p.done) }()
+	t.Cleanup(func() {
+		p.kill(t)
+		if t.Failed() {
+			t.Logf("ariflow serve log %s:\n%s", logPath, p.logs())
+		}
+	})
+	p.waitLog(t, `"message":"ARI connected"`)
+	return p
+}
+
+// waitLog waits for the process to log a line containing s.
+func (p *serveProc) waitLog(t *testing.T, s string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(p.logs(), s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("ariflow serve did not log %q:\n%s", s, p.logs())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (p *serveProc) logs() string {
+	b, err := os.ReadFile(p.log)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
+}
+
+// kill sends SIGKILL and waits for the process to be gone.
+func (p *serveProc) kill(t *testing.T) {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	if err := p.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		t.Errorf("kill ariflow: %v", err)
+	}
+	<-p.done
+}
+
+// stop asks the process to stop (SIGTERM: drain) and waits for it.
+func (p *serveProc) stop(t *testing.T) {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		t.Errorf("ariflow serve did not stop on SIGTERM")
+		p.kill(t)
+	}
+}
