@@ -234,7 +234,12 @@ func (h *Handler) writeSidecar(log *zerolog.Logger, c Call, exten string, res ca
 		Caller: number, CallerName: name, Callee: exten,
 		Start: res.Answered, Duration: res.Talk.Seconds(),
 	}
-	if err := recordings.WriteSidecar(h.recDir, meta); err != nil {
+	err := recordings.WriteSidecar(h.recDir, meta)
+	switch {
+	case errors.Is(err, recordings.ErrNotWritten):
+		// the folder is unwritable or the disk full: the call went on unrecorded
+		log.Error().Err(err).Str("recording", res.Recording).Msg("recording not stored; no sidecar written")
+	case err != nil:
 		log.Error().Err(err).Str("recording", res.Recording).Msg("recording kept without its sidecar")
 	}
 }

@@ -93,8 +93,13 @@ type Meta struct {
 // Sidecar is the path of the metadata file beside the recording name in dir.
 func Sidecar(dir, name string) string { return filepath.Join(dir, filepath.FromSlash(name)+".json") }
 
-// WriteSidecar writes m beside its recording in dir, atomically (temporary file, then rename).
+// WriteSidecar writes m beside its recording in dir, atomically (temporary file, then
+// rename). It refuses (ErrNotWritten) when the recording's audio is missing or empty, so
+// that no sidecar claims a file Asterisk could not store.
 func WriteSidecar(dir string, m Meta) error {
+	if !Written(AudioPath(dir, m.Name, m.Format)) {
+		return fmt.Errorf("recordings: sidecar for %s: %w", m.Name, ErrNotWritten)
+	}
 	path := Sidecar(dir, m.Name)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("recordings: sidecar for %s: %w", m.Name, err)
@@ -104,13 +109,33 @@ func WriteSidecar(dir string, m Meta) error {
 		return fmt.Errorf("recordings: sidecar for %s: %w", m.Name, err)
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("recordings: sidecar for %s: %w", m.Name, err)
+	err = os.WriteFile(tmp, data, 0o644)
+	if err == nil {
+		err = os.Rename(tmp, path)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err != nil {
+		_ = os.Remove(tmp) // a full disk leaves an empty one behind
 		return fmt.Errorf("recordings: sidecar for %s: %w", m.Name, err)
 	}
 	return nil
+}
+
+// ErrNotWritten is WriteSidecar's refusal to describe audio that is not there.
+var ErrNotWritten = errors.New("the audio file is missing or empty")
+
+// AudioPath is where the audio of recording name in format ("wav" when empty) is in dir.
+func AudioPath(dir, name, format string) string {
+	if format == "" {
+		format = "wav"
+	}
+	return filepath.Join(dir, filepath.FromSlash(name)+"."+format)
+}
+
+// Written reports whether Asterisk wrote the audio file at path: a regular file that is
+// not empty. A read-only folder leaves no file, a full disk an empty one.
+func Written(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.Mode().IsRegular() && info.Size() > 0
 }
 
 // Entry is one stored recording.

@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/rs/zerolog"
+
 	"github.com/ariflow/ariflow/app/call"
+	"github.com/ariflow/ariflow/ari"
+	"github.com/ariflow/ariflow/recordings"
 )
 
 // Greeting kinds a box may have recorded (menu 0): file "greet-<kind>" in the box's folder.
@@ -90,7 +94,7 @@ func (s *Service) Leave(ctx context.Context, c Call, box, reason string) (left b
 	m := Message{ID: newID(now), Box: box, Folder: "INBOX", Caller: number, CallerName: name, Time: now}
 	m.Recording = s.recName(box, m.ID)
 	if err := os.MkdirAll(s.boxDir(box), 0o755); err != nil {
-		return false, fmt.Errorf("voicemail: %s: %w", box, err)
+		return false, s.notStored(ctx, c, &log, m, false, err)
 	}
 	// the pending row gives a message restored after a crash its caller and time
 	if err := s.deps.DB.PutJSON(bucketPending, m.Recording, m); err != nil {
@@ -98,6 +102,12 @@ func (s *Service) Leave(ctx context.Context, c Call, box, reason string) (left b
 	}
 	res, err := c.Record(ctx, call.RecordOptions{Name: m.Recording, Format: s.format.Load().(string),
 		MaxDuration: cfg.MaxDuration, MaxSilence: cfg.MaxSilence, Beep: true, TerminateOn: "#"})
+	if storageFault(err) || err == nil && !recordings.Written(s.path(m.Recording)) {
+		if err == nil {
+			err = recordings.ErrNotWritten
+		}
+		return false, s.notStored(ctx, c, &log, m, res.HungUp, err)
+	}
 	if err != nil {
 		// the pending row stays: if Asterisk stores the file after all, the next start keeps it
 		return false, fmt.Errorf("voicemail: record %s: %w", box, err)
@@ -125,11 +135,41 @@ func (s *Service) Leave(ctx context.Context, c Call, box, reason string) (left b
 	if err := s.deps.DB.Delete(bucketPending, m.Recording); err != nil {
 		log.Warn().Err(err).Msg("voicemail: clear pending row")
 	}
-	log.Info().Str("message", m.ID).Str("duration", m.Duration.String()).Bool("hung_up", res.HungUp).Msg("voicemail: message left")
+	log.Info().Str("message_id", m.ID).Str("duration", m.Duration.String()).Bool("hung_up", res.HungUp).Msg("voicemail: message left")
 	if s.deps.Notices != nil {
 		s.deps.Notices.VoicemailLeft(box, m.Caller, m.CallerName, m.Duration, s.path(m.Recording))
 	}
 	return true, s.goodbye(ctx, c, res.HungUp, "sound:vm-msgsaved", "sound:vm-goodbye")
+}
+
+// Apology is what a caller hears when their message cannot be stored (the recording
+// folder unwritable, the disk full): "I'm sorry. Please try your call again later.
+// Goodbye." rather than a silent line.
+var Apology = []string{"sound:im-sorry", "sound:pls-try-call-later", "sound:vm-goodbye"}
+
+// storageFault reports whether err is Asterisk failing to store a recording (it refused
+// the record request, or the recording failed) rather than the caller leaving or the
+// connection to Asterisk being lost.
+func storageFault(err error) bool {
+	if err == nil || errors.Is(err, call.ErrHangup) || errors.Is(err, call.ErrConnectionLost) {
+		return false
+	}
+	return errors.Is(err, call.ErrRecordingFailed) || ari.StatusOf(err) >= 400
+}
+
+// notStored handles a message that could not be stored: the error is logged, nothing is
+// claimed in the box (the pending row and any partial file go), and the caller hears the
+// apology (unless they hung up), then the flow ends.
+func (s *Service) notStored(ctx context.Context, c Call, log *zerolog.Logger, m Message, hungUp bool, cause error) error {
+	log.Error().Err(cause).Str("message_id", m.ID).Msg("voicemail: the message cannot be stored; the caller hears an apology")
+	if err := os.Remove(s.path(m.Recording)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		log.Warn().Err(err).Msg("voicemail: remove the unstored message")
+	}
+	if err := s.deps.DB.Delete(bucketPending, m.Recording); err != nil {
+		log.Warn().Err(err).Msg("voicemail: clear pending row")
+	}
+	c.ClearDigits()
+	return s.goodbye(ctx, c, hungUp, Apology...)
 }
 
 // goodbye plays media unless the caller has left.

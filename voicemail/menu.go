@@ -292,7 +292,7 @@ func (ss *session) listen(ctx context.Context, folder string) error {
 			if !ss.deleted[m.ID] {
 				word = "sound:vm-undeleted"
 			}
-			ss.log.Info().Str("message", m.ID).Bool("deleted", ss.deleted[m.ID]).Msg("voicemail: message marked")
+			ss.log.Info().Str("message_id", m.ID).Bool("deleted", ss.deleted[m.ID]).Msg("voicemail: message marked")
 			if _, err := ss.c.Play(ctx, true, "sound:vm-message", word); err != nil {
 				return err
 			}
@@ -337,7 +337,7 @@ func (ss *session) heard(m *Message) {
 		folder = "Old"
 	}
 	if err := ss.move(m, folder); err != nil {
-		ss.log.Warn().Err(err).Str("message", m.ID).Msg("voicemail: mark heard")
+		ss.log.Warn().Err(err).Str("message_id", m.ID).Msg("voicemail: mark heard")
 	}
 }
 
@@ -363,10 +363,10 @@ func (ss *session) applyDeletions() {
 	for _, m := range msgs {
 		if ss.deleted[m.ID] {
 			if err := ss.s.remove(m); err != nil {
-				ss.log.Error().Err(err).Str("message", m.ID).Msg("voicemail: delete")
+				ss.log.Error().Err(err).Str("message_id", m.ID).Msg("voicemail: delete")
 				continue
 			}
-			ss.log.Info().Str("message", m.ID).Msg("voicemail: message deleted")
+			ss.log.Info().Str("message_id", m.ID).Msg("voicemail: message deleted")
 		}
 	}
 }

@@ -116,7 +116,7 @@ func (c *Call) Dial(ctx context.Context, opts DialOptions) (DialResult, error) {
 		res.Recording = c.recordBridge(ctx, bridgeID, opts.RecordName, opts.RecordFormat)
 	}
 	c.log.Info().Str("endpoint", opts.Endpoint).Str("recording", res.Recording).Msg("connected")
-	err = c.waitEither(legID)
+	err = c.waitEither(legID, &res.Recording)
 	legGone = err == nil // the phone hung up; otherwise cleanup hangs it up
 	res.Talk = time.Since(res.Answered)
 	return res, err
@@ -251,14 +251,31 @@ func (c *Call) recordBridge(ctx context.Context, bridgeID, name, format string) 
 	return ""
 }
 
-// waitEither waits until the caller or the leg hangs up.
-func (c *Call) waitEither(legID string) error {
+// waitEither waits until the caller or the leg hangs up. A recording of the call that
+// fails or stops meanwhile (Asterisk could not write it: the folder unwritable, the disk
+// full; it reports RecordingFinished at once, or at the first failed write) is logged;
+// the call goes on unrecorded. A failed one is cleared from *recording; a stopped one is
+// kept, for whoever writes its sidecar to check what the file holds.
+func (c *Call) waitEither(legID string, recording *string) error {
 	for {
 		ev, err := c.next(0)
 		if err != nil {
 			return err
 		}
 		switch e := ev.(type) {
+		case *ari.RecordingFailed:
+			if *recording != "" && e.Recording.Name == *recording {
+				c.log.Error().Str("recording", *recording).Str("cause", e.Recording.Cause).
+					Msg("recording failed; the call goes on unrecorded")
+				*recording = ""
+				c.setRecording("")
+			}
+		case *ari.RecordingFinished:
+			if *recording != "" && e.Recording.Name == *recording {
+				c.log.Error().Str("recording", *recording).Int("seconds", e.Recording.Duration).
+					Msg("recording stopped during the call (Asterisk could not write it?); the call goes on unrecorded")
+				c.setRecording("")
+			}
 		case *ari.StasisEnd:
 			if e.Channel.ID == legID {
 				return nil

@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -26,6 +27,10 @@ type RecordResult struct {
 	Talking  time.Duration // of which not silence
 	HungUp   bool          // the caller hung up during the recording (the file is kept)
 }
+
+// ErrRecordingFailed is Asterisk reporting a recording failed (RecordingFailed): it could
+// not write the file.
+var ErrRecordingFailed = errors.New("recording failed")
 
 // recordAfterHangup is how long a recording may take to be stored once the caller has hung
 // up: Asterisk finishes it by itself and keeps the file.
@@ -84,7 +89,7 @@ func (c *Call) Record(ctx context.Context, o RecordOptions) (RecordResult, error
 			case *ari.RecordingFailed:
 				if e.Recording.Name == o.Name {
 					c.ClearDigits()
-					return res, fmt.Errorf("record %s: failed: %s", o.Name, e.Recording.Cause)
+					return res, fmt.Errorf("record %s: %w: %s", o.Name, ErrRecordingFailed, e.Recording.Cause)
 				}
 			}
 		}

@@ -162,7 +162,7 @@ func (c *Call) RingMany(ctx context.Context, opts RingOptions) (RingResult, erro
 		res.Recording = c.recordBridge(ctx, bridgeID, opts.RecordName, opts.RecordFormat)
 	}
 	c.log.Info().Str("endpoint", res.Winner).Str("recording", res.Recording).Msg("connected")
-	err = c.waitEither(winner)
+	err = c.waitEither(winner, &res.Recording)
 	if err == nil {
 		res.MemberHungUp = true
 		delete(legs, winner)
