@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# bench/bench.sh: make bench (bench/README.md). In one run, on the lab's one Asterisk, one
+# after the other: the app (bin/ariflow serve bench/routing.yaml) and the same flows in plain
+# dialplan (lab/asterisk/extensions_bench.conf), each driven by SIPp at increasing call
+# rates, then held at 100 and 500 concurrent calls; plus the Go benchmarks of the hot paths.
+# Raw data goes to $BENCH_RUN_DIR; bench/report writes the table and the plot into
+# $BENCH_OUT. Holds the lab lock only while it uses the lab; ends what it started on exit.
+#
+# Environment (defaults in brackets):
+#   BENCH_RATES            call rates tried, calls per second, in order ["10 20 40 60 80 100"]
+#   BENCH_STEP_SECONDS     how long each rate is offered [15]
+#   BENCH_HOLD_MS          talk time of each call in the rate steps [2000]
+#   BENCH_CONCURRENT       concurrent calls held for the memory readings ["100 500"]
+#   BENCH_CONCURRENT_RATE  call rate while filling up to those [20]
+#   BENCH_MODES            ["app dialplan"];  BENCH_FLOWS ["extension ivr"]
+#   BENCH_GO               0 skips the Go benchmarks [1]
+#   BENCH_OUT              where the results go [bench/results]
+#   BENCH_RUN_DIR          raw data [/var/cache/ariflow/lab/bench/<time>]
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+REPO=$(dirname "$HERE")
+export PATH=/usr/local/go/bin:$PATH
+RATES=${BENCH_RATES:-"10 20 40 60 80 100"}
+STEP_SECONDS=${BENCH_STEP_SECONDS:-15}
+HOLD_MS=${BENCH_HOLD_MS:-2000}
+CONCURRENT=${BENCH_CONCURRENT:-"100 500"}
+CONCURRENT_RATE=${BENCH_CONCURRENT_RATE:-20}
+MODES=${BENCH_MODES:-"app dialplan"}
+FLOWS=${BENCH_FLOWS:-"extension ivr"}
+OUT=${BENCH_OUT:-$REPO/bench/results}
+STAMP=$(date -u +%Y-%m-%dT%H%MZ)
+RUN=${BENCH_RUN_DIR:-${ARIFLOW_LAB_DIR:-/var/cache/ariflow/lab}/bench/$STAMP}
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
+
+# The command line as the results file shows it: the knobs that were set, then make bench.
+COMMAND=$(env | grep -E '^BENCH_(RATES|STEP_SECONDS|HOLD_MS|CONCURRENT|CONCURRENT_RATE|MODES|FLOWS|GO)=' | sort |
+	sed -E "s/^([A-Z_]+)=(.*)$/\1='\2'/" | tr '\n' ' ')"make bench"
+
+for n in $RATES $CONCURRENT $STEP_SECONDS $HOLD_MS $CONCURRENT_RATE; do
+	[[ $n =~ ^[1-9][0-9]*$ ]] || die "not a whole positive number: $n"
+done
+command -v sipp >/dev/null || die "sipp not found: make lab-up"
+[ -x "$BIN" ] || die "no $BIN: make build"
+mkdir -p "$RUN" "$OUT"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+log "raw data in $RUN"
+
+# number MODE FLOW: what the caller dials; phone FLOW: which phone answers.
+number() {
+	case $1-$2 in
+	app-extension) echo 2000 ;; app-ivr) echo 900 ;;
+	dialplan-extension) echo 8801 ;; dialplan-ivr) echo 8802 ;;
+	*) die "unknown mode or flow: $1 $2" ;;
+	esac
+}
+phone() { case $1 in extension) echo 2000 ;; ivr) echo 2001 ;; esac; }
+
+# caller DIR NUMBER RATE CALLS HOLD_MS [-set ...]: SIPp callers from 1000, in the foreground,
+# in DIR (where -trace_rtt writes bench_uac_<pid>_rtt.csv: INVITE to 200 of every call).
+caller() {
+	local dir=$1 num=$2 rate=$3 calls=$4 hold=$5
+	shift 5
+	(cd "$dir" && timeout $((calls / rate + hold / 1000 + 120)) sipp -sf "$SIPP_DIR/bench_uac.xml" -s "$num" \
+		-i 127.0.0.1 -p 27000 -mi 127.0.0.1 -mp 28000 -r "$rate" -m "$calls" -l $((rate * (hold / 1000 + 10) + 100)) \
+		-nostdin -recv_timeout 15000 -timeout $((calls / rate + hold / 1000 + 90))s -timeout_error \
+		-trace_stat -stf uac.csv -fd 1 -trace_rtt -rtt_freq 1 -trace_err -error_file uac.errors.log \
+		-set from 1000 -set hold_ms "$hold" "$@" "$SIP_ADDR" >uac.out 2>&1)
+}
+
+flow_args() { [ "$1" = ivr ] && echo "-set digits 1 -set pre_ms 500"; }
+
+# step MODE FLOW RATE: RATE calls per second for STEP_SECONDS; meta records what /proc and
+# the phones say. Returns 1 when 0.1 % of the calls or more failed.
+step() {
+	local mode=$1 flow=$2 rate=$3 calls dir ph ast a0 a1 p0=0 p1=0 t0 t1 rc prc left ok pok failed
+	calls=$((rate * STEP_SECONDS))
+	dir=$RUN/steps/$mode-$flow-$(printf '%04d' "$rate")
+	ph=$(phone "$flow")
+	mkdir -p "$dir"
+	start_phone "$ph" bench_uas.xml "$dir" -m "$calls"
+	local phone_pid=$PHONE_PID
+	sleep 0.3
+	ast=$(asterisk_pid)
+	a0=$(cpu_ticks "$ast")
+	[ -n "$APP_PID" ] && p0=$(cpu_ticks "$APP_PID")
+	t0=$(date +%s.%N)
+	# shellcheck disable=SC2046
+	caller "$dir" "$(number "$mode" "$flow")" "$rate" "$calls" "$HOLD_MS" $(flow_args "$flow")
+	rc=$?
+	t1=$(date +%s.%N)
+	wait_pid "$phone_pid" 10
+	prc=$?
+	left=$(wait_no_channels 20)
+	a1=$(cpu_ticks "$ast")
+	[ -n "$APP_PID" ] && p1=$(cpu_ticks "$APP_PID")
+	ok=$(csv_field "$dir/uac.csv" 'SuccessfulCall(C)')
+	pok=$(csv_field "$dir/phone-$ph.csv" 'SuccessfulCall(C)')
+	[ "$pok" -lt "$ok" ] && ok=$pok
+	failed=$((calls - ok))
+	cat >"$dir/meta" <<META
+mode=$mode
+flow=$flow
+rate=$rate
+calls=$calls
+ok=$ok
+caller_rc=$rc
+phone_rc=$prc
+seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+hold_ms=$HOLD_MS
+app_ticks=$((p1 - p0))
+asterisk_ticks=$((a1 - a0))
+ticks_per_second=$(getconf CLK_TCK)
+channels_left=$left
+META
+	log "$mode $flow $rate cps: $ok/$calls calls OK (caller exit $rc, phone exit $prc)"
+	[ $((failed * 1000)) -lt "$calls" ]
+}
+
+# hold MODE N: fill up to N concurrent extension calls, read memory, let them end.
+hold() {
+	local mode=$1 n=$2 dir hold_ms ast a0 a1 p0=0 p1=0 deadline ch=0 caller_pid rc prc
+	dir=$RUN/holds/$mode-$(printf '%04d' "$n")
+	mkdir -p "$dir"
+	hold_ms=$((n * 1000 / CONCURRENT_RATE + 15000))
+	ast=$(asterisk_pid)
+	{
+		echo "mode=$mode"
+		echo "concurrent=$n"
+		echo "idle_asterisk_rss_kb=$(rss_kb "$ast")"
+		[ -n "$APP_PID" ] && echo "idle_app_rss_kb=$(rss_kb "$APP_PID")"
+		[ -n "$APP_PID" ] && echo "idle_app_heap_bytes=$(metric go_memstats_heap_inuse_bytes)"
+		[ -n "$APP_PID" ] && echo "idle_app_goroutines=$(metric go_goroutines)"
+	} >"$dir/meta"
+	start_phone 2000 bench_uas.xml "$dir" -m "$n"
+	local phone_pid=$PHONE_PID
+	sleep 0.3
+	a0=$(cpu_ticks "$ast")
+	[ -n "$APP_PID" ] && p0=$(cpu_ticks "$APP_PID")
+	caller "$dir" "$(number "$mode" extension)" "$CONCURRENT_RATE" "$n" "$hold_ms" &
+	caller_pid=$!
+	PIDS+=("$caller_pid")
+	deadline=$((SECONDS + n / CONCURRENT_RATE + 30))
+	while [ $SECONDS -lt $deadline ] && kill -0 "$caller_pid" 2>/dev/null; do
+		ch=$(ari_count channels)
+		[ "$ch" != "?" ] && [ "$ch" -ge $((2 * n)) ] && break
+		sleep 0.5
+	done
+	sleep 2
+	{
+		echo "channels=$(ari_count channels)"
+		echo "asterisk_rss_kb=$(rss_kb "$ast")"
+		if [ -n "$APP_PID" ]; then
+			echo "app_rss_kb=$(rss_kb "$APP_PID")"
+			echo "app_heap_bytes=$(metric go_memstats_heap_inuse_bytes)"
+			echo "app_goroutines=$(metric go_goroutines)"
+			echo "app_fds=$(fd_count "$APP_PID")"
+			echo "app_calls_active=$(metric ariflow_calls_active)"
+		fi
+	} >>"$dir/meta"
+	wait "$caller_pid"
+	rc=$?
+	wait_pid "$phone_pid" 10
+	prc=$?
+	wait_no_channels 20 >/dev/null
+	a1=$(cpu_ticks "$ast")
+	[ -n "$APP_PID" ] && p1=$(cpu_ticks "$APP_PID")
+	cat >>"$dir/meta" <<META
+ok=$(csv_field "$dir/uac.csv" 'SuccessfulCall(C)')
+phone_ok=$(csv_field "$dir/phone-2000.csv" 'SuccessfulCall(C)')
+caller_rc=$rc
+phone_rc=$prc
+app_ticks=$((p1 - p0))
+asterisk_ticks=$((a1 - a0))
+ticks_per_second=$(getconf CLK_TCK)
+META
+	log "$mode: $n concurrent calls: $(grep -E '^(channels|app_rss_kb|asterisk_rss_kb)=' "$dir/meta" | tr '\n' ' ')"
+}
+
+# 1. The Go benchmarks of the hot paths (no lab needed).
+if [ "${BENCH_GO:-1}" != 0 ]; then
+	log "Go benchmarks (event decode, dispatch, routing decision, schedule check)"
+	(cd "$REPO" && go test -run '^$' -bench 'DecodeEvent|Dispatch|Lookup|Decide|BenchmarkAt$|BenchmarkOpen$' \
+		-benchmem -count 1 ./ari/ ./app/ ./config/ ./extension/ ./schedule/) >"$RUN/gobench.txt" 2>&1 ||
+		{ cat "$RUN/gobench.txt" >&2; die "go benchmarks failed"; }
+fi
+
+# 2. The lab, under its lock (other engineers' lab tests wait meanwhile).
+exec 9>>"$LOCK"
+if ! flock -n 9; then
+	log "waiting for the lab lock ($LOCK)"
+	flock 9
+fi
+curl -fsS -o /dev/null -u "$ARI_AUTH" "$ARI_URL/asterisk/info" || die "the lab's Asterisk does not answer ARI: make lab-up"
+"$REPO/lab/asterisk.sh" start >/dev/null || die "lab/asterisk.sh start failed"
+[ "$(ari_count channels)" = 0 ] || wait_no_channels 10 >/dev/null
+{
+	echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "command=$COMMAND"
+	echo "commit=$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- . 2>/dev/null || echo '+changes')"
+	echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+	echo "cores=$(nproc)"
+	echo "memory_mb=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 }' /proc/meminfo)"
+	echo "kernel=$(uname -r)"
+	echo "asterisk=$("$REPO/lab/asterisk.sh" cli 'core show version' 2>/dev/null | head -1 | cut -c1-60)"
+	echo "sipp=$(sipp -v 2>&1 | grep -o 'SIPp v[0-9.]*' | head -1)"
+	echo "go=$(go version | cut -d' ' -f3)"
+} >"$RUN/run"
+for mode in $MODES; do
+	[ "$mode" = app ] && start_app
+	for flow in $FLOWS; do
+		for rate in $RATES; do
+			step "$mode" "$flow" "$rate" || break
+		done
+	done
+	for n in $CONCURRENT; do hold "$mode" "$n"; done
+	[ "$mode" = app ] && stop_app
+done
+echo "ended=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$RUN/run"
+flock -u 9
+exec 9>&-
+
+# 3. The table and the plot.
+(cd "$REPO" && go run ./bench/report bench -run "$RUN" -out "$OUT") || die "bench/report failed"

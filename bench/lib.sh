@@ -1,0 +1,140 @@
+# bench/lib.sh: what bench/bench.sh and bench/soak.sh share (sourced, not run): the lab's
+# addresses, starting ariflow with bench/routing.yaml, SIPp phones, ARI counts, /proc
+# readings, and cleaning up everything they started.
+# Expects REPO (the checkout) and RUN (the run directory) to be set by the sourcing script.
+
+LAB_DIR=${ARIFLOW_LAB_DIR:-/var/cache/ariflow/lab}
+LOCK=$LAB_DIR/tests.lock
+ARIFLOW_ROOT=${ARIFLOW_ROOT:-/var/cache/ariflow/sid-root}
+ARI_URL=http://127.0.0.1:18088/ari
+ARI_AUTH=ariflow:ariflow-lab
+SIP_ADDR=127.0.0.1:15060
+SIPP_DIR=$REPO/lab/sipp
+BIN=${ARIFLOW_BENCH_BIN:-$REPO/bin/ariflow}
+ADMIN_URL=http://127.0.0.1:5091
+# The admin token of this run only (the app reads it from the environment).
+ADMIN_TOKEN=bench-$$-$RANDOM$RANDOM
+
+log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Everything started in the background is listed here and ended on exit.
+PIDS=()
+APP_PID=
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	stop_app
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	PIDS=()
+}
+
+# phone_port NAME: the SIP port of a lab phone (lab/README.md).
+phone_port() {
+	case $1 in
+	1000) echo 15101 ;; 2000) echo 15102 ;; 3000) echo 15103 ;; 2001) echo 15104 ;; 2002) echo 15105 ;;
+	4001) echo 15111 ;; 4002) echo 15112 ;; 4003) echo 15113 ;; *) return 1 ;;
+	esac
+}
+
+# start_phone NAME SCENARIO DIR [sipp args...]: a SIPp UAS at the phone's port, in the
+# background; its pid is the last of PIDS and in PHONE_PID.
+start_phone() {
+	local name=$1 scen=$2 dir=$3 port
+	shift 3
+	port=$(phone_port "$name") || die "unknown phone $name"
+	sipp -sf "$SIPP_DIR/$scen" -s "$name" -i 127.0.0.1 -p "$port" -mi 127.0.0.1 \
+		-mp $((20000 + 10 * (port - 15100))) -nostdin \
+		-trace_stat -stf "$dir/phone-$name.csv" -fd 1 -trace_err -error_file "$dir/phone-$name.errors.log" \
+		"$@" >"$dir/phone-$name.out" 2>&1 &
+	PHONE_PID=$!
+	PIDS+=("$PHONE_PID")
+}
+
+# ari_count RESOURCE: how many channels or bridges Asterisk has ("?" when ARI does not answer).
+ari_count() {
+	local out
+	out=$(curl -fsS -u "$ARI_AUTH" "$ARI_URL/$1" 2>/dev/null | jq length 2>/dev/null) && [ -n "$out" ] && echo "$out" || echo "?"
+}
+
+app_connected() { curl -fsS -o /dev/null -u "$ARI_AUTH" "$ARI_URL/applications/ariflow" 2>/dev/null; }
+
+# cpu_ticks PID: user + system CPU time of a process, in clock ticks (getconf CLK_TCK).
+cpu_ticks() {
+	# Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
+	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+}
+
+# rss_kb PID: resident memory in kB.
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+# fd_count PID: open file descriptors.
+fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+
+asterisk_pid() { cat "$LAB_DIR/asterisk.pid" 2>/dev/null; }
+
+# metric NAME: one value of the app's Prometheus metrics (admin API), summed over labels.
+metric() {
+	curl -fsS -H "Authorization: Bearer $ADMIN_TOKEN" "$ADMIN_URL/metrics" 2>/dev/null |
+		awk -v n="$1" '$1 == n || index($1, n "{") == 1 { s += $2; found = 1 } END { if (found) printf "%.0f\n", s; else print "?" }'
+}
+
+# start_app: ariflow serve with bench/routing.yaml copied into $RUN/app (its database lands
+# there); recordings go to the lab root's spool, as Asterisk writes them.
+start_app() {
+	mkdir -p "$RUN/app"
+	app_connected && die "an app \"ariflow\" is already connected to the lab; stop it first"
+	sed "s|^\(  directory: \)/var/spool/asterisk/recording|\1$ARIFLOW_ROOT/var/spool/asterisk/recording|" \
+		"$REPO/bench/routing.yaml" >"$RUN/app/routing.yaml"
+	ARIFLOW_ARI_PASSWORD=ariflow-lab ARIFLOW_ADMIN_TOKEN=$ADMIN_TOKEN \
+		"$BIN" serve --log-format json --drain 5s "$RUN/app/routing.yaml" </dev/null >"$RUN/app/ariflow.log" 2>&1 &
+	APP_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		app_connected && curl -fsS -o /dev/null "$ADMIN_URL/healthz" 2>/dev/null && break
+		kill -0 "$APP_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	app_connected || { tail -n 20 "$RUN/app/ariflow.log" >&2; die "ariflow did not connect to ARI"; }
+	log "ariflow serving bench/routing.yaml (pid $APP_PID, log $RUN/app/ariflow.log)"
+}
+
+stop_app() {
+	[ -n "$APP_PID" ] || return 0
+	kill -TERM "$APP_PID" 2>/dev/null
+	local i
+	for i in $(seq 1 100); do kill -0 "$APP_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$APP_PID" 2>/dev/null
+	wait "$APP_PID" 2>/dev/null
+	APP_PID=
+}
+
+# wait_no_channels SECONDS: wait until Asterisk has no channel left; after SECONDS, hang up
+# what is left (and say so). Prints the channels found at the end of the wait.
+wait_no_channels() {
+	local deadline=$((SECONDS + $1)) n
+	while :; do
+		n=$(ari_count channels)
+		[ "$n" = 0 ] && { echo 0; return 0; }
+		[ $SECONDS -ge "$deadline" ] && break
+		sleep 0.5
+	done
+	log "$n channels still up after $1 s: hanging them up"
+	"$REPO/lab/asterisk.sh" hangup-all >/dev/null 2>&1
+	sleep 2
+	echo "$n"
+}
+
+# csv_field FILE NAME: the column NAME of the last line of a SIPp statistics file (-trace_stat).
+csv_field() {
+	awk -F';' -v n="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next } { v = $c } END { print (c && v != "") ? v : 0 }' "$1" 2>/dev/null || echo 0
+}
+
+# wait_pid PID SECONDS: wait for a background process to end by itself, then end it;
+# returns its exit status (143 when it had to be ended).
+wait_pid() {
+	local pid=$1 deadline=$((SECONDS + $2))
+	while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt "$deadline" ]; do sleep 0.2; done
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// stampLayout names the result files: 2026-11-25T2217Z.md.
+const stampLayout = "2006-01-02T1504Z"
+
+// The issue's targets.
+const (
+	targetRateRatio = 0.9 // the app sustains at least 90 % of the dialplan's call rate
+	targetAddedP99  = 5.0 // and adds under 5 ms at p99
+	targetRSS500MB  = 100 // and holds 500 concurrent calls in under 100 MB
+)
+
+// sustained is the highest rate of a mode and flow with under 0.1 % failed calls, among
+// the steps before the first failing one; capped says no step failed (the true limit is
+// higher than what was tried).
+type sustained struct {
+	Rate   float64
+	Capped bool
+	Tried  bool
+}
+
+func highest(steps []step, mode, flow string) sustained {
+	var s sustained
+	for _, st := range steps {
+		if st.Mode != mode || st.Flow != flow {
+			continue
+		}
+		s.Tried = true
+		if !st.Passed() {
+			return s
+		}
+		s.Rate = st.Rate
+	}
+	s.Capped = s.Tried
+	return s
+}
+
+func (s sustained) String() string {
+	switch {
+	case !s.Tried:
+		return "-"
+	case s.Rate == 0:
+		return "none"
+	case s.Capped:
+		return "≥ " + f(s.Rate, 0)
+	}
+	return f(s.Rate, 0)
+}
+
+// rateRatio compares the app's sustained rate with the dialplan's, with what the steps
+// tried allow to say: a capped rate is a lower bound.
+func rateRatio(app, dp sustained) (text string, met bool, known bool) {
+	if app.Rate == 0 || dp.Rate == 0 {
+		return "-", false, false
+	}
+	r := app.Rate / dp.Rate
+	switch {
+	case app.Capped && dp.Capped:
+		return fmt.Sprintf("≥ %s (both sustained every rate tried)", f(r, 2)), r >= targetRateRatio, r >= targetRateRatio
+	case app.Capped:
+		return "≥ " + f(r, 2), r >= targetRateRatio, r >= targetRateRatio
+	case dp.Capped:
+		return "≤ " + f(r, 2), false, r < targetRateRatio
+	}
+	return f(r, 2), r >= targetRateRatio, true
+}
+
+func find(steps []step, mode, flow string, rate float64) (step, bool) {
+	for _, s := range steps {
+		if s.Mode == mode && s.Flow == flow && s.Rate == rate {
+			return s, true
+		}
+	}
+	return step{}, false
+}
+
+// commonRate is the highest rate both modes sustained for a flow, the load at which their
+// latency and CPU are compared; else the lowest rate the app was offered.
+func commonRate(steps []step, flow string) float64 {
+	best := math.NaN()
+	for _, a := range steps {
+		if a.Mode != "app" || a.Flow != flow || !a.Passed() {
+			continue
+		}
+		if d, ok := find(steps, "dialplan", flow, a.Rate); ok && d.Passed() && (math.IsNaN(best) || a.Rate > best) {
+			best = a.Rate
+		}
+	}
+	if math.IsNaN(best) {
+		for _, a := range steps {
+			if a.Flow == flow && (math.IsNaN(best) || a.Rate < best) {
+				best = a.Rate
+			}
+		}
+	}
+	return best
+}
+
+func verdict(met, known bool) string {
+	switch {
+	case !known:
+		return "not measured"
+	case met:
+		return "**met**"
+	}
+	return "**missed**"
+}
+
+func ratio(a, b float64) string { return f(a/b, 2) }
+
+// writeBench writes <stamp>.md, <stamp>.svg, <stamp>.tsv and latest.md into out.
+func writeBench(run, out string) (string, error) {
+	info, err := readMeta(filepath.Join(run, "run"))
+	if err != nil {
+		return "", err
+	}
+	steps, err := readSteps(run)
+	if err != nil {
+		return "", err
+	}
+	holds, err := readHolds(run)
+	if err != nil {
+		return "", err
+	}
+	gobench, _ := os.ReadFile(filepath.Join(run, "gobench.txt"))
+	started, err := time.Parse(time.RFC3339, info["started"])
+	if err != nil {
+		return "", fmt.Errorf("%s: start time: %w", filepath.Join(run, "run"), err)
+	}
+	stamp := started.UTC().Format(stampLayout)
+
+	var b bytes.Buffer
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("# make bench: the app against the same flows in dialplan, %s\n\n", info["started"])
+	w("Made with `%s` (from the repository root; %s, raw data in `%s`), at commit %s.\n", info["command"], "bench/README.md says what is measured", run, info["commit"])
+	w("Machine: %s, %s cores, %s MB; kernel %s; %s; %s; %s. Run %s to %s.\n\n",
+		info["cpu"], info["cores"], info["memory_mb"], info["kernel"], info["asterisk"], info["sipp"], info["go"], info["started"], info["ended"])
+	w("Flows: **extension** = dial, phone 2000 rings and answers at once, talk, caller hangs up (app: number 2000; dialplan: 8801 `Dial(PJSIP/2000,15)`). ")
+	w("**ivr** = answer, prompt `service1`, key 1 half a second in, phone 2001 answers, talk, caller hangs up (app: menu at 900; dialplan: 8802 `Background`/`WaitExten`). ")
+	w("SIPp callers and phones send no RTP. Latency is SIPp's INVITE-to-200 of every call (SIPp's clock: 1 ms units, steps of a few ms). CPU is utime+stime from /proc per successful call.\n\n")
+
+	w("## Summary\n\n")
+	w("| flow | measure | app | dialplan | app/dialplan | target |\n|---|---|---|---|---|---|\n")
+	var verdicts []string
+	for _, flow := range []string{"extension", "ivr"} {
+		app, dp := highest(steps, "app", flow), highest(steps, "dialplan", flow)
+		if !app.Tried && !dp.Tried {
+			continue
+		}
+		text, met, known := rateRatio(app, dp)
+		w("| %s | highest rate with < 0.1 %% failed calls (calls/s) | %s | %s | %s | ≥ 0.90: %s |\n", flow, app, dp, text, verdict(met, known))
+		verdicts = append(verdicts, fmt.Sprintf("%s: the app sustains at least 90 %% of the dialplan's call rate: %s (app %s, dialplan %s calls/s)", flow, verdict(met, known), app, dp))
+		rate := commonRate(steps, flow)
+		as, aok := find(steps, "app", flow, rate)
+		ds, dok := find(steps, "dialplan", flow, rate)
+		if !aok || !dok {
+			continue
+		}
+		ap50, dp50 := percentile(as.Setup, 50), percentile(ds.Setup, 50)
+		ap99, dp99 := percentile(as.Setup, 99), percentile(ds.Setup, 99)
+		added := ap99 - dp99
+		w("| %s | INVITE→200 p50 at %s calls/s (ms) | %s | %s | %s | |\n", flow, f(rate, 0), f(ap50, 0), f(dp50, 0), ratio(ap50, dp50))
+		w("| %s | INVITE→200 p99 at %s calls/s (ms) | %s | %s | %s (%+.0f ms) | < 5 ms added: %s |\n", flow, f(rate, 0), f(ap99, 0), f(dp99, 0), ratio(ap99, dp99), added,
+			verdict(added < targetAddedP99, !math.IsNaN(added)))
+		verdicts = append(verdicts, fmt.Sprintf("%s: the app adds under 5 ms at p99: %s (%+.0f ms at %s calls/s)", flow, verdict(added < targetAddedP99, !math.IsNaN(added)), added, f(rate, 0)))
+		w("| %s | app CPU per call at %s calls/s (ms) | %s | - | | |\n", flow, f(rate, 0), f(as.AppCPU, 2))
+		w("| %s | Asterisk CPU per call at %s calls/s (ms) | %s | %s | %s | |\n", flow, f(rate, 0), f(as.AsteriskCPU, 2), f(ds.AsteriskCPU, 2), ratio(as.AsteriskCPU, ds.AsteriskCPU))
+		w("| %s | app + Asterisk CPU per call (ms) | %s | %s | %s | |\n", flow, f(as.AppCPU+as.AsteriskCPU, 2), f(ds.AsteriskCPU, 2), ratio(as.AppCPU+as.AsteriskCPU, ds.AsteriskCPU))
+	}
+	for _, h := range holds {
+		if h.Mode != "app" {
+			continue
+		}
+		var dph hold
+		for _, d := range holds {
+			if d.Mode == "dialplan" && d.N == h.N {
+				dph = d
+			}
+		}
+		rss := h.m.num("app_rss_kb") / 1024
+		target := ""
+		if h.N == 500 {
+			target = fmt.Sprintf("< 100 MB: %s", verdict(rss < targetRSS500MB, !math.IsNaN(rss)))
+			verdicts = append(verdicts, fmt.Sprintf("the app holds 500 concurrent calls in under 100 MB: %s (RSS %s MB, Go heap in use %s MB)",
+				verdict(rss < targetRSS500MB, !math.IsNaN(rss)), f(rss, 1), mb(h.m.num("app_heap_bytes"), true)))
+		}
+		w("| %s concurrent calls | app memory: RSS (Go heap in use) (MB) | %s (%s) | - | | %s |\n", f(h.N, 0), f(rss, 1), mb(h.m.num("app_heap_bytes"), true), target)
+		w("| %s concurrent calls | app CPU per call (ms) | %s | - | | |\n", f(h.N, 0), f(h.AppCPU, 2))
+		if dph.m != nil {
+			w("| %s concurrent calls | Asterisk RSS (MB) | %s | %s | %s | |\n", f(h.N, 0), mb(h.m.num("asterisk_rss_kb"), false), mb(dph.m.num("asterisk_rss_kb"), false),
+				ratio(h.m.num("asterisk_rss_kb"), dph.m.num("asterisk_rss_kb")))
+			w("| %s concurrent calls | Asterisk CPU per call (ms) | %s | %s | %s | |\n", f(h.N, 0), f(h.AsteriskCPU, 2), f(dph.AsteriskCPU, 2), ratio(h.AsteriskCPU, dph.AsteriskCPU))
+		}
+	}
+	w("\nTargets of issue 10:\n\n")
+	for _, v := range verdicts {
+		w("- %s\n", v)
+	}
+
+	w("\n![latency and CPU per call by call rate](%s.svg)\n\n", stamp)
+
+	w("## Every rate step\n\n")
+	w("Each rate was offered for the run's step time; a flow stops at its first step with 0.1 %% failed calls or more. A call counts as good when the caller's SIPp completed it and the phone's SIPp answered it and saw it end normally.\n\n")
+	w("| mode | flow | calls/s | calls | failed %% | INVITE→200 p50 / p99 / max (ms) | app CPU/call (ms) | Asterisk CPU/call (ms) |\n|---|---|---|---|---|---|---|---|\n")
+	var tsv bytes.Buffer
+	fmt.Fprintf(&tsv, "mode\tflow\trate\tcalls\tok\tfailed_pct\tp50_ms\tp99_ms\tmax_ms\tapp_cpu_ms\tasterisk_cpu_ms\n")
+	for _, s := range steps {
+		p50, p99, pmax := percentile(s.Setup, 50), percentile(s.Setup, 99), percentile(s.Setup, 100)
+		w("| %s | %s | %s | %s | %s | %s / %s / %s | %s | %s |\n", s.Mode, s.Flow, f(s.Rate, 0), f(s.Calls, 0), f(s.Failed(), 2),
+			f(p50, 0), f(p99, 0), f(pmax, 0), f(s.AppCPU, 2), f(s.AsteriskCPU, 2))
+		fmt.Fprintf(&tsv, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Mode, s.Flow, f(s.Rate, 0), f(s.Calls, 0), f(s.OK, 0), f(s.Failed(), 3),
+			f(p50, 0), f(p99, 0), f(pmax, 0), f(s.AppCPU, 3), f(s.AsteriskCPU, 3))
+	}
+
+	w("\n## Concurrent calls held (extension flow)\n\n")
+	w("| mode | calls | channels seen | app RSS idle → held (MB) | app Go heap in use (MB) | app goroutines | app fds | Asterisk RSS idle → held (MB) | app CPU/call (ms) | Asterisk CPU/call (ms) | calls OK |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, h := range holds {
+		m := h.m
+		appRSS, heap, gor := "-", "-", "-"
+		if h.Mode == "app" {
+			appRSS = mb(m.num("idle_app_rss_kb"), false) + " → " + mb(m.num("app_rss_kb"), false)
+			heap = mb(m.num("idle_app_heap_bytes"), true) + " → " + mb(m.num("app_heap_bytes"), true)
+			gor = f(m.num("idle_app_goroutines"), 0) + " → " + f(m.num("app_goroutines"), 0)
+		}
+		w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s/%s |\n", h.Mode, f(h.N, 0), m["channels"], appRSS, heap, gor, f(m.num("app_fds"), 0),
+			mb(m.num("idle_asterisk_rss_kb"), false)+" → "+mb(m.num("asterisk_rss_kb"), false), f(h.AppCPU, 2), f(h.AsteriskCPU, 2), m["ok"], f(h.N, 0))
+	}
+
+	if len(gobench) > 0 {
+		w("\n## Go benchmarks of the hot paths\n\n")
+		w("Event decode (`ari` BenchmarkDecodeEvent), dispatch to the call that owns the channel with 500 calls live (`app` BenchmarkDispatch), routing decision (`config` BenchmarkLookup, `extension` BenchmarkDecide), schedule check (`schedule` BenchmarkAt, BenchmarkOpen):\n\n")
+		w("```text\n%s```\n", strings.TrimRight(string(gobench), "\n")+"\n")
+	}
+
+	if err := os.WriteFile(filepath.Join(out, stamp+".svg"), plot(steps), 0o644); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(out, stamp+".tsv"), tsv.Bytes(), 0o644); err != nil {
+		return "", err
+	}
+	md := filepath.Join(out, stamp+".md")
+	if err := os.WriteFile(md, b.Bytes(), 0o644); err != nil {
+		return "", err
+	}
+	latest := append([]byte(fmt.Sprintf("<!-- a copy of %s.md, the latest make bench -->\n", stamp)), b.Bytes()...)
+	return md, os.WriteFile(filepath.Join(out, "latest.md"), latest, 0o644)
+}
