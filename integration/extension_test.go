@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ariflow/ariflow/internal/labtest"
+	"github.com/ariflow/ariflow/notify"
 	"github.com/ariflow/ariflow/notify/mmtest"
 	"github.com/ariflow/ariflow/recordings"
 )
@@ -170,19 +171,27 @@ func TestAbsenceModeSurvivesRestart(t *testing.T) {
 	h.waitIdle(10 * time.Second)
 }
 
-// A Mattermost that hangs or refuses connections does not hold calls up: the phone rings
-// while the notice is still stuck, and the failure is counted.
+// A Mattermost that hangs or refuses connections does not hold calls up, and its notices
+// are retried, then dropped with a count and a log line.
+//
+// Hanging: each attempt may wait an hour, so a call that waited for its notice would
+// never ring the phone; the whole call happens while the first attempt still hangs (no
+// attempt has failed yet), and the notice is dropped, counted, when the app stops.
+// Failing (500 after a delay, connection refused): the call completes, the notice is tried
+// DefaultAttempts times, never posted, and dropped once.
 func TestMattermostDownDoesNotDelayCalls(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		fault func(*mmtest.Server)
+		name    string
+		fault   func(*mmtest.Server)
+		hang    bool
+		timeout time.Duration
 	}{
-		{"hanging", func(s *mmtest.Server) { s.SetFault(mmtest.Fault{Hang: true}) }},
-		{"500 slowly", func(s *mmtest.Server) { s.SetFault(mmtest.Fault{Status: 500, Delay: 2 * time.Second}) }},
-		{"refused", func(s *mmtest.Server) { s.Refuse() }},
+		{"hanging", func(s *mmtest.Server) { s.SetFault(mmtest.Fault{Hang: true}) }, true, time.Hour},
+		{"500 slowly", func(s *mmtest.Server) { s.SetFault(mmtest.Fault{Status: 500, Delay: 2 * time.Second}) }, false, 0},
+		{"refused", func(s *mmtest.Server) { s.Refuse() }, false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := start(t, options{body: officeBody, now: monday(10, 0)})
+			h := start(t, options{body: officeBody, now: monday(10, 0), noticeTimeout: tc.timeout})
 			tc.fault(h.mm)
 			phone := h.lab.Phone(t, "1000", "uas_answer.xml")
 			caller := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "1000", From: "2000",
@@ -190,17 +199,40 @@ func TestMattermostDownDoesNotDelayCalls(t *testing.T) {
 			if !phone.WaitReceived("INVITE", 1, 10*time.Second) {
 				t.Fatalf("the phone did not ring while Mattermost is down")
 			}
-			if sent := h.notifier.Stats().Sent; sent != 0 {
-				t.Fatalf("notices sent = %d; the fault did not take", sent)
-			}
 			caller.Wait().AssertOK(t)
 			phone.Wait().AssertOK(t)
-			deadline := time.Now().Add(15 * time.Second)
-			for h.notifier.Stats().Failed == 0 {
+			h.waitIdle(10 * time.Second)
+			if tc.hang {
+				if st := h.notifier.Stats(); st.Sent != 0 || st.Failed != 0 || st.Dropped != 0 || h.mm.Requests() != 1 {
+					t.Fatalf("stats %+v, %d requests: want the call done while its one notice still hangs", st, h.mm.Requests())
+				}
+				h.stop()
+				if st := h.notifier.Stats(); st.Dropped != 1 || st.Sent != 0 {
+					t.Errorf("after stopping: %+v, want the hung notice dropped and counted", st)
+				}
+				if !strings.Contains(h.logs.String(), "notice dropped") {
+					t.Errorf("the dropped notice was not logged:\n%s", h.logs.String())
+				}
+				return
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for h.notifier.Stats().Dropped == 0 {
 				if time.Now().After(deadline) {
-					t.Fatalf("the failing notice was never counted: %+v", h.notifier.Stats())
+					t.Fatalf("the failing notice was never dropped: %+v", h.notifier.Stats())
 				}
 				time.Sleep(50 * time.Millisecond)
+			}
+			st := h.notifier.Stats()
+			if st.Sent != 0 || st.Failed != notify.DefaultAttempts || st.Dropped != 1 {
+				t.Errorf("stats %+v, want %d failed attempts, then 1 notice dropped", st, notify.DefaultAttempts)
+			}
+			if posts := h.mm.Posts(); len(posts) != 0 {
+				t.Errorf("Mattermost recorded %d posts while down", len(posts))
+			}
+			logs := h.logs.String()
+			if strings.Count(logs, `"message":"notice attempt failed"`) != notify.DefaultAttempts ||
+				!strings.Contains(logs, `"dropped_total":1`) || !strings.Contains(logs, `"message":"notice dropped"`) {
+				t.Errorf("want %d attempts and the drop with its count logged:\n%s", notify.DefaultAttempts, logs)
 			}
 		})
 	}

@@ -93,21 +93,22 @@ func (b *syncBuffer) String() string {
 
 // harness is one app serving a routing file against the lab's Asterisk.
 type harness struct {
-	t        *testing.T
-	lab      *labtest.Lab
-	dir      string
-	clock    *clock
-	logs     *syncBuffer
-	mm       *mmtest.Server
-	notifier *notify.Notifier
-	db       *store.DB
-	app      *app.App
-	observer *ari.Subscription
-	vm       *voicemailSpy
-	queues   *queue.Manager
-	rooms    *conference.Manager
-	stop     func()
-	ariURL   string // the app's ARI base URL
+	t             *testing.T
+	lab           *labtest.Lab
+	dir           string
+	clock         *clock
+	logs          *syncBuffer
+	mm            *mmtest.Server
+	notifier      *notify.Notifier
+	db            *store.DB
+	app           *app.App
+	observer      *ari.Subscription
+	vm            *voicemailSpy
+	queues        *queue.Manager
+	rooms         *conference.Manager
+	stop          func()
+	ariURL        string        // the app's ARI base URL
+	noticeTimeout time.Duration // options.noticeTimeout
 }
 
 type options struct {
@@ -116,13 +117,15 @@ type options struct {
 	now          time.Time
 	dir          string // reuse a previous harness's directory (its database)
 	ariURL       string // the app's ARI base URL when not the lab's (e.g. a proxy in between)
+	// noticeTimeout bounds one attempt to post a notice; 1 s when zero
+	noticeTimeout time.Duration
 }
 
 // start runs an app with the routing file made of the lab head and body.
 func start(t *testing.T, o options) *harness {
 	t.Helper()
 	lab := labtest.Require(t)
-	h := &harness{t: t, lab: lab, dir: o.dir, clock: &clock{}, logs: &syncBuffer{}, ariURL: o.ariURL}
+	h := &harness{t: t, lab: lab, dir: o.dir, clock: &clock{}, logs: &syncBuffer{}, ariURL: o.ariURL, noticeTimeout: o.noticeTimeout}
 	if h.ariURL == "" {
 		h.ariURL = lab.ARIURL
 	}
@@ -184,6 +187,9 @@ func (h *harness) run(file *config.File) {
 		}
 		notifierCfg.Logger = log
 		notifierCfg.MinBackoff, notifierCfg.MaxBackoff, notifierCfg.AttemptTimeout = 50*time.Millisecond, 200*time.Millisecond, time.Second
+		if h.noticeTimeout > 0 {
+			notifierCfg.AttemptTimeout = h.noticeTimeout
+		}
 		h.notifier, err = notify.NewNotifier(client, notifierCfg)
 		if err != nil {
 			t.Fatal(err)
