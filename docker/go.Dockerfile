@@ -1,0 +1,55 @@
+# The compose lab's Go programs, built from this repository (context: the repository root):
+#   target ariflow    the app (ariflow serve)
+#   target mmstandin  the Mattermost stand-in (cmd/mmstandin)
+#   target sipp       SIPp (Debian's sip-tester), lab/sipp/ and the scenario suite
+# No golang image is needed (none can be pulled on an offline machine): Debian's golang-go
+# starts, and GOTOOLCHAIN=auto fetches the toolchain go.mod asks for from the Go module proxy.
+FROM debian:sid AS build
+RUN printf 'Acquire::Check-Valid-Until "false";\nAcquire::Retries "3";\n' >/etc/apt/apt.conf.d/90ariflow && \
+    apt-get update -qq && \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends golang-go ca-certificates git \
+        >/dev/null && \
+    apt-get clean && rm -rf /var/lib/apt/lists/*
+# Extra CA certificates, for a TLS-inspecting proxy between the build and the module proxy
+# (docker/ca/README.md); none on an ordinary machine.
+COPY docker/ca/ /usr/local/share/ca-certificates/
+RUN update-ca-certificates >/dev/null
+ENV GOTOOLCHAIN=auto GOFLAGS=-trimpath CGO_ENABLED=0 GOPATH=/go
+WORKDIR /src
+# Toolchain and modules first: a layer that survives source changes.
+COPY go.mod go.sum ./
+RUN go mod download && go version
+COPY . .
+RUN mkdir -p /out && go build -o /out/ ./cmd/ariflow ./cmd/mmstandin && \
+    if [ -f lab/e2e/main.go ]; then go build -o /out/e2e ./lab/e2e; fi
+
+# The runtime images share this layer: tzdata (office hours in the routing file's zone),
+# curl for health checks.
+FROM debian:sid AS runtime
+RUN printf 'Acquire::Check-Valid-Until "false";\nAcquire::Retries "3";\n' >/etc/apt/apt.conf.d/90ariflow && \
+    apt-get update -qq && \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tzdata ca-certificates curl \
+        >/dev/null && \
+    apt-get clean && rm -rf /var/lib/apt/lists/*
+
+FROM runtime AS mmstandin
+COPY --from=build /out/mmstandin /usr/local/bin/mmstandin
+EXPOSE 8065
+ENTRYPOINT ["/usr/local/bin/mmstandin"]
+
+FROM runtime AS ariflow
+COPY --from=build /out/ariflow /usr/local/bin/ariflow
+EXPOSE 5001
+ENTRYPOINT ["/usr/local/bin/ariflow"]
+CMD ["serve", "/etc/ariflow/routing.yaml"]
+
+FROM runtime AS sipp
+RUN apt-get update -qq && \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends sip-tester make procps \
+        >/dev/null && \
+    apt-get clean && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/ /usr/local/bin/
+COPY lab/sipp/ /src/lab/sipp/
+COPY docker/sipp/ /usr/local/lib/ariflow/
+WORKDIR /src
+CMD ["/usr/local/lib/ariflow/suite.sh"]
