@@ -14,6 +14,8 @@
 #   BENCH_CONCURRENT_RATE  call rate while filling up to those [20]
 #   BENCH_MODES            ["app dialplan"];  BENCH_FLOWS ["extension ivr"]
 #   BENCH_GO               0 skips the Go benchmarks [1]
+#   BENCH_QUIET_WAIT       seconds to wait, holding the lab, for the load average to fall
+#                          under 1.5 before measuring [120]
 #   BENCH_OUT              where the results go [bench/results]
 #   BENCH_RUN_DIR          raw data [/var/cache/ariflow/lab/bench/<time>]
 set -uo pipefail
@@ -65,7 +67,7 @@ caller() {
 	shift 5
 	(cd "$dir" && timeout $((calls / rate + hold / 1000 + 120)) sipp -sf "$SIPP_DIR/bench_uac.xml" -s "$num" \
 		-i 127.0.0.1 -p 27000 -mi 127.0.0.1 -mp 28000 -r "$rate" -m "$calls" -l $((rate * (hold / 1000 + 10) + 100)) \
-		-nostdin -recv_timeout 15000 -timeout $((calls / rate + hold / 1000 + 90))s -timeout_error \
+		-nostdin -timer_resol 1 -recv_timeout 15000 -timeout $((calls / rate + hold / 1000 + 90))s -timeout_error \
 		-trace_stat -stf uac.csv -fd 1 -trace_rtt -rtt_freq 1 -trace_err -error_file uac.errors.log \
 		-set from 1000 -set hold_ms "$hold" "$@" "$SIP_ADDR" >uac.out 2>&1)
 }
@@ -75,7 +77,7 @@ flow_args() { [ "$1" = ivr ] && echo "-set digits 1 -set pre_ms 500"; }
 # step MODE FLOW RATE: RATE calls per second for STEP_SECONDS; meta records what /proc and
 # the phones say. Returns 1 when 0.1 % of the calls or more failed.
 step() {
-	local mode=$1 flow=$2 rate=$3 calls dir ph ast a0 a1 p0=0 p1=0 t0 t1 rc prc left ok pok failed
+	local mode=$1 flow=$2 rate=$3 calls dir ph ast a0 a1 p0=0 p1=0 m0 m1 mt0 mt1 t0 t1 rc prc left ok pok failed
 	calls=$((rate * STEP_SECONDS))
 	dir=$RUN/steps/$mode-$flow-$(printf '%04d' "$rate")
 	ph=$(phone "$flow")
@@ -86,6 +88,7 @@ step() {
 	ast=$(asterisk_pid)
 	a0=$(cpu_ticks "$ast")
 	[ -n "$APP_PID" ] && p0=$(cpu_ticks "$APP_PID")
+	read -r m0 mt0 < <(machine_ticks)
 	t0=$(date +%s.%N)
 	# shellcheck disable=SC2046
 	caller "$dir" "$(number "$mode" "$flow")" "$rate" "$calls" "$HOLD_MS" $(flow_args "$flow")
@@ -96,6 +99,7 @@ step() {
 	left=$(wait_no_channels 20)
 	a1=$(cpu_ticks "$ast")
 	[ -n "$APP_PID" ] && p1=$(cpu_ticks "$APP_PID")
+	read -r m1 mt1 < <(machine_ticks)
 	ok=$(csv_field "$dir/uac.csv" 'SuccessfulCall(C)')
 	pok=$(csv_field "$dir/phone-$ph.csv" 'SuccessfulCall(C)')
 	[ "$pok" -lt "$ok" ] && ok=$pok
@@ -114,6 +118,9 @@ app_ticks=$((p1 - p0))
 asterisk_ticks=$((a1 - a0))
 ticks_per_second=$(getconf CLK_TCK)
 channels_left=$left
+machine_busy_ticks=$((m1 - m0))
+machine_ticks=$((mt1 - mt0))
+load_after=$(cut -d' ' -f1 /proc/loadavg)
 META
 	log "$mode $flow $rate cps: $ok/$calls calls OK (caller exit $rc, phone exit $prc)"
 	[ $((failed * 1000)) -lt "$calls" ]
@@ -196,7 +203,9 @@ fi
 curl -fsS -o /dev/null -u "$ARI_AUTH" "$ARI_URL/asterisk/info" || die "the lab's Asterisk does not answer ARI: make lab-up"
 "$REPO/lab/asterisk.sh" start >/dev/null || die "lab/asterisk.sh start failed"
 [ "$(ari_count channels)" = 0 ] || wait_no_channels 10 >/dev/null
+load=$(wait_quiet "${BENCH_QUIET_WAIT:-120}")
 {
+	echo "load_before=$load"
 	echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "command=$COMMAND"
 	echo "commit=$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- . 2>/dev/null || echo '+changes')"

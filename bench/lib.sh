@@ -138,3 +138,21 @@ wait_pid() {
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 }
+
+# machine_ticks: "busy total" CPU ticks of the whole machine, all cores (/proc/stat).
+machine_ticks() {
+	awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat
+}
+
+# wait_quiet SECONDS: wait (at most SECONDS) until the 1-minute load average is under 1.5,
+# so other work on the machine (builds, other tests) disturbs the measures less. Prints it.
+wait_quiet() {
+	local deadline=$((SECONDS + $1)) l
+	while :; do
+		l=$(cut -d' ' -f1 /proc/loadavg)
+		awk -v l="$l" 'BEGIN { exit !(l < 1.5) }' && break
+		[ $SECONDS -ge "$deadline" ] && { log "load average still $l after $1 s: measuring anyway (see the busy % of each step)"; break; }
+		sleep 5
+	done
+	echo "$l"
+}

@@ -143,11 +143,12 @@ func writeBench(run, out string) (string, error) {
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("# make bench: the app against the same flows in dialplan, %s\n\n", info["started"])
 	w("Made with `%s` (from the repository root; %s, raw data in `%s`), at commit %s.\n", info["command"], "bench/README.md says what is measured", run, info["commit"])
-	w("Machine: %s, %s cores, %s MB; kernel %s; %s; %s; %s. Run %s to %s.\n\n",
+	w("Machine: %s, %s cores, %s MB; kernel %s; %s; %s; %s. Run %s to %s.\n",
 		info["cpu"], info["cores"], info["memory_mb"], info["kernel"], info["asterisk"], info["sipp"], info["go"], info["started"], info["ended"])
+	w("The machine is shared (other engineers' builds and tests may run beside the bench, outside the lab): load average %s when the measures started; each step's machine busy %% is in the table below.\n\n", info["load_before"])
 	w("Flows: **extension** = dial, phone 2000 rings and answers at once, talk, caller hangs up (app: number 2000; dialplan: 8801 `Dial(PJSIP/2000,15)`). ")
 	w("**ivr** = answer, prompt `service1`, key 1 half a second in, phone 2001 answers, talk, caller hangs up (app: menu at 900; dialplan: 8802 `Background`/`WaitExten`). ")
-	w("SIPp callers and phones send no RTP. Latency is SIPp's INVITE-to-200 of every call (SIPp's clock: 1 ms units, steps of a few ms). CPU is utime+stime from /proc per successful call.\n\n")
+	w("SIPp callers and phones send no RTP. Latency is SIPp's INVITE-to-200 of every call (SIPp's clock, whole milliseconds, -timer_resol 1). CPU is utime+stime from /proc per successful call.\n\n")
 
 	w("## Summary\n\n")
 	w("| flow | measure | app | dialplan | app/dialplan | target |\n|---|---|---|---|---|---|\n")
@@ -211,13 +212,14 @@ func writeBench(run, out string) (string, error) {
 
 	w("## Every rate step\n\n")
 	w("Each rate was offered for the run's step time; a flow stops at its first step with 0.1 %% failed calls or more. A call counts as good when the caller's SIPp completed it and the phone's SIPp answered it and saw it end normally.\n\n")
-	w("| mode | flow | calls/s | calls | failed %% | INVITE→200 p50 / p99 / max (ms) | app CPU/call (ms) | Asterisk CPU/call (ms) |\n|---|---|---|---|---|---|---|---|\n")
+	w("Machine busy: the CPU of the whole machine during the step, in %% of both cores; others: the CPU of everything but Asterisk and the app (the SIPps, and whatever else ran on the machine), per call.\n\n")
+	w("| mode | flow | calls/s | calls | failed %% | INVITE→200 p50 / p99 / max (ms) | app CPU/call (ms) | Asterisk CPU/call (ms) | others CPU/call (ms) | machine busy %% |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	var tsv bytes.Buffer
 	fmt.Fprintf(&tsv, "mode\tflow\trate\tcalls\tok\tfailed_pct\tp50_ms\tp99_ms\tmax_ms\tapp_cpu_ms\tasterisk_cpu_ms\n")
 	for _, s := range steps {
 		p50, p99, pmax := percentile(s.Setup, 50), percentile(s.Setup, 99), percentile(s.Setup, 100)
-		w("| %s | %s | %s | %s | %s | %s / %s / %s | %s | %s |\n", s.Mode, s.Flow, f(s.Rate, 0), f(s.Calls, 0), f(s.Failed(), 2),
-			f(p50, 0), f(p99, 0), f(pmax, 0), f(s.AppCPU, 2), f(s.AsteriskCPU, 2))
+		w("| %s | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s | %s |\n", s.Mode, s.Flow, f(s.Rate, 0), f(s.Calls, 0), f(s.Failed(), 2),
+			f(p50, 0), f(p99, 0), f(pmax, 0), f(s.AppCPU, 2), f(s.AsteriskCPU, 2), f(s.Others, 2), f(s.Busy, 0))
 		fmt.Fprintf(&tsv, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Mode, s.Flow, f(s.Rate, 0), f(s.Calls, 0), f(s.OK, 0), f(s.Failed(), 3),
 			f(p50, 0), f(p99, 0), f(pmax, 0), f(s.AppCPU, 3), f(s.AsteriskCPU, 3))
 	}

@@ -46,6 +46,8 @@ type step struct {
 	AppCPU       float64   // the app's CPU time per call, ms (NaN in dialplan mode)
 	AsteriskCPU  float64   // Asterisk's CPU time per call, ms
 	ChannelsLeft float64
+	Busy         float64 // the whole machine's CPU busy during the step, % of all cores
+	Others       float64 // CPU of everything else (SIPp, other work on the machine), ms per call
 }
 
 // Failed is the share of calls that failed, in percent.
@@ -133,6 +135,11 @@ func readSteps(run string) ([]step, error) {
 		s.AppCPU = math.NaN()
 		if s.Mode == "app" {
 			s.AppCPU = perCall(m, "app_ticks", s.OK)
+		}
+		s.Busy = 100 * m.num("machine_busy_ticks") / m.num("machine_ticks")
+		s.Others = perCall(m, "machine_busy_ticks", s.OK) - s.AsteriskCPU
+		if s.Mode == "app" {
+			s.Others -= s.AppCPU
 		}
 		steps = append(steps, s)
 	}
