@@ -13,9 +13,17 @@ import (
 // while they talked. A caller still in the application and in its bridge gets a call again
 // that watches the bridge (call.Rejoin): the two stay connected, and when either hangs up
 // the other is hung up and the bridge destroyed. A bridge whose caller is gone is ended:
-// what is left in it (the phone) is hung up and the bridge destroyed.
+// what is left in it (the phone) is hung up and the bridge destroyed. Bridges of other
+// applications are left alone.
 func (a *App) takeBackBridges(ctx context.Context, channels []ari.Channel, bridges []ari.Bridge) {
 	if a.draining.Load() {
+		return
+	}
+	// Only bridges of this application: another application on the same Asterisk (a
+	// second ariflow under another name, a test) has bridges of the same shape.
+	app, err := a.client.Applications.Get(ctx, a.appName)
+	if err != nil {
+		a.log.Warn().Err(err).Msg("reconcile: cannot read the application's bridges")
 		return
 	}
 	byID := make(map[string]ari.Channel, len(channels))
@@ -24,7 +32,7 @@ func (a *App) takeBackBridges(ctx context.Context, channels []ari.Channel, bridg
 	}
 	for _, b := range bridges {
 		owner, ok := call.IsCallBridge(b)
-		if !ok || a.hasCall(owner) {
+		if !ok || a.hasCall(owner) || !slices.Contains(app.BridgeIDs, b.ID) {
 			continue
 		}
 		log := a.log.With().Str("bridge", b.ID).Str("call_id", owner).Logger()

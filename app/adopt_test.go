@@ -14,7 +14,13 @@ import (
 // previous run), and bridge gone-bridge-1 holding only the leg of a caller who left.
 // Then the app's connection drops, so that it reconciles.
 func restartedWithBridges(f *fixture) {
-	f.want(http.MethodGet, "/bridges") // the first connection's reconcile, on the captured fixtures
+	f.srv.Handle(http.MethodGet, "/applications/"+testApp, func(*http.Request) (int, any) {
+		return http.StatusOK, map[string]any{"name": testApp, "channel_ids": []string{"c9", "c9-leg-1", "gone-leg-1"},
+			"bridge_ids": []string{"c9-bridge-1", "gone-bridge-1", "room"}}
+	})
+	// The first connection's reconcile has listed channels and bridges (the captured
+	// fixtures) once it asks for the application.
+	f.want(http.MethodGet, "/applications/"+testApp)
 	inStasis := func(id, appData string) map[string]any {
 		ch := aritest.Channel(id)
 		ch["dialplan"] = map[string]any{"context": "internal", "exten": "1000", "priority": 1, "app_name": "Stasis", "app_data": appData}
@@ -34,7 +40,8 @@ func restartedWithBridges(f *fixture) {
 		}
 	})
 	f.srv.Handle(http.MethodGet, "/bridges", func(*http.Request) (int, any) {
-		return http.StatusOK, []any{talking, bridge("gone-bridge-1", "gone", "gone-leg-1"), bridge("room", "room Salle_1", "c7")}
+		return http.StatusOK, []any{talking, bridge("gone-bridge-1", "gone", "gone-leg-1"), bridge("room", "room Salle_1", "c7"),
+			bridge("x-bridge-1", "x", "x-leg-1")} // another application's
 	})
 	f.srv.Handle(http.MethodGet, "/bridges/c9-bridge-1", func(*http.Request) (int, any) { return http.StatusOK, talking })
 	f.srv.DropConnections()
@@ -57,7 +64,7 @@ func (f *fixture) touched(method, path string) bool {
 
 // A caller the previous run had connected to a phone stays connected; when the phone
 // hangs up, the caller is hung up and the bridge destroyed. A bridge whose caller left is
-// ended; a conference room's bridge is left alone.
+// ended; a conference room's bridge and another application's are left alone.
 func TestRestartTakesBackAConnectedCall(t *testing.T) {
 	f := newFixture(t, `numbers: {"1000": {play: [sound:hello]}}`)
 	restartedWithBridges(f)
@@ -67,7 +74,8 @@ func TestRestartTakesBackAConnectedCall(t *testing.T) {
 	if n := len(f.app.Calls()); n != 1 {
 		t.Fatalf("live calls = %d, want 1 (c9 taken back): %+v", n, f.app.Calls())
 	}
-	for _, p := range []string{"/channels/c9", "/channels/c9-leg-1", "/bridges/c9-bridge-1", "/channels/c7", "/bridges/room"} {
+	for _, p := range []string{"/channels/c9", "/channels/c9-leg-1", "/bridges/c9-bridge-1", "/channels/c7", "/bridges/room",
+		"/channels/x-leg-1", "/bridges/x-bridge-1"} {
 		if f.touched(http.MethodDelete, p) {
 			t.Errorf("DELETE %s while the call is up", p)
 		}
