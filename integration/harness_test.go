@@ -119,6 +119,8 @@ type options struct {
 	ariURL       string // the app's ARI base URL when not the lab's (e.g. a proxy in between)
 	// noticeTimeout bounds one attempt to post a notice; 1 s when zero
 	noticeTimeout time.Duration
+	// recordingName is recordings.name (placeholders {exten}, {caller}, {time}) when set
+	recordingName string
 }
 
 // start runs an app with the routing file made of the lab head and body.
@@ -140,6 +142,9 @@ func start(t *testing.T, o options) *harness {
 		t.Fatal(err)
 	}
 	yaml := routingHead(lab, h.dir, recPrefix)
+	if o.recordingName != "" { // routingHead ends inside the recordings section
+		yaml += fmt.Sprintf("  name: %q\n", o.recordingName)
+	}
 	{ // every test app posts its notices to a Mattermost stand-in
 		h.mm = mmtest.NewServer(mmtest.Options{})
 		t.Cleanup(h.mm.Close)
