@@ -265,29 +265,6 @@ func (l *Lab) StartSIPp(t testing.TB, r SIPpRun) *Proc {
 	}
 	dir := artifactDir(t, name)
 
-	args := []string{
-		"-sf", scen,
-		"-i", "127.0.0.1", "-p", strconv.Itoa(sipPort),
-		"-mi", "127.0.0.1", "-mp", strconv.Itoa(mediaPort),
-		"-m", strconv.Itoa(r.Calls),
-		"-timeout", fmt.Sprintf("%ds", int((r.Timeout+time.Second-1)/time.Second)), "-timeout_error",
-		"-nostdin",
-		"-trace_stat", "-stf", filepath.Join(dir, "stat.csv"), "-fd", "1",
-		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
-		"-trace_screen", "-screen_file", filepath.Join(dir, "screen.log"),
-	}
-	if r.Service != "" {
-		args = append(args, "-s", r.Service)
-	}
-	if !r.NoMessageLog {
-		args = append(args, "-trace_msg", "-message_file", filepath.Join(dir, "messages.log"))
-	}
-	if r.Rate > 0 {
-		args = append(args, "-r", strconv.FormatFloat(r.Rate, 'f', -1, 64))
-	}
-	if r.Limit > 0 {
-		args = append(args, "-l", strconv.Itoa(r.Limit))
-	}
 	vars := map[string]string{}
 	for k, v := range r.Vars {
 		vars[k] = v
@@ -295,39 +272,54 @@ func (l *Lab) StartSIPp(t testing.TB, r SIPpRun) *Proc {
 	if r.From != "" {
 		vars["from"] = r.From
 	}
-	keys := make([]string, 0, len(vars))
-	for k := range vars {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		args = append(args, "-set", k, vars[k])
-	}
-	args = append(args, r.ExtraArgs...)
+	inv := Invocation{Scenario: scen, IP: "127.0.0.1", SIPPort: sipPort, MediaPort: mediaPort, Calls: r.Calls,
+		Timeout: r.Timeout, LogDir: dir, MessageLog: !r.NoMessageLog, Service: r.Service, Vars: vars,
+		Rate: r.Rate, Limit: r.Limit, Extra: r.ExtraArgs}
 	if r.Phone == "" {
-		args = append(args, l.SIPAddr)
+		inv.Target = l.SIPAddr
 	}
-
-	stdout, err := os.Create(filepath.Join(dir, "stdout.log"))
+	p, err := inv.Start(l.SIPpPath, name)
 	if err != nil {
 		t.Fatalf("labtest: %v", err)
+	}
+	t.Cleanup(func() {
+		p.stop()
+		res := p.Wait()
+		if t.Failed() {
+			t.Logf("labtest: SIPp %s: %s\n%s", res.Name, res.Summary(), res.Tails(40))
+		}
+	})
+	return p
+}
+
+// Start runs SIPp (the binary sippPath) with inv's arguments in the background, its
+// stdout and stderr in LogDir; name labels it. It is killed 5 s past inv.Timeout. A phone
+// (no Target) must be listening before Asterisk calls it: Start waits until SIPp has bound
+// its port (or died). Stop it with Kill.
+func (inv Invocation) Start(sippPath, name string) (*Proc, error) {
+	dir := inv.LogDir
+	args := inv.Args()
+	stdout, err := os.Create(filepath.Join(dir, "stdout.log"))
+	if err != nil {
+		return nil, err
 	}
 	stderr, err := os.Create(filepath.Join(dir, "stderr.log"))
 	if err != nil {
-		t.Fatalf("labtest: %v", err)
+		stdout.Close()
+		return nil, err
 	}
-	cmd := exec.Command(l.SIPpPath, args...)
+	cmd := exec.Command(sippPath, args...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	p := &Proc{name: name, args: args, dir: dir, cmd: cmd, done: make(chan struct{}), port: sipPort}
+	p := &Proc{name: name, args: args, dir: dir, cmd: cmd, done: make(chan struct{}), port: inv.SIPPort}
 	p.start = time.Now()
 	if err := cmd.Start(); err != nil {
 		stdout.Close()
 		stderr.Close()
-		t.Fatalf("labtest: starting sipp: %v", err)
+		return nil, fmt.Errorf("starting sipp: %w", err)
 	}
 	go func() {
-		timer := time.AfterFunc(r.Timeout+5*time.Second, p.stop)
+		timer := time.AfterFunc(inv.Timeout+5*time.Second, p.stop)
 		err := cmd.Wait()
 		timer.Stop()
 		stdout.Close()
@@ -338,19 +330,72 @@ func (l *Lab) StartSIPp(t testing.TB, r SIPpRun) *Proc {
 		p.res = p.result(err, killed)
 		close(p.done)
 	}()
-	t.Cleanup(func() {
-		p.stop()
-		res := p.Wait()
-		if t.Failed() {
-			t.Logf("labtest: SIPp %s: %s\n%s", res.Name, res.Summary(), res.Tails(40))
-		}
-	})
-	// A phone must be listening before the test makes Asterisk call it: wait until SIPp
-	// has bound its port (or died).
-	if r.Phone != "" {
-		waitBound(p, sipPort)
+	if inv.Target == "" {
+		waitBound(p, inv.IP, inv.SIPPort)
 	}
-	return p
+	return p, nil
+}
+
+// Invocation is one SIPp command line: what StartSIPp runs, for programs that run SIPp
+// themselves (lab/e2e).
+type Invocation struct {
+	Scenario   string // the scenario file's path
+	IP         string // -i and -mi
+	SIPPort    int    // -p
+	MediaPort  int    // -mp
+	Calls      int    // -m; 0 means 1
+	Timeout    time.Duration
+	LogDir     string // stat.csv, errors.log, screen.log and messages.log go there
+	MessageLog bool   // -trace_msg
+	Service    string // -s, when set
+	Vars       map[string]string
+	Rate       float64 // -r, when > 0
+	Limit      int     // -l, when > 0
+	Extra      []string
+	Target     string // the remote host:port, for a caller; "" for a phone (UAS)
+}
+
+// Args returns SIPp's arguments: -timeout with -timeout_error, statistics, errors and
+// screen logged in LogDir, variables in name order.
+func (inv Invocation) Args() []string {
+	calls := max(inv.Calls, 1)
+	dir := inv.LogDir
+	args := []string{
+		"-sf", inv.Scenario,
+		"-i", inv.IP, "-p", strconv.Itoa(inv.SIPPort),
+		"-mi", inv.IP, "-mp", strconv.Itoa(inv.MediaPort),
+		"-m", strconv.Itoa(calls),
+		"-timeout", fmt.Sprintf("%ds", int((inv.Timeout+time.Second-1)/time.Second)), "-timeout_error",
+		"-nostdin",
+		"-trace_stat", "-stf", filepath.Join(dir, "stat.csv"), "-fd", "1",
+		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
+		"-trace_screen", "-screen_file", filepath.Join(dir, "screen.log"),
+	}
+	if inv.Service != "" {
+		args = append(args, "-s", inv.Service)
+	}
+	if inv.MessageLog {
+		args = append(args, "-trace_msg", "-message_file", filepath.Join(dir, "messages.log"))
+	}
+	if inv.Rate > 0 {
+		args = append(args, "-r", strconv.FormatFloat(inv.Rate, 'f', -1, 64))
+	}
+	if inv.Limit > 0 {
+		args = append(args, "-l", strconv.Itoa(inv.Limit))
+	}
+	keys := make([]string, 0, len(inv.Vars))
+	for k := range inv.Vars {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		args = append(args, "-set", k, inv.Vars[k])
+	}
+	args = append(args, inv.Extra...)
+	if inv.Target != "" {
+		args = append(args, inv.Target)
+	}
+	return args
 }
 
 func (p *Proc) result(waitErr error, killed bool) *Result {
@@ -377,10 +422,13 @@ func (p *Proc) result(waitErr error, killed bool) *Result {
 	return res
 }
 
-// waitBound waits up to 3 s for SIPp to have bound 127.0.0.1:port (UDP), reading
-// /proc/net/udp so as not to race SIPp for the port.
-func waitBound(p *Proc, port int) {
-	want := fmt.Sprintf("0100007F:%04X ", port)
+// waitBound waits up to 3 s for SIPp to have bound ip:port (UDP), reading /proc/net/udp
+// so as not to race SIPp for the port.
+func waitBound(p *Proc, ip string, port int) {
+	want := fmt.Sprintf(":%04X ", port)
+	if a := net.ParseIP(ip).To4(); a != nil {
+		want = fmt.Sprintf("%02X%02X%02X%02X:%04X ", a[3], a[2], a[1], a[0], port)
+	}
 	deadline := time.Now().Add(3 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
