@@ -195,11 +195,7 @@ if [ "${BENCH_GO:-1}" != 0 ]; then
 fi
 
 # 2. The lab, under its lock (other engineers' lab tests wait meanwhile).
-exec 9>>"$LOCK"
-if ! flock -n 9; then
-	log "waiting for the lab lock ($LOCK)"
-	flock 9
-fi
+take_lab
 curl -fsS -o /dev/null -u "$ARI_AUTH" "$ARI_URL/asterisk/info" || die "the lab's Asterisk does not answer ARI: make lab-up"
 "$REPO/lab/asterisk.sh" start >/dev/null || die "lab/asterisk.sh start failed"
 [ "$(ari_count channels)" = 0 ] || wait_no_channels 10 >/dev/null

@@ -156,3 +156,22 @@ wait_quiet() {
 	done
 	echo "$l"
 }
+
+# take_lab: take the lab lock on fd 9, and keep it only when no app "ariflow" is connected:
+# a test package may keep its app connected between tests (holding the lock only while each
+# test runs). Gives it back and tries again every 10 s, for LAB_WAIT seconds at most (1800).
+take_lab() {
+	local deadline=$((SECONDS + ${LAB_WAIT:-1800}))
+	exec 9>>"$LOCK"
+	while :; do
+		if ! flock -n 9; then
+			log "waiting for the lab lock ($LOCK)"
+			flock 9
+		fi
+		app_connected || return 0
+		flock -u 9
+		[ $SECONDS -ge $deadline ] && die "an app \"ariflow\" stays connected to the lab (another test?); not measuring"
+		log "an app \"ariflow\" is connected to the lab (another test between its tests?): waiting"
+		sleep 10
+	done
+}

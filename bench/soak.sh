@@ -79,11 +79,7 @@ sample() {
 }
 printf 'time\telapsed_s\tphase\tchannels\tbridges\tgoroutines\tfds\trss_bytes\theap_inuse_bytes\tcalls_total\tcalls_active\n' >"$RUN/samples.tsv"
 
-exec 9>>"$LOCK"
-if ! flock -n 9; then
-	log "waiting for the lab lock ($LOCK)"
-	flock 9
-fi
+take_lab
 curl -fsS -o /dev/null -u "$ARI_AUTH" "$ARI_URL/asterisk/info" || die "the lab's Asterisk does not answer ARI: make lab-up"
 "$REPO/lab/asterisk.sh" start >/dev/null || die "lab/asterisk.sh start failed"
 [ "$(ari_count channels)" = 0 ] || wait_no_channels 10 >/dev/null
