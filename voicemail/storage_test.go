@@ -16,6 +16,7 @@ import (
 	"github.com/ariflow/ariflow/app/call"
 	"github.com/ariflow/ariflow/ari"
 	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/store"
 )
 
 // storageCall is a caller whose message Asterisk cannot store: the record request is
@@ -59,15 +60,7 @@ func TestLeaveWhenTheMessageCannotBeStored(t *testing.T) {
 			dir := t.TempDir()
 			db := openDB(t, dir)
 			var logs bytes.Buffer
-			s, err := New(context.Background(), Deps{DB: db, Dir: dir, Prefix: "p/", Logger: zerolog.Nop()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			f := &config.File{Voicemail: config.Voicemail{MaxMessages: 10, MinDuration: 3 * time.Second, MaxDuration: time.Minute,
-				SilenceThreshold: 128, Boxes: map[string]config.Box{"1000": {Number: "1000", PIN: "1"}}}}
-			if err := s.Configure(f); err != nil {
-				t.Fatal(err)
-			}
+			s := boxService(t, dir, db)
 			if tc.folder { // a file where the box's folder should be
 				if err := os.MkdirAll(filepath.Dir(s.boxDir("1000")), 0o755); err != nil {
 					t.Fatal(err)
@@ -102,11 +95,7 @@ func TestLeaveWhenTheMessageCannotBeStored(t *testing.T) {
 // A caller who hung up before an empty recording hears nothing more.
 func TestLeaveNotStoredAfterHangupPlaysNothing(t *testing.T) {
 	dir := t.TempDir()
-	s := newService(t, dir, openDB(t, dir))
-	if err := s.Configure(&config.File{Voicemail: config.Voicemail{MaxMessages: 10, MinDuration: 3 * time.Second,
-		SilenceThreshold: 128, Boxes: map[string]config.Box{"1000": {Number: "1000", PIN: "1"}}}}); err != nil {
-		t.Fatal(err)
-	}
+	s := boxService(t, dir, openDB(t, dir))
 	fc := &fakeCall{t: t, s: s, log: zerolog.Nop()}
 	c := &hungUpEmptyCall{fakeCall: fc}
 	if left, err := s.Leave(context.Background(), c, "1000", "busy"); left || err != nil {
@@ -121,4 +110,15 @@ type hungUpEmptyCall struct{ *fakeCall }
 
 func (f *hungUpEmptyCall) Record(_ context.Context, o call.RecordOptions) (call.RecordResult, error) {
 	return call.RecordResult{Name: o.Name, Duration: 4 * time.Second, HungUp: true}, nil
+}
+
+// boxService is a service with box 1000, room for 10 messages of 3 s to a minute.
+func boxService(t *testing.T, dir string, db *store.DB) *Service {
+	t.Helper()
+	s := newService(t, dir, db)
+	if err := s.Configure(&config.File{Voicemail: config.Voicemail{MaxMessages: 10, MinDuration: 3 * time.Second,
+		MaxDuration: time.Minute, SilenceThreshold: 128, Boxes: map[string]config.Box{"1000": {Number: "1000", PIN: "1"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
