@@ -34,9 +34,9 @@ numbers:
 
 // The hostile caller. SIP carries the number as the From URI's user part, %-escaped, which
 // Asterisk (PJSIP) unescapes: CR, LF, ESC, quotes, braces, $( ) and backticks reach the app
-// as raw characters. The name is the From display name, a quoted string: raw CR/LF cannot be
-// in it (they would end the header: that is header injection, which PJSIP refuses as a
-// malformed message, not a caller ID), ESC and quotes go as quoted pairs. NUL cannot be
+// as raw characters. The name is the From display name, a quoted string: raw CR/LF are not
+// sent in it (they would end the header: SIP header injection, not a caller ID; not tried
+// here), ESC goes as a quoted pair (which PJSIP keeps with its backslash). NUL cannot be
 // sent: SIPp's -set takes a C string, and %00 in the number is cut by Asterisk with what
 // follows. Asterisk keeps at most 79 bytes of the name (and cuts the number too), so a 10 kB
 // name reaches the app as its first 79 bytes.
