@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/ariflow/ariflow/app/call"
 	"github.com/ariflow/ariflow/ari"
@@ -53,5 +54,29 @@ func (a *App) takeBackBridges(ctx context.Context, channels []ari.Channel, bridg
 		if err := a.client.Bridges.Destroy(ctx, b.ID); err != nil && !ari.IsNotFound(err) {
 			log.Warn().Err(err).Msg("reconcile: destroy bridge")
 		}
+	}
+}
+
+// endLonelyCalls ends the live calls whose caller was connected to a phone that hung up
+// while the connection was down (its events were lost): the caller is alone in the call's
+// bridge, or the bridge is gone. Such a call would wait for that phone forever, the caller
+// in silence; ending it hangs the caller up and destroys the bridge, as the phone's
+// hang-up would have.
+func (a *App) endLonelyCalls(calls []*call.Call, bridges []ari.Bridge) {
+	byID := make(map[string]ari.Bridge, len(bridges))
+	for _, b := range bridges {
+		byID[b.ID] = b
+	}
+	for _, c := range calls {
+		s := c.Snapshot()
+		if s.Bridge == "" || !strings.HasPrefix(s.State, "connected") || c.Ending() {
+			continue
+		}
+		b, ok := byID[s.Bridge]
+		if ok && slices.ContainsFunc(b.Channels, func(id string) bool { return id != c.ChannelID() }) {
+			continue
+		}
+		c.Logger().Warn().Str("bridge", s.Bridge).Msg("the other side hung up while the connection was down; ending the call")
+		c.End(call.ErrConnectionLost)
 	}
 }

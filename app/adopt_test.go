@@ -103,3 +103,46 @@ func TestTakenBackCallerHangupHangsUpThePhone(t *testing.T) {
 		t.Error("hung up a caller who had left")
 	}
 }
+
+// A phone that hangs up while the connection is down leaves its caller alone in the
+// bridge: after the reconnect, the app hangs the caller up and destroys the bridge.
+func TestPhoneHangupLostWithTheConnectionEndsTheCall(t *testing.T) {
+	f := newFixture(t, extBody)
+	leg := f.ring("c1", "1000", "PJSIP/1000")
+	f.push("Dial", dialEvent(leg, "ANSWER"))
+	bridge := f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
+	f.want(http.MethodPost, "/bridges/"+bridge+"/record")
+	f.srv.Handle(http.MethodGet, "/bridges", func(*http.Request) (int, any) {
+		b := aritest.Bridge(bridge)
+		b["name"], b["channels"] = "c1", []string{"c1"} // the phone left; its events were lost
+		return http.StatusOK, []any{b}
+	})
+	f.srv.DropConnections()
+	f.want(http.MethodDelete, "/channels/"+leg) // the cleanup, harmless: it is gone
+	f.want(http.MethodDelete, "/bridges/"+bridge)
+	f.want(http.MethodDelete, "/channels/c1")
+	f.waitIdle()
+}
+
+// A connected call whose phone is still there is left alone by the reconnect.
+func TestReconnectLeavesAConnectedCallUp(t *testing.T) {
+	f := newFixture(t, extBody)
+	leg := f.ring("c1", "1000", "PJSIP/1000")
+	f.push("Dial", dialEvent(leg, "ANSWER"))
+	bridge := f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
+	f.want(http.MethodPost, "/bridges/"+bridge+"/record")
+	f.srv.Handle(http.MethodGet, "/bridges", func(*http.Request) (int, any) {
+		b := aritest.Bridge(bridge)
+		b["name"], b["channels"] = "c1", []string{"c1", leg}
+		return http.StatusOK, []any{b}
+	})
+	f.srv.DropConnections()
+	f.want(http.MethodGet, "/applications/"+testApp) // the first connection's reconcile
+	f.want(http.MethodGet, "/applications/"+testApp) // the reconcile after the reconnect
+	if n := len(f.app.Calls()); n != 1 || f.touched(http.MethodDelete, "/channels/c1") {
+		t.Fatalf("the connected call was ended by the reconnect: calls %+v", f.app.Calls())
+	}
+	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel(leg)})
+	f.want(http.MethodDelete, "/channels/c1")
+	f.waitIdle()
+}

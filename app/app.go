@@ -212,7 +212,8 @@ func (a *App) Calls() []call.Snapshot {
 func (a *App) Total() uint64 { return a.total.Load() }
 
 // reconcile runs on every (re)connect. Calls whose channel Asterisk no longer has (it
-// was restarted, or hung them up while we were away) are ended. Channels in the
+// was restarted, or hung them up while we were away) are ended, and so are calls whose
+// phone hung up meanwhile (see endLonelyCalls). Channels in the
 // application that no call owns are taken in: a caller whose StasisStart went to another
 // connection (one Asterisk completed late and then handed the application to) is routed
 // from the start; a phone leg whose call is gone is hung up. A caller connected to a phone
@@ -249,6 +250,7 @@ func (a *App) reconcile() {
 			bridged[id] = true
 		}
 	}
+	a.endLonelyCalls(calls, bridges)
 	a.takeBackBridges(ctx, channels, bridges)
 	for _, ch := range channels {
 		args, ours := stasisArgs(ch.Dialplan, a.appName)
