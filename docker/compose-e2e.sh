@@ -36,7 +36,7 @@ say "the suite's output (docker-compose logs sipp):"
 $COMPOSE logs --no-color --no-log-prefix sipp
 
 if [ "$status" != 0 ]; then
-	say "suite status: $status; the containers' logs are kept in $ARTIFACTS"
+	say "suite status: $status; kept in $ARTIFACTS: SIPp's logs of the failed scenarios (sipp/), every container's log (*.log)"
 	for s in asterisk ariflow mmstandin sipp; do
 		$COMPOSE logs --no-color --no-log-prefix "$s" >"$ARTIFACTS/$s.log" 2>&1
 	done
