@@ -3,31 +3,34 @@
 #   target mmstandin  the Mattermost stand-in (cmd/mmstandin)
 #   target sipp       SIPp (Debian's sip-tester), lab/sipp/ and the scenario suite
 # No golang image is needed (none can be pulled on an offline machine): Debian's golang-go
-# starts, and GOTOOLCHAIN=auto fetches the toolchain go.mod asks for from the Go module proxy.
+# starts, and fetches the toolchain go.mod names (GOTOOLCHAIN) from the Go module proxy.
 FROM debian:sid AS build
-RUN printf 'Acquire::Check-Valid-Until "false";\nAcquire::Retries "3";\n' >/etc/apt/apt.conf.d/90ariflow && \
-    apt-get update -qq && \
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends golang-go ca-certificates git \
+COPY docker/apt.conf /etc/apt/apt.conf.d/90ariflow
+RUN apt-get update -qq && \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends golang-go ca-certificates \
         >/dev/null && \
     apt-get clean && rm -rf /var/lib/apt/lists/*
 # Extra CA certificates, for a TLS-inspecting proxy between the build and the module proxy
 # (docker/ca/README.md); none on an ordinary machine.
 COPY docker/ca/ /usr/local/share/ca-certificates/
 RUN update-ca-certificates >/dev/null
-ENV GOTOOLCHAIN=auto GOFLAGS=-trimpath CGO_ENABLED=0 GOPATH=/go
+ENV GOFLAGS=-trimpath CGO_ENABLED=0 GOPATH=/go
 WORKDIR /src
-# Toolchain and modules first: a layer that survives source changes.
+# Toolchain and modules first: a layer that survives source changes. The toolchain is exactly
+# go.mod's "go" version (the one CI uses), whatever Debian's golang-go is.
 COPY go.mod go.sum ./
-RUN go mod download && go version
+RUN echo "go$(sed -n 's/^go //p' go.mod)" >/etc/go-toolchain && \
+    GOTOOLCHAIN=$(cat /etc/go-toolchain) go mod download && GOTOOLCHAIN=$(cat /etc/go-toolchain) go version
 COPY . .
-RUN mkdir -p /out && go build -o /out/ ./cmd/ariflow ./cmd/mmstandin && \
+RUN export GOTOOLCHAIN=$(cat /etc/go-toolchain) && mkdir -p /out && \
+    go build -o /out/ ./cmd/ariflow ./cmd/mmstandin && \
     if [ -f lab/e2e/main.go ]; then go build -o /out/e2e ./lab/e2e; fi
 
 # The runtime images share this layer: tzdata (office hours in the routing file's zone),
 # curl for health checks.
 FROM debian:sid AS runtime
-RUN printf 'Acquire::Check-Valid-Until "false";\nAcquire::Retries "3";\n' >/etc/apt/apt.conf.d/90ariflow && \
-    apt-get update -qq && \
+COPY docker/apt.conf /etc/apt/apt.conf.d/90ariflow
+RUN apt-get update -qq && \
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tzdata ca-certificates curl \
         >/dev/null && \
     apt-get clean && rm -rf /var/lib/apt/lists/*
@@ -45,7 +48,7 @@ CMD ["serve", "/etc/ariflow/routing.yaml"]
 
 FROM runtime AS sipp
 RUN apt-get update -qq && \
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends sip-tester make procps \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends sip-tester procps \
         >/dev/null && \
     apt-get clean && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /usr/local/bin/
