@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ariflow/ariflow/app/call"
+	"github.com/ariflow/ariflow/recordings"
 )
 
 // options is the mailbox options menu (0 from the main menu): 1 unavailable greeting,
@@ -54,11 +55,17 @@ func (ss *session) recordGreeting(ctx context.Context, kind, prompt string) erro
 	final := ss.s.recName(ss.box, "greet-"+kind)
 	tmp := final + "-new"
 	if err := os.MkdirAll(ss.s.boxDir(ss.box), 0o755); err != nil {
-		return err
+		return ss.greetingNotStored(ctx, kind, tmp, err)
 	}
 	_ = os.Remove(ss.s.path(tmp))
 	res, err := ss.c.Record(ctx, call.RecordOptions{Name: tmp, Format: ss.s.format.Load().(string),
 		MaxDuration: cfg.MaxDuration, MaxSilence: cfg.MaxSilence, Beep: true, TerminateOn: "#"})
+	if storageFault(err) || err == nil && !res.HungUp && !recordings.Written(ss.s.path(tmp)) {
+		if err == nil {
+			err = recordings.ErrNotWritten
+		}
+		return ss.greetingNotStored(ctx, kind, tmp, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -78,6 +85,17 @@ func (ss *session) recordGreeting(ctx context.Context, kind, prompt string) erro
 		return call.ErrHangup
 	}
 	_, err = ss.c.Play(ctx, true, "sound:vm-msgsaved")
+	return err
+}
+
+// greetingNotStored handles a greeting Asterisk could not store (the recording folder
+// unwritable, the disk full): logged, the old greeting kept, and the caller hears the
+// Sorry, then the options again.
+func (ss *session) greetingNotStored(ctx context.Context, kind, tmp string, cause error) error {
+	ss.log.Error().Err(cause).Str("greeting", kind).Msg("voicemail: the greeting cannot be stored; the old one stays")
+	_ = os.Remove(ss.s.path(tmp))
+	ss.c.ClearDigits()
+	_, err := ss.c.Play(ctx, false, Sorry...)
 	return err
 }
 

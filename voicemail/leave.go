@@ -142,10 +142,13 @@ func (s *Service) Leave(ctx context.Context, c Call, box, reason string) (left b
 	return true, s.goodbye(ctx, c, res.HungUp, "sound:vm-msgsaved", "sound:vm-goodbye")
 }
 
-// Apology is what a caller hears when their message cannot be stored (the recording
-// folder unwritable, the disk full): "I'm sorry. Please try your call again later.
-// Goodbye." rather than a silent line.
-var Apology = []string{"sound:im-sorry", "sound:pls-try-call-later", "sound:vm-goodbye"}
+// Sorry is what a caller hears when what they say cannot be stored (the recording folder
+// unwritable, the disk full): "I'm sorry. Please try your call again later."
+var Sorry = []string{"sound:im-sorry", "sound:pls-try-call-later"}
+
+// Apology is Sorry then "Goodbye.": what a caller leaving a message hears, rather than a
+// silent line, before the app hangs up.
+var Apology = []string{Sorry[0], Sorry[1], "sound:vm-goodbye"}
 
 // storageFault reports whether err is Asterisk failing to store a recording (it refused
 // the record request, or the recording failed) rather than the caller leaving or the

@@ -122,3 +122,34 @@ func boxService(t *testing.T, dir string, db *store.DB) *Service {
 	}
 	return s
 }
+
+// A greeting that cannot be stored keeps the old one: logged, and the caller hears Sorry
+// (the menu goes on) rather than the call ending.
+func TestGreetingNotStoredKeepsTheOldOne(t *testing.T) {
+	dir := t.TempDir()
+	s := boxService(t, dir, openDB(t, dir))
+	old := s.path(s.recName("1000", "greet-"+GreetUnavail))
+	writeWAV(t, old, 2)
+	for _, fault := range []func(*fakeCall) Call{
+		func(f *fakeCall) Call { return &storageCall{fakeCall: f, empty: true} },
+		func(f *fakeCall) Call {
+			return &storageCall{fakeCall: f, err: fmt.Errorf("record x: %w: Could not open file", call.ErrRecordingFailed)}
+		},
+	} {
+		var logs bytes.Buffer
+		fc := &fakeCall{t: t, s: s, log: zerolog.Nop()}
+		ss := &session{s: s, c: fault(fc), box: "1000", log: zerolog.New(&logs)}
+		if err := ss.recordGreeting(context.Background(), GreetUnavail, "sound:vm-rec-unv"); err != nil {
+			t.Fatalf("recordGreeting = %v, want the menu to go on", err)
+		}
+		if !slices.Equal(fc.played[len(fc.played)-len(Sorry):], Sorry) || !strings.Contains(logs.String(), "cannot be stored") {
+			t.Errorf("played %v, logged %s; want Sorry and an error", fc.played, logs.String())
+		}
+		if info, err := os.Stat(old); err != nil || info.Size() != 44+2*16000 {
+			t.Errorf("the old greeting: %v %v", info, err)
+		}
+		if _, err := os.Stat(s.path(s.recName("1000", "greet-"+GreetUnavail+"-new"))); err == nil {
+			t.Errorf("the failed recording's file was left behind")
+		}
+	}
+}
