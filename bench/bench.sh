@@ -7,7 +7,7 @@
 # $BENCH_OUT. Holds the lab lock only while it uses the lab; ends what it started on exit.
 #
 # Environment (defaults in brackets):
-#   BENCH_RATES            call rates tried, calls per second, in order ["10 20 30 40 60 80"]
+#   BENCH_RATES            call rates tried, calls per second, in order ["10 20 40 60 80 100 120"]
 #   BENCH_STEP_SECONDS     how long each rate is offered [15]
 #   BENCH_HOLD_MS          talk time of each call in the rate steps [2000]
 #   BENCH_CONCURRENT       concurrent calls held for the memory readings ["100 500"]
@@ -23,7 +23,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 REPO=$(dirname "$HERE")
 export PATH=/usr/local/go/bin:$PATH
-RATES=${BENCH_RATES:-"10 20 30 40 60 80"}
+RATES=${BENCH_RATES:-"10 20 40 60 80 100 120"}
 STEP_SECONDS=${BENCH_STEP_SECONDS:-15}
 HOLD_MS=${BENCH_HOLD_MS:-2000}
 CONCURRENT=${BENCH_CONCURRENT:-"100 500"}
@@ -202,12 +202,7 @@ curl -fsS -o /dev/null -u "$ARI_AUTH" "$ARI_URL/asterisk/info" || die "the lab's
 load=$(wait_quiet "${BENCH_QUIET_WAIT:-120}")
 {
 	echo "load_before=$load"
-	echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	echo "command=$COMMAND"
-	echo "commit=$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- . 2>/dev/null || echo '+changes')"
-	echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-	echo "cores=$(nproc)"
-	echo "memory_mb=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 }' /proc/meminfo)"
+	run_info
 	echo "kernel=$(uname -r)"
 	echo "asterisk=$("$REPO/lab/asterisk.sh" cli 'core show version' 2>/dev/null | head -1 | cut -c1-60)"
 	echo "sipp=$(sipp -v 2>&1 | grep -o 'SIPp v[0-9.]*' | head -1)"

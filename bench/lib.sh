@@ -175,3 +175,13 @@ take_lab() {
 		sleep 10
 	done
 }
+
+# run_info: the lines of $RUN/run that both reports show: when, the command, the commit, the machine.
+run_info() {
+	echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "command=$COMMAND"
+	echo "commit=$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- . 2>/dev/null || echo '+changes')"
+	echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+	echo "cores=$(nproc)"
+	echo "memory_mb=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 }' /proc/meminfo)"
+}

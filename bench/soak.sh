@@ -85,13 +85,9 @@ curl -fsS -o /dev/null -u "$ARI_AUTH" "$ARI_URL/asterisk/info" || die "the lab's
 [ "$(ari_count channels)" = 0 ] || wait_no_channels 10 >/dev/null
 rm -rf "$SPOOL/recording/bench" "$SPOOL/voicemail/default/7100" "$SPOOL/voicemail/default/7300"
 {
-	echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	echo "command=$COMMAND"
-	echo "commit=$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- . 2>/dev/null || echo '+changes')"
+	run_info
 	echo "duration=$DURATION"
 	echo "concurrent=$CONCURRENT"
-	echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-	echo "cores=$(nproc)"
 } >"$RUN/run"
 start_app
 

@@ -24,16 +24,17 @@ var plotSeries = []series{
 // panel is one chart: a value of each step against the offered rate.
 type panel struct {
 	title, unit string
+	log         bool // a logarithmic axis, from 1
 	value       func(step) float64
 }
 
-// plot draws two charts side by side, INVITE-to-200 p99 and CPU per call (app + Asterisk),
+// plot draws two charts side by side, INVITE-to-200 p99 (log scale) and CPU per call (app + Asterisk),
 // against the offered call rate, one line per mode and flow; a failing step is a red ring.
 // Plain SVG, no dependencies.
 func plot(steps []step) []byte {
 	panels := []panel{
-		{"INVITE→200 latency, p99", "ms", func(s step) float64 { return percentile(s.Setup, 99) }},
-		{"CPU per call, app + Asterisk", "ms", func(s step) float64 {
+		{"INVITE→200 latency, p99", "ms, log scale", true, func(s step) float64 { return percentile(s.Setup, 99) }},
+		{"CPU per call, app + Asterisk", "ms", false, func(s step) float64 {
 			if math.IsNaN(s.AppCPU) {
 				return s.AsteriskCPU
 			}
@@ -60,12 +61,23 @@ func plot(steps []step) []byte {
 		maxV = niceCeil(maxV)
 		px := func(r float64) float64 { return x0 + r/maxRate*pw }
 		py := func(v float64) float64 { return y0 + ph - v/maxV*ph }
+		ticks := []float64{0, maxV / 5, 2 * maxV / 5, 3 * maxV / 5, 4 * maxV / 5, maxV}
+		if p.log {
+			top := math.Pow(10, math.Ceil(math.Log10(math.Max(maxV, 10))))
+			py = func(v float64) float64 { return y0 + ph - math.Log10(math.Max(v, 1))/math.Log10(top)*ph }
+			ticks = nil
+			for t := 1.0; t <= top; t *= 10 {
+				ticks = append(ticks, t)
+			}
+		}
 		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="14" font-weight="bold">%s (%s)</text>`+"\n", x0, y0-15, html.EscapeString(p.title), p.unit)
 		fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="%d" height="%d" fill="none" stroke="#888"/>`+"\n", x0, y0, pw, ph)
-		for k := 0; k <= 4; k++ {
-			v, r := maxV*float64(k)/4, maxRate*float64(k)/4
+		for _, v := range ticks {
 			fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#ddd"/><text x="%.0f" y="%.1f" text-anchor="end">%s</text>`+"\n",
 				x0, x0+pw, py(v), py(v), x0-5, py(v)+4, trim(v))
+		}
+		for k := 0; k <= 5; k++ {
+			r := maxRate * float64(k) / 5
 			fmt.Fprintf(&b, `<text x="%.1f" y="%.0f" text-anchor="middle">%s</text>`+"\n", px(r), y0+ph+16, trim(r))
 		}
 		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="middle">offered calls per second</text>`+"\n", x0+pw/2, y0+ph+34)
