@@ -13,7 +13,7 @@ export ARIFLOW_COMPOSE_ARTIFACTS=$ARTIFACTS
 
 say() { printf '\ncompose-e2e: %s\n' "$*"; }
 
-down() { $COMPOSE --profile mattermost down -v --remove-orphans 2>&1 | grep -v '^$' || true; }
+down() { $COMPOSE --profile mattermost down -v --remove-orphans 2>&1 | grep -v -e '^$' -e 'not found' -e '^Removing .* not found' || true; }
 
 say "starting from clean: down -v"
 down
@@ -32,11 +32,15 @@ $COMPOSE ps
 sipp=$($COMPOSE ps -q sipp)
 say "waiting for the suite in the sipp container (at most ${SUITE_TIMEOUT}s)"
 status=$(timeout "$SUITE_TIMEOUT" docker wait "$sipp") || status=timeout
-say "the suite's output (docker-compose logs sipp):"
-$COMPOSE logs --no-color --no-log-prefix sipp
+# The suite writes its table on stdout and one line per scenario as it goes on stderr:
+# the table here, the progress into the artifacts (and here too when something failed).
+say "the suite's table (docker logs ${sipp:0:12}; its progress in $ARTIFACTS/suite-progress.log):"
+docker logs "$sipp" 2>"$ARTIFACTS/suite-progress.log"
 
 if [ "$status" != 0 ]; then
-	say "suite status: $status; kept in $ARTIFACTS: SIPp's logs of the failed scenarios (sipp/), every container's log (*.log)"
+	say "suite status: $status; its progress:"
+	cat "$ARTIFACTS/suite-progress.log"
+	say "kept in $ARTIFACTS: SIPp's logs of the failed scenarios (sipp/), every container's log (*.log)"
 	for s in asterisk ariflow mmstandin sipp; do
 		$COMPOSE logs --no-color --no-log-prefix "$s" >"$ARTIFACTS/$s.log" 2>&1
 	done
