@@ -24,12 +24,14 @@ import (
 	"github.com/ariflow/ariflow/internal/labtest"
 )
 
-// faultsBody has the three calls every fault test keeps up while it strikes: 1000 (a
-// caller talks to phone 1000), 900 (a menu whose key 1 rings phone 2001; with no key it
-// plays again) and 3000 (a phone that rings long); 7001 serves the call after the fault.
+// faultsBody has the calls every fault test keeps up while it strikes: 1000 (a caller
+// talks to phone 1000), 2000 (a caller talks to phone 2000, which hangs up during the
+// fault), 900 (a menu whose key 1 rings phone 2001; with no key it plays again) and 3000 (a
+// phone that rings long); 7001 serves the call after the fault.
 const faultsBody = `
 extensions:
   "1000": {endpoint: PJSIP/1000, ring_time: 10s}
+  "2000": {endpoint: PJSIP/2000, ring_time: 10s}
   "2001": {endpoint: PJSIP/2001, ring_time: 10s}
   "3000": {endpoint: PJSIP/3000, ring_time: 30s}
 menus:
@@ -48,20 +50,23 @@ const (
 	talkerNumber = "2101" // talks to phone 1000
 	menuNumber   = "2102" // in the menu
 	ringerNumber = "2103" // rings phone 3000, hangs up while the app cannot see it
+	leftNumber   = "2104" // talks to phone 2000, which hangs up while the app cannot see it
 )
 
 // upCalls are the calls of faultsBody in progress, and the phones they ring.
 type upCalls struct {
-	talker, menu, ringer            *labtest.Proc
-	phone1000, phone2001, phone3000 *labtest.Proc
-	menuChannel                     string
+	talker, menu, ringer, left                 *labtest.Proc
+	phone1000, phone2000, phone2001, phone3000 *labtest.Proc
+	menuChannel                                string
 }
 
-// placeUpCalls puts up the three calls: a caller talking to phone 1000 (it hangs up after
-// talkMs), a caller in the menu (who presses 1 when cued, see uac_key_on_cue.xml), and a
-// caller ringing phone 3000 who gives up cancelMs after hearing it ring. It returns once
-// the phone 1000 answered, the menu caller is answered and phone 3000 rings.
-func placeUpCalls(t *testing.T, lab *labtest.Lab, talkMs, cancelMs int) *upCalls {
+// placeUpCalls puts up four calls: a caller talking to phone 1000 (the caller hangs up
+// after talkMs), a caller in the menu (who presses 1 when cued, see uac_key_on_cue.xml), a
+// caller talking to phone 2000 (the phone hangs up 3 s after answering), and a caller
+// ringing phone 3000 who gives up 2 s after hearing it ring. It returns once they are all
+// up (phones 1000 and 2000 answered, the menu caller answered, phone 3000 ringing), which
+// is the moment for the fault: phone 2000 and the ringer end their calls during it.
+func placeUpCalls(t *testing.T, lab *labtest.Lab, talkMs int) *upCalls {
 	t.Helper()
 	u := &upCalls{
 		phone1000: lab.Phone(t, "1000", "uas_answer.xml"),
@@ -76,10 +81,23 @@ func placeUpCalls(t *testing.T, lab *labtest.Lab, talkMs, cancelMs int) *upCalls
 	u.menu = lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_key_on_cue.xml", Service: "900", From: menuNumber,
 		Vars: map[string]string{"key": "1", "hold_ms": "2000"}, Timeout: 90 * time.Second})
 	u.menuChannel = waitChannel(t, lab, menuNumber, "Up")
+	u.phone2000 = lab.StartSIPp(t, labtest.SIPpRun{Phone: "2000", Scenario: "uas_answer_hangup.xml",
+		Vars: map[string]string{"ring_ms": "200", "hold_ms": "3000"}, Timeout: 60 * time.Second})
+	u.left = lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: "2000", From: leftNumber, Timeout: 60 * time.Second})
+	if !u.phone2000.WaitReceived("ACK", 1, 15*time.Second) {
+		t.Fatal("phone 2000 was not connected to its caller")
+	}
 	u.ringer = lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_cancel.xml", Service: "3000", From: ringerNumber,
-		Vars: map[string]string{"cancel_ms": fmt.Sprint(cancelMs)}, Timeout: 60 * time.Second})
+		Vars: map[string]string{"cancel_ms": "2000"}, Timeout: 60 * time.Second})
 	if !u.phone3000.WaitReceived("INVITE", 1, 15*time.Second) {
 		t.Fatal("phone 3000 did not ring")
+	}
+	for name, p := range map[string]*labtest.Proc{"phone 2000": u.phone2000, "the caller ringing 3000": u.ringer} {
+		select {
+		case <-p.Done():
+			t.Fatalf("%s ended its call before the fault (the machine is too slow for this test's timing)", name)
+		default:
+		}
 	}
 	return u
 }
@@ -95,10 +113,12 @@ func (u *upCalls) talkerStillUp(t *testing.T) {
 	}
 }
 
-// ringerGaveUp waits for the ringing caller to have cancelled (while the app cannot see).
-func (u *upCalls) ringerGaveUp(t *testing.T) {
+// endedDuringFault waits for phone 2000 to hang up and the ringing caller to cancel,
+// while the app cannot see it.
+func (u *upCalls) endedDuringFault(t *testing.T) {
 	t.Helper()
 	u.ringer.Wait().AssertOK(t)
+	u.phone2000.Wait().AssertOK(t)
 }
 
 // menuAgainThenKey checks that the menu caller hears the menu's first prompt again after
@@ -122,12 +142,14 @@ func (u *upCalls) menuAgainThenKey(t *testing.T, obs *observer, mark int) {
 
 // allEndedWell waits for every SIPp of the calls and checks each went as scripted: the
 // talker hung up first (so the app never cut it), the phones saw their calls end (BYE for
-// the answered ones, CANCEL for phone 3000), the menu caller reached phone 2001.
+// the answered ones, CANCEL for phone 3000), the menu caller reached phone 2001, the caller
+// whose phone 2000 hung up was hung up (BYE) rather than left in silence.
 func (u *upCalls) allEndedWell(t *testing.T) {
 	t.Helper()
 	for name, p := range map[string]*labtest.Proc{
 		"caller talking to 1000": u.talker, "phone 1000": u.phone1000, "menu caller": u.menu,
 		"phone 2001": u.phone2001, "phone 3000 (hung up: CANCEL)": u.phone3000,
+		"caller whose phone 2000 hung up (gets a BYE)": u.left,
 	} {
 		if res := p.Wait(); !res.OK() {
 			t.Errorf("%s: %s\n%s", name, res.Summary(), res.Tails(30))
@@ -390,10 +412,11 @@ func (p *ariProxy) Restore() {
 }
 
 // The app's ARI connection (events websocket and requests) is cut mid-call and refused for
-// a while, during which a caller ringing a phone gives up. When it comes back: the caller
-// talking to phone 1000 was never cut off and is hung up cleanly when they hang up; the
-// menu caller hears the menu again and their key works; phone 3000, whose caller left,
-// stops ringing; nothing is left in Asterisk and no goroutine in the app.
+// a while, during which a caller ringing a phone gives up and a phone in a call hangs up.
+// When it comes back: the caller talking to phone 1000 was never cut off and is hung up
+// cleanly when they hang up; the menu caller hears the menu again and their key works;
+// phone 3000, whose caller left, stops ringing; the caller whose phone hung up is hung up;
+// nothing is left in Asterisk and no goroutine in the app.
 func TestARIConnectionDroppedMidCall(t *testing.T) {
 	lab := labtest.Require(t)
 	proxy := newARIProxy(t, lab.ARIURL)
@@ -401,7 +424,7 @@ func TestARIConnectionDroppedMidCall(t *testing.T) {
 	obs := newObserver(t, lab)
 	baseTotal, baseApp := goroutines()
 
-	u := placeUpCalls(t, lab, 15000, 2000)
+	u := placeUpCalls(t, lab, 15000)
 	obs.watch(t, u.menuChannel)
 
 	proxy.Cut()
@@ -409,7 +432,7 @@ func TestARIConnectionDroppedMidCall(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	mark := obs.mark()
-	u.ringerGaveUp(t) // while the app cannot see
+	u.endedDuringFault(t)
 	proxy.Restore()
 	h.waitConnected()
 	u.talkerStillUp(t)
@@ -422,27 +445,30 @@ func TestARIConnectionDroppedMidCall(t *testing.T) {
 	h.waitIdle(15 * time.Second)
 	lab.NoLeftovers(t)
 	noGoroutineLeak(t, baseTotal, baseApp)
-	if logs := h.logs.String(); strings.Count(logs, "ARI connected") < 2 {
-		t.Errorf("the app's logs do not show it connected again:\n%s", logs)
+	logs := h.logs.String()
+	for _, want := range []string{"channel gone after reconnect", "the other side hung up while the connection was down"} {
+		if !strings.Contains(logs, want) { // else the fault missed what this test is about
+			t.Errorf("the app's log lacks %q:\n%s", want, logs)
+		}
 	}
 }
 
 // Asterisk restarts while a caller talks to a phone, another is in the menu and a third
-// rings a phone: every channel dies with it (the lab's restart hangs them up, so the app
-// mostly hears of it before the connection drops; calls it did not hear of end when the
-// reconnect finds their channel gone). The app reconnects, has ended the three calls (no
-// goroutine or bridge left), and serves the next call.
+// rings a phone, a fourth talks to phone 2000: every channel dies with it (the lab's
+// restart hangs them up, so the app mostly hears of it before the connection drops; calls
+// it did not hear of end when the reconnect finds their channel gone). The app reconnects,
+// has ended the four calls (no goroutine or bridge left), and serves the next call.
 func TestAsteriskRestartWithCallsUp(t *testing.T) {
 	h := start(t, options{body: faultsBody})
 	lab := h.lab
 	baseTotal, baseApp := goroutines()
-	u := placeUpCalls(t, lab, 60000, 30000)
-	if n := len(h.app.Calls()); n != 3 {
-		t.Fatalf("live calls before the restart = %d, want 3: %+v", n, h.app.Calls())
+	u := placeUpCalls(t, lab, 60000)
+	if n := len(h.app.Calls()); n != 4 {
+		t.Fatalf("live calls before the restart = %d, want 4: %+v", n, h.app.Calls())
 	}
 
 	lab.RestartAsterisk(t)
-	for _, p := range []*labtest.Proc{u.talker, u.menu, u.ringer, u.phone1000, u.phone2001, u.phone3000} {
+	for _, p := range []*labtest.Proc{u.talker, u.menu, u.ringer, u.left, u.phone1000, u.phone2000, u.phone2001, u.phone3000} {
 		p.Kill() // their calls died with Asterisk; some never hear of it
 	}
 	h.waitIdle(30 * time.Second)
@@ -459,11 +485,12 @@ func TestAsteriskRestartWithCallsUp(t *testing.T) {
 	}
 }
 
-// The app is killed (SIGKILL: no drain) with three calls up and started again. The caller
+// The app is killed (SIGKILL: no drain) with four calls up and started again. The caller
 // talking to phone 1000 stays connected (neither side sees a BYE until the caller's
 // scripted hang-up, and then the phone gets one), the menu caller hears the menu again and
-// their key works, phone 3000 (whose caller left while the app was down) stops ringing;
-// nothing is left in Asterisk.
+// their key works, phone 3000 (whose caller left while the app was down) stops ringing,
+// the caller whose phone 2000 hung up while the app was down is hung up; nothing is left
+// in Asterisk.
 func TestAppKilledAndRestartedWithCallsUp(t *testing.T) {
 	lab := labtest.Require(t)
 	dir := t.TempDir()
@@ -479,11 +506,11 @@ func TestAppKilledAndRestartedWithCallsUp(t *testing.T) {
 	obs := newObserver(t, lab)
 
 	first := startServe(t, bin, routing, filepath.Join(dir, "first.log"))
-	u := placeUpCalls(t, lab, 15000, 2000)
+	u := placeUpCalls(t, lab, 15000)
 	obs.watch(t, u.menuChannel)
 	first.kill(t)
 	mark := obs.mark()
-	u.ringerGaveUp(t) // while no app runs
+	u.endedDuringFault(t)
 
 	second := startServe(t, bin, routing, filepath.Join(dir, "second.log"))
 	second.waitLog(t, "reconcile: taking back a connected call")
