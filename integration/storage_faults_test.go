@@ -153,3 +153,28 @@ func containsInOrder(got, want []string) bool {
 	}
 	return false
 }
+
+// Recording a greeting from the mailbox menu with the folder read-only: the caller hears
+// voicemail.Sorry and the menu goes on (the caller leaves with # as usual); no greeting is
+// kept and the failure is logged.
+func TestVoicemailGreetingWhenTheFolderFails(t *testing.T) {
+	h := start(t, options{body: vmBody("100"), now: monday(10, 0)})
+	dir := h.breakRecordings(readOnly, "voicemail/1000")
+	// login; 0 options; 1 unavailable greeting (fails); * back to the main menu; # goodbye
+	callMenu(h, "3000", "1000#1234#,,0,1,~,,,,*,#")
+	var heard []string
+	for _, ev := range h.drainObserved() {
+		if e, ok := ev.(*ari.PlaybackStarted); ok {
+			heard = append(heard, e.Playback.MediaURI)
+		}
+	}
+	if !containsInOrder(heard, voicemail.Sorry) || !slices.Contains(heard, "sound:vm-goodbye") {
+		t.Errorf("the caller heard %v, want %v, then the menu until goodbye", heard, voicemail.Sorry)
+	}
+	if !strings.Contains(h.logs.String(), "voicemail: the greeting cannot be stored") {
+		t.Errorf("the failure was not logged; logs:\n%s", h.logs.String())
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "voicemail", "1000", "greet-*")); len(files) != 0 {
+		t.Errorf("greeting files in the read-only folder: %v", files)
+	}
+}
