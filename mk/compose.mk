@@ -11,7 +11,9 @@
 # COMPOSE_FROM=HEAD builds the images from the last commit (git archive into
 # $(COMPOSE_SRC)) instead of the checkout, leaving uncommitted work out of them.
 COMPOSE_PROJECT ?= ariflowlab
-COMPOSE ?= docker-compose -p $(COMPOSE_PROJECT)
+# docker-compose (v1, this project's machines) or else the docker CLI's "docker compose" (v2).
+COMPOSE_CMD ?= $(shell command -v docker-compose >/dev/null 2>&1 && echo docker-compose || echo docker compose)
+COMPOSE ?= $(COMPOSE_CMD) -p $(COMPOSE_PROJECT)
 # SIPp's logs of failed scenarios and, after a failed compose-e2e, the containers' logs.
 COMPOSE_ARTIFACTS ?= $(CURDIR)/docker/artifacts
 export ARIFLOW_COMPOSE_ARTIFACTS := $(COMPOSE_ARTIFACTS)
