@@ -156,13 +156,20 @@ func extensionAnswered(ctx context.Context, s *scene) {
 	}
 }
 
-// extensionToVoicemail: the phone does not answer (or is busy); the caller skips the
-// greeting with # and talks.
+// leaveMessage is what a caller to voicemail does (uac_voicemail.xml): waits seconds
+// after the answer, # to skip the greeting, talks (~: 7 s of audio) for 7 s, talks again
+// for 4 s, # ends the message; the app says goodbye and hangs up. Should the # come before
+// the greeting plays and be lost, the message still holds over 2 s of talk (the minimum)
+// after the greeting (5.7 s) and the beep.
+func leaveMessage(seconds int) map[string]string {
+	return map[string]string{"digits": strings.Repeat(",", seconds) + "#~,,,,,,,~,,,,#", "pre_ms": "500"}
+}
+
+// extensionToVoicemail: the phone does not answer (or is busy); the caller leaves a message.
 func extensionToVoicemail(_ context.Context, s *scene, phoneScenario, from string, cancelled bool) {
 	t0 := time.Now().Add(-time.Second)
 	phone := s.start(sippRun{phone: "1000", scenario: phoneScenario})
-	caller := s.start(sippRun{number: "1000", from: from, scenario: "uac_call.xml",
-		vars: map[string]string{"digits": "#", "pre_ms": "1000", "hold_ms": "4500"}})
+	caller := s.start(sippRun{number: "1000", from: from, scenario: "uac_voicemail.xml", vars: leaveMessage(1)})
 	s.expectCaller(caller)
 	cancels := 0
 	if cancelled {
@@ -180,10 +187,7 @@ func extensionToVoicemail(_ context.Context, s *scene, phoneScenario, from strin
 func closedHours(_ context.Context, s *scene) {
 	t0 := time.Now().Add(-time.Second)
 	phone := s.start(sippRun{phone: "3000", scenario: "uas_answer.xml"})
-	// closed (3.8 s); # skips the greeting; ~ talks again (7 s of audio), # ends the
-	// message after 4 s; the app says goodbye and hangs up
-	caller := s.start(sippRun{number: "3000", from: "2104", scenario: "uac_voicemail.xml",
-		vars: map[string]string{"digits": ",,,,#~,,,,#", "pre_ms": "500"}})
+	caller := s.start(sippRun{number: "3000", from: "2104", scenario: "uac_voicemail.xml", vars: leaveMessage(4)}) // after closed (3.8 s)
 	s.expectCaller(caller)
 	s.expectSilent("3000", phone)
 	s.expectMessage("3000", "2104")
@@ -239,8 +243,7 @@ func voicemailLeaveListen(_ context.Context, s *scene) {
 			return
 		}
 	}
-	leave := s.start(sippRun{number: "8000", from: "2107", scenario: "uac_call.xml",
-		vars: map[string]string{"digits": "#", "pre_ms": "500", "hold_ms": "4500"}})
+	leave := s.start(sippRun{number: "8000", from: "2107", scenario: "uac_voicemail.xml", vars: leaveMessage(1)})
 	s.expectCaller(leave)
 	m, ok := s.expectMessage("5000", "2107")
 	if !ok {
