@@ -211,7 +211,7 @@ func writeBench(run, out string) (string, error) {
 	w("\n![latency and CPU per call by call rate](%s.svg)\n\n", stamp)
 
 	w("## Every rate step\n\n")
-	w("Each rate was offered for the run's step time; a flow stops at its first step with 0.1 %% failed calls or more. A call counts as good when the caller's SIPp completed it and the phone's SIPp answered it and saw it end normally.\n\n")
+	w("Each rate was offered for the run's step time; modes take turns at each rate, and a mode stops climbing at its first step with 0.1 %% failed calls or more. A call counts as good when the caller's SIPp completed it and the phone's SIPp answered it and saw it end normally.\n\n")
 	w("Machine busy: the CPU of the whole machine during the step, in %% of both cores; others: the CPU of everything but Asterisk and the app (the SIPps, and whatever else ran on the machine), per call.\n\n")
 	w("| mode | flow | calls/s | calls | failed %% | INVITE→200 p50 / p99 / max (ms) | app CPU/call (ms) | Asterisk CPU/call (ms) | others CPU/call (ms) | machine busy %% |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	var tsv bytes.Buffer
