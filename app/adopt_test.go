@@ -104,21 +104,34 @@ func TestTakenBackCallerHangupHangsUpThePhone(t *testing.T) {
 	}
 }
 
+// connectedThenDropped connects caller to phone 1000, then drops the connection; the
+// bridge is then listed with the caller and, if phoneStays, the phone's leg. It returns
+// the leg's and the bridge's ids.
+func (f *fixture) connectedThenDropped(caller string, phoneStays bool) (leg, bridge string) {
+	f.t.Helper()
+	leg = f.ring(caller, "1000", "PJSIP/1000")
+	f.push("Dial", dialEvent(leg, "ANSWER"))
+	bridge = f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
+	f.want(http.MethodPost, "/bridges/"+bridge+"/record")
+	members := []string{caller}
+	if phoneStays {
+		members = append(members, leg)
+	}
+	f.srv.Handle(http.MethodGet, "/bridges", func(*http.Request) (int, any) {
+		b := aritest.Bridge(bridge)
+		b["name"], b["channels"] = caller, members
+		return http.StatusOK, []any{b}
+	})
+	f.srv.DropConnections()
+	return leg, bridge
+}
+
 // A phone that hangs up while the connection is down leaves its caller alone in the
 // bridge: after the reconnect, the app hangs the caller up and destroys the bridge.
 func TestPhoneHangupLostWithTheConnectionEndsTheCall(t *testing.T) {
 	f := newFixture(t, extBody)
-	leg := f.ring("c1", "1000", "PJSIP/1000")
-	f.push("Dial", dialEvent(leg, "ANSWER"))
-	bridge := f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
-	f.want(http.MethodPost, "/bridges/"+bridge+"/record")
-	f.srv.Handle(http.MethodGet, "/bridges", func(*http.Request) (int, any) {
-		b := aritest.Bridge(bridge)
-		b["name"], b["channels"] = "c1", []string{"c1"} // the phone left; its events were lost
-		return http.StatusOK, []any{b}
-	})
-	f.srv.DropConnections()
-	f.want(http.MethodDelete, "/channels/"+leg) // the cleanup, harmless: it is gone
+	leg, bridge := f.connectedThenDropped("c1", false) // the phone left; its events were lost
+	f.want(http.MethodDelete, "/channels/"+leg)        // the cleanup, harmless: it is gone
 	f.want(http.MethodDelete, "/bridges/"+bridge)
 	f.want(http.MethodDelete, "/channels/c1")
 	f.waitIdle()
@@ -127,16 +140,7 @@ func TestPhoneHangupLostWithTheConnectionEndsTheCall(t *testing.T) {
 // A connected call whose phone is still there is left alone by the reconnect.
 func TestReconnectLeavesAConnectedCallUp(t *testing.T) {
 	f := newFixture(t, extBody)
-	leg := f.ring("c1", "1000", "PJSIP/1000")
-	f.push("Dial", dialEvent(leg, "ANSWER"))
-	bridge := f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
-	f.want(http.MethodPost, "/bridges/"+bridge+"/record")
-	f.srv.Handle(http.MethodGet, "/bridges", func(*http.Request) (int, any) {
-		b := aritest.Bridge(bridge)
-		b["name"], b["channels"] = "c1", []string{"c1", leg}
-		return http.StatusOK, []any{b}
-	})
-	f.srv.DropConnections()
+	leg, bridge := f.connectedThenDropped("c1", true)
 	f.want(http.MethodGet, "/applications/"+testApp) // the first connection's reconcile
 	f.want(http.MethodGet, "/applications/"+testApp) // the reconcile after the reconnect
 	if n := len(f.app.Calls()); n != 1 || f.touched(http.MethodDelete, "/channels/c1") {
@@ -144,5 +148,6 @@ func TestReconnectLeavesAConnectedCallUp(t *testing.T) {
 	}
 	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel(leg)})
 	f.want(http.MethodDelete, "/channels/c1")
+	f.want(http.MethodDelete, "/bridges/"+bridge)
 	f.waitIdle()
 }
