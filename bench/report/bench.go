@@ -212,7 +212,7 @@ func writeBench(run, out string) (string, error) {
 
 	w("## Every rate step\n\n")
 	w("Each rate was offered for the run's step time; modes take turns at each rate, and a mode stops climbing at its first step with 0.1 %% failed calls or more. A call counts as good when the caller's SIPp completed it and the phone's SIPp answered it and saw it end normally.\n\n")
-	w("Machine busy: the CPU of the whole machine during the step, in %% of both cores; others: the CPU of everything but Asterisk and the app (the SIPps, and whatever else ran on the machine), per call.\n\n")
+	w("Machine busy: the CPU of the whole machine during the step, in %% of both cores; others: the CPU of everything but Asterisk and the app (the SIPps, and whatever else ran on the machine), per call (the machine's counters are sampled, the processes' exact: near 0 it may come out slightly negative).\n\n")
 	w("| mode | flow | calls/s | calls | failed %% | INVITE→200 p50 / p99 / max (ms) | app CPU/call (ms) | Asterisk CPU/call (ms) | others CPU/call (ms) | machine busy %% |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	var tsv bytes.Buffer
 	fmt.Fprintf(&tsv, "mode\tflow\trate\tcalls\tok\tfailed_pct\tp50_ms\tp99_ms\tmax_ms\tapp_cpu_ms\tasterisk_cpu_ms\n")
@@ -228,13 +228,14 @@ func writeBench(run, out string) (string, error) {
 	w("| mode | calls | channels seen | app RSS idle → held (MB) | app Go heap in use (MB) | app goroutines | app fds | Asterisk RSS idle → held (MB) | app CPU/call (ms) | Asterisk CPU/call (ms) | calls OK |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, h := range holds {
 		m := h.m
-		appRSS, heap, gor := "-", "-", "-"
+		appRSS, heap, gor, fds := "-", "-", "-", "-"
 		if h.Mode == "app" {
+			fds = f(m.num("app_fds"), 0)
 			appRSS = mb(m.num("idle_app_rss_kb"), false) + " → " + mb(m.num("app_rss_kb"), false)
 			heap = mb(m.num("idle_app_heap_bytes"), true) + " → " + mb(m.num("app_heap_bytes"), true)
 			gor = f(m.num("idle_app_goroutines"), 0) + " → " + f(m.num("app_goroutines"), 0)
 		}
-		w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s/%s |\n", h.Mode, f(h.N, 0), m["channels"], appRSS, heap, gor, f(m.num("app_fds"), 0),
+		w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s/%s |\n", h.Mode, f(h.N, 0), m["channels"], appRSS, heap, gor, fds,
 			mb(m.num("idle_asterisk_rss_kb"), false)+" → "+mb(m.num("asterisk_rss_kb"), false), f(h.AppCPU, 2), f(h.AsteriskCPU, 2), m["ok"], f(h.N, 0))
 	}
 
