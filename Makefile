@@ -1,6 +1,6 @@
 # ariflow. Everything runs as root on Debian 12 with Go at /usr/local/go (lab/README.md).
 #
-#   make test      vet + unit tests (-race), then the lab and the integration tests
+#   make test      vet + unit tests (-race), then the lab, the integration tests and the SIPp scenario suite (make e2e)
 #   make lab       the lab, ariflow with examples/office.yaml, and demo SIPp calls
 #   make lab-up    build/adopt the Asterisk root (once) and start the lab Asterisk
 #   make lab-down  stop it and unmount its root
@@ -26,7 +26,7 @@ vet:
 unit:
 	$(GO) test -race ./...
 
-test: vet unit integration
+test: vet unit integration e2e
 
 # The lab's own checks (internal/labtest) and the integration tests, one package at a time
 # (they share the one Asterisk). A tree without integration tests yet runs the first only.
