@@ -290,8 +290,13 @@ func (h *harness) waitEvent(timeout time.Duration, what string, pred func(ari.Ev
 func (h *harness) waitPlayback(media string, timeout time.Duration) {
 	h.t.Helper()
 	h.waitEvent(timeout, "playback of "+media, func(ev ari.Event) bool {
-		e, ok := ev.(*ari.PlaybackStarted)
-		return ok && e.Playback.MediaURI == media
+		switch e := ev.(type) {
+		case *ari.PlaybackStarted:
+			return e.Playback.MediaURI == media
+		case *ari.PlaybackContinuing: // the next media of a playback's list
+			return e.Playback.MediaURI == media
+		}
+		return false
 	})
 }
 

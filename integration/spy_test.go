@@ -56,6 +56,23 @@ func (h *harness) findChannel(prefix string, timeout time.Duration) ari.Channel 
 	}
 }
 
+// waitNoChannel waits until Asterisk has no channel whose name starts with prefix.
+func (h *harness) waitNoChannel(prefix string, timeout time.Duration) {
+	h.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var all []ari.Channel
+		h.lab.ARIGet(h.t, "/channels", &all)
+		if !slices.ContainsFunc(all, func(ch ari.Channel) bool { return strings.HasPrefix(ch.Name, prefix) }) {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("a %s channel is still up after %s: %+v", prefix, timeout, all)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // talked drains the observed events and reports whether talking started on channel id.
 func (h *harness) talked(id string) bool {
 	found := false
@@ -141,6 +158,8 @@ func TestSpyListenWhisperBarge(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	h.waitNoChannel("Snoop/", 10*time.Second) // the whisper's snoop is gone: the next one is barge's
+	h.talked(leg.ID)                          // and its talking events are drained
 	s3 := supervisor(h, "54", "1000#", "9000")
 	h.findChannel("Snoop/", 10*time.Second)
 	h.waitEvent(10*time.Second, "talking on 1000's channel", func(ev ari.Event) bool {
