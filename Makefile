@@ -32,8 +32,8 @@ test: vet unit integration e2e
 # (they share the one Asterisk). A tree without integration tests yet runs the first only.
 integration: lab-up
 	@pkgs="./internal/labtest/ $$($(GO) list ./integration/... 2>/dev/null | tr '\n' ' ')"; \
-	echo "ARIFLOW_LAB=1 $(GO) test -race -count=1 -p 1 $$pkgs"; \
-	ARIFLOW_LAB=1 ARIFLOW_LAB_ARTIFACTS=$(ARTIFACTS) $(GO) test -race -count=1 -p 1 $$pkgs
+	echo "ARIFLOW_LAB=1 $(GO) test -race -count=1 -p 1 -timeout 30m $$pkgs"; \
+	ARIFLOW_LAB=1 ARIFLOW_LAB_ARTIFACTS=$(ARTIFACTS) $(GO) test -race -count=1 -p 1 -timeout 30m $$pkgs
 
 lab-up:
 	lab/root.sh

@@ -179,11 +179,12 @@ music_classes:
 		}
 	}
 	astLog := asteriskLog(h)
-	// The announcements take about 5 s: the callers stay long enough to hear music after.
-	first := callQueue(h, "2000", "9000")
+	// The announcements take about 5 s (more on a busy machine): the callers stay long
+	// enough to hear music after.
+	first := callQueue(h, "2000", "12000")
 	firstName := waitCaller(h, "600")
 	h.waitPlayback("sound:queue-youarenext", 10*time.Second)
-	second := callQueue(h, "3000", "6000")
+	second := callQueue(h, "3000", "10000")
 	secondName := waitCaller(h, "600")
 	h.waitEvent(10*time.Second, "position 2 announced", func(ev ari.Event) bool {
 		switch e := ev.(type) {

@@ -151,15 +151,16 @@ func TestSpyListenWhisperBarge(t *testing.T) {
 		t.Errorf("in whisper mode the supervisor's voice did not reach 1000's phone; logs:\n%s", h.logs.String())
 	}
 
-	// barge, until the spied call ends; a fresh talk detector, the last one may still
-	// hear the whisper's end
+	// barge, until the spied call ends: once the whisper's snoop is gone (the next one is
+	// barge's) and its talking events are drained, a fresh talk detector (the last one may
+	// still be in the whisper's talking state)
+	h.waitNoChannel("Snoop/", 10*time.Second)
+	h.talked(leg.ID)
 	for _, v := range []string{"TALK_DETECT(remove)", "TALK_DETECT(set)"} {
 		if err := rest.Channels.SetVar(ctx, leg.ID, v, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	h.waitNoChannel("Snoop/", 10*time.Second) // the whisper's snoop is gone: the next one is barge's
-	h.talked(leg.ID)                          // and its talking events are drained
 	s3 := supervisor(h, "54", "1000#", "9000")
 	h.findChannel("Snoop/", 10*time.Second)
 	h.waitEvent(10*time.Second, "talking on 1000's channel", func(ev ari.Event) bool {
