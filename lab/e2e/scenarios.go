@@ -87,10 +87,11 @@ func (s *scene) expectNotice(t time.Time, text string, files int) {
 
 // message is one voicemail message of the admin API.
 type message struct {
-	ID     string `json:"id"`
-	Folder string `json:"folder"`
-	Caller string `json:"caller"`
-	Heard  bool   `json:"heard"`
+	ID     string  `json:"id"`
+	Folder string  `json:"folder"`
+	Caller string  `json:"caller"`
+	Heard  bool    `json:"heard"`
+	Length float64 `json:"duration_seconds"`
 }
 
 func (s *scene) messages(box string) []message {
@@ -109,7 +110,7 @@ func (s *scene) expectMessage(box, caller string) (message, bool) {
 	for {
 		for _, m := range s.messages(box) {
 			if m.Caller == caller {
-				s.see("box %s: message from %s in %s", box, caller, m.Folder)
+				s.see("box %s: message from %s in %s, %.1f s", box, caller, m.Folder, m.Length)
 				return m, true
 			}
 		}
@@ -158,9 +159,9 @@ func extensionAnswered(ctx context.Context, s *scene) {
 
 // leaveMessage is what a caller to voicemail does (uac_voicemail.xml): waits seconds
 // after the answer, # to skip the greeting, talks (~: 7 s of audio) for 7 s, talks again
-// for 4 s, # ends the message; the app says goodbye and hangs up. Should the # come before
-// the greeting plays and be lost, the message still holds over 2 s of talk (the minimum)
-// after the greeting (5.7 s) and the beep.
+// for 4 s, # ends the message; the app says goodbye and hangs up. The greeting must be
+// playing when the # comes (it starts as the app answers): a # lost before it leaves the
+// caller's talk to vm-intro, and the message would be too short.
 func leaveMessage(seconds int) map[string]string {
 	return map[string]string{"digits": strings.Repeat(",", seconds) + "#~,,,,,,,~,,,,#", "pre_ms": "500"}
 }
@@ -187,7 +188,15 @@ func extensionToVoicemail(_ context.Context, s *scene, phoneScenario, from strin
 func closedHours(_ context.Context, s *scene) {
 	t0 := time.Now().Add(-time.Second)
 	phone := s.start(sippRun{phone: "3000", scenario: "uas_answer.xml"})
-	caller := s.start(sippRun{number: "3000", from: "2104", scenario: "uac_voicemail.xml", vars: leaveMessage(4)}) // after closed (3.8 s)
+	// No # to skip the greeting here: typed while "closed" still plays (late on a busy
+	// machine, seen in CI) it would be lost, and the caller's talk would end before the
+	// beep. The caller listens to "closed" (3.8 s), the greeting, vm-intro and the beep
+	// (12.8 s), talks from 16.8 s (~: 7 s of audio) and presses # at about 24.4 s: a
+	// message of about 7 s, still over the minimum (2 s) should the prompts run 4 s late.
+	// (The audio is played once, long after the first: a replay right after the first is
+	// mostly dropped by Asterisk, and a recording that gets no RTP for 4 s ends.)
+	listen := map[string]string{"digits": strings.Repeat(",", 16) + "~" + strings.Repeat(",", 7) + "#", "pre_ms": "500"}
+	caller := s.start(sippRun{number: "3000", from: "2104", scenario: "uac_voicemail.xml", vars: listen})
 	s.expectCaller(caller)
 	s.expectSilent("3000", phone)
 	s.expectMessage("3000", "2104")
