@@ -211,6 +211,27 @@ func (a *App) Calls() []call.Snapshot {
 // Total is how many calls the app has taken since it started.
 func (a *App) Total() uint64 { return a.total.Load() }
 
+// UnusedEvents are the event types no part of the app reads. Asterisk is asked not to send
+// them (the application's event filter, set on every connect): ChannelVarset alone is more
+// than half of a call's events (every variable Dial, Answer and the bridge set), and each
+// one costs Asterisk a JSON dump and a websocket write, and the app a decode.
+var UnusedEvents = []string{"ChannelVarset", "ChannelDialplan", "ChannelCallerId", "ChannelConnectedLine",
+	"ChannelCreated", "ChannelEnteredBridge", "BridgeCreated", "BridgeDestroyed"}
+
+// filterEvents sets the application's event filter to leave out UnusedEvents. Should
+// Asterisk refuse, the app goes on receiving them (it ignores them): logged only.
+func (a *App) filterEvents() {
+	f := ari.EventFilters{}
+	for _, t := range UnusedEvents {
+		f.Disallowed = append(f.Disallowed, ari.EventFilter{Type: t})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := a.client.Applications.SetEventFilter(ctx, a.appName, f); err != nil {
+		a.log.Warn().Err(err).Msg("cannot set the application's event filter; unused events keep coming")
+	}
+}
+
 // reconcile runs on every (re)connect. Calls whose channel Asterisk no longer has (it
 // was restarted, or hung them up while we were away) are ended, and so are calls whose
 // phone hung up meanwhile (see endLonelyCalls). Channels in the
@@ -220,6 +241,7 @@ func (a *App) Total() uint64 { return a.total.Load() }
 // by a call the app no longer has (it was restarted) is taken back (see takeBackBridges);
 // other channels in a bridge are left as they are.
 func (a *App) reconcile() {
+	a.filterEvents()
 	a.mu.Lock()
 	calls := make([]*call.Call, 0, len(a.calls))
 	for _, c := range a.calls {

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -255,5 +256,36 @@ func TestReconnectTakesInChannelsNoCallOwns(t *testing.T) {
 	f.want(http.MethodPost, "/channels/c2/answer")
 	if n := f.app.Total(); n != 2 {
 		t.Errorf("calls taken = %d, want 2 (lost once, c2)", n)
+	}
+}
+
+func TestConnectingAsksAsteriskToLeaveOutUnusedEvents(t *testing.T) {
+	f := newFixture(t, `numbers: {"7001": {play: [sound:hello]}}`)
+	put := f.want(http.MethodPut, "/applications/"+testApp+"/eventFilter")
+	var body struct {
+		Allowed    []ari.EventFilter `json:"allowed"`
+		Disallowed []ari.EventFilter `json:"disallowed"`
+	}
+	if err := json.Unmarshal(put.Body, &body); err != nil {
+		t.Fatalf("filter body %q: %v", put.Body, err)
+	}
+	if len(body.Allowed) != 0 {
+		t.Errorf("allowed list %v: every other event must still come", body.Allowed)
+	}
+	left := map[string]bool{}
+	for _, d := range body.Disallowed {
+		left[d.Type] = true
+	}
+	for _, typ := range []string{"ChannelVarset", "ChannelDialplan", "ChannelCallerId"} {
+		if !left[typ] {
+			t.Errorf("%s not left out (disallowed %v)", typ, body.Disallowed)
+		}
+	}
+	// what the calls wait for must still come
+	for _, typ := range []string{"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelStateChange", "Dial",
+		"PlaybackFinished", "RecordingFinished", "ChannelDtmfReceived", "ChannelHangupRequest", "ChannelLeftBridge"} {
+		if left[typ] {
+			t.Errorf("%s is left out, but calls wait for it", typ)
+		}
 	}
 }
