@@ -61,20 +61,24 @@ func (a *App) takeBackBridges(ctx context.Context, channels []ari.Channel, bridg
 // while the connection was down (its events were lost): the caller is alone in the call's
 // bridge, or the bridge is gone. Such a call would wait for that phone forever, the caller
 // in silence; ending it hangs the caller up and destroys the bridge, as the phone's
-// hang-up would have.
-func (a *App) endLonelyCalls(calls []*call.Call, bridges []ari.Bridge) {
+// hang-up would have. Each snapshot must be taken before bridges were listed: a call
+// that connects after the listing has a bridge the list cannot show, and is left alone.
+func (a *App) endLonelyCalls(calls []*call.Call, snaps []call.Snapshot, bridges []ari.Bridge) {
 	byID := make(map[string]ari.Bridge, len(bridges))
 	for _, b := range bridges {
 		byID[b.ID] = b
 	}
-	for _, c := range calls {
-		s := c.Snapshot()
+	for i, c := range calls {
+		s := snaps[i]
 		if s.Bridge == "" || !strings.HasPrefix(s.State, "connected") || c.Ending() {
 			continue
 		}
 		b, ok := byID[s.Bridge]
 		if ok && slices.ContainsFunc(b.Channels, func(id string) bool { return id != c.ChannelID() }) {
 			continue
+		}
+		if now := c.Snapshot(); now.Bridge != s.Bridge {
+			continue // the call moved on (to voicemail, another phone) since the listing
 		}
 		c.Logger().Warn().Str("bridge", s.Bridge).Msg("the other side hung up while the connection was down; ending the call")
 		c.End(call.ErrConnectionLost)

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,9 +19,6 @@ func restartedWithBridges(f *fixture) {
 		return http.StatusOK, map[string]any{"name": testApp, "channel_ids": []string{"c9", "c9-leg-1", "gone-leg-1"},
 			"bridge_ids": []string{"c9-bridge-1", "gone-bridge-1", "room"}}
 	})
-	// The first connection's reconcile has listed channels and bridges (the captured
-	// fixtures) once it asks for the application.
-	f.want(http.MethodGet, "/applications/"+testApp)
 	inStasis := func(id, appData string) map[string]any {
 		ch := aritest.Channel(id)
 		ch["dialplan"] = map[string]any{"context": "internal", "exten": "1000", "priority": 1, "app_name": "Stasis", "app_data": appData}
@@ -141,7 +139,6 @@ func TestPhoneHangupLostWithTheConnectionEndsTheCall(t *testing.T) {
 func TestReconnectLeavesAConnectedCallUp(t *testing.T) {
 	f := newFixture(t, extBody)
 	leg, bridge := f.connectedThenDropped("c1", true)
-	f.want(http.MethodGet, "/applications/"+testApp) // the first connection's reconcile
 	f.want(http.MethodGet, "/applications/"+testApp) // the reconcile after the reconnect
 	if n := len(f.app.Calls()); n != 1 || f.touched(http.MethodDelete, "/channels/c1") {
 		t.Fatalf("the connected call was ended by the reconnect: calls %+v", f.app.Calls())
@@ -150,4 +147,45 @@ func TestReconnectLeavesAConnectedCallUp(t *testing.T) {
 	f.want(http.MethodDelete, "/channels/c1")
 	f.want(http.MethodDelete, "/bridges/"+bridge)
 	f.waitIdle()
+}
+
+// A call that connects while a reconnect's reconcile lists the bridges is not taken for
+// one whose phone left: the listing, made before its bridge existed, cannot show it.
+func TestCallConnectingDuringTheReconcileStaysUp(t *testing.T) {
+	f := newFixture(t, extBody)
+	leg := f.ring("c1", "1000", "PJSIP/1000")
+	asked, listed := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	f.srv.Handle(http.MethodGet, "/bridges", func(*http.Request) (int, any) {
+		once.Do(func() { close(asked) })
+		<-listed // answers with the bridges as they were when asked: none
+		return http.StatusOK, []any{}
+	})
+	f.srv.DropConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.srv.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-asked: // the reconcile is listing
+	case <-ctx.Done():
+		t.Fatal("no reconcile after the reconnect")
+	}
+	f.push("Dial", dialEvent(leg, "ANSWER"))
+	bridge := f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
+	f.waitRecording(f.want(http.MethodPost, "/bridges/"+bridge+"/record").Query.Get("name"))
+	close(listed)
+	f.want(http.MethodGet, "/applications/"+testApp) // the reconcile has judged the calls
+	if calls := f.app.Calls(); len(calls) != 1 || calls[0].Bridge != bridge || f.touched(http.MethodDelete, "/channels/c1") {
+		t.Fatalf("the call that connected during the reconcile was ended: calls %+v", calls)
+	}
+	// The phone hangs up: the caller is hung up then. Had the reconcile ended the call,
+	// the app would have hung up the phone itself, in the middle of the conversation.
+	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel(leg)})
+	f.want(http.MethodDelete, "/channels/c1")
+	f.waitIdle()
+	if f.touched(http.MethodDelete, "/channels/"+leg) {
+		t.Fatal("the call that connected during the reconcile was ended by it: the app hung up the phone")
+	}
 }

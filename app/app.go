@@ -256,6 +256,10 @@ func (a *App) reconcile() {
 			c.End(call.ErrConnectionLost)
 		}
 	}
+	snaps := make([]call.Snapshot, len(calls))
+	for i, c := range calls {
+		snaps[i] = c.Snapshot()
+	}
 	channels, err := a.client.Channels.List(ctx)
 	if err != nil {
 		a.log.Warn().Err(err).Msg("reconcile: cannot list channels")
@@ -272,7 +276,7 @@ func (a *App) reconcile() {
 			bridged[id] = true
 		}
 	}
-	a.endLonelyCalls(calls, bridges)
+	a.endLonelyCalls(calls, snaps, bridges)
 	a.takeBackBridges(ctx, channels, bridges)
 	for _, ch := range channels {
 		args, ours := stasisArgs(ch.Dialplan, a.appName)

@@ -81,6 +81,12 @@ recordings: {directory: ` + dir + `, prefix: monitor/}
 	if err := srv.WaitConnected(wctx); err != nil {
 		t.Fatal(err)
 	}
+	// The first connection's reconcile has listed channels and bridges (the captured
+	// fixtures, which know none of the test's bridges) once it asks for the application.
+	// A call started before that could be taken for one whose phone left meanwhile.
+	if _, err := srv.WaitRequest(wctx, http.MethodGet, "/applications/"+testApp); err != nil {
+		t.Fatalf("the first reconcile did not run: %v", err)
+	}
 	return &fixture{t: t, srv: srv, app: a, queues: queues}
 }
 
