@@ -1,9 +1,11 @@
 package conference
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -186,5 +188,38 @@ func TestExplain(t *testing.T) {
 		if !strings.Contains(got, w) {
 			t.Errorf("explain lacks %q:\n%s", w, got)
 		}
+	}
+}
+
+// The last member out of the bridge while a seat is still reserved: Asterisk has stopped
+// the music itself and answers 409 to stopping it; that is no warning for the admin.
+func TestMusicAlreadyStoppedIsNoWarning(t *testing.T) {
+	m, srv := newManager(t)
+	var logged bytes.Buffer
+	m.log = zerolog.New(&logged).Level(zerolog.WarnLevel)
+	ctx := context.Background()
+	a, err := m.Reserve(salle, Member{Channel: "a", Caller: "2001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bridge, err := m.Enter(ctx, a, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Reserve(salle, Member{Channel: "b", Caller: "2002"}); err != nil { // still hearing the prompts
+		t.Fatal(err)
+	}
+	srv.Handle(http.MethodDelete, "/bridges/"+bridge+"/moh", func(*http.Request) (int, any) {
+		return http.StatusConflict, aritest.Message("Bridge isn't playing music")
+	})
+	m.Leave(ctx, a)
+	if got := requests(srv, "/bridges/"+bridge+"/moh"); !slices.Equal(got, []string{"POST /bridges/" + bridge + "/moh", "DELETE /bridges/" + bridge + "/moh"}) {
+		t.Fatalf("music requests = %v, want started for the one alone, then stopped when the bridge emptied", got)
+	}
+	if logged.Len() > 0 {
+		t.Errorf("warned about music already stopped: %s", logged.String())
+	}
+	if n := m.Members("Salle_1"); n != 1 {
+		t.Errorf("members = %d, want the reserved seat still counted", n)
 	}
 }

@@ -3,6 +3,7 @@ package conference
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -135,7 +136,9 @@ func (m *Manager) music(ctx context.Context, r *room, inBridge int) {
 		}
 		r.moh = true
 	case inBridge != 1 && r.moh:
-		if err := m.client.Bridges.StopMOH(ctx, r.bridge); err != nil && !ari.IsNotFound(err) {
+		// 409 "Bridge isn't playing music": Asterisk stops a bridge's music itself when
+		// its last channel leaves (a seat still reserved keeps the room open): stopped.
+		if err := m.client.Bridges.StopMOH(ctx, r.bridge); err != nil && !ari.IsNotFound(err) && ari.StatusOf(err) != http.StatusConflict {
 			m.log.Warn().Err(err).Str("room", r.cfg.Name).Msg("stop hold music")
 		}
 		r.moh = false
