@@ -27,6 +27,8 @@ func (f *fixture) ring(channelID, exten, endpoint string) string {
 		f.t.Errorf("leg appArgs = %q: the dispatcher could take it for a new call", got)
 	}
 	leg := create.Query.Get("channelId")
+	// The caller hears ringing while the phone's channel enters the application, not after.
+	f.want(http.MethodPost, "/channels/"+channelID+"/ring")
 	for _, r := range f.srv.Requests() {
 		if strings.HasSuffix(r.Path, "/dial") {
 			f.t.Fatalf("dialed %s before it entered the application", r.Path)
@@ -37,7 +39,6 @@ func (f *fixture) ring(channelID, exten, endpoint string) string {
 	if got := dial.Query.Get("caller"); got != channelID {
 		f.t.Errorf("dial caller = %q, want %s", got, channelID)
 	}
-	f.want(http.MethodPost, "/channels/"+channelID+"/ring")
 	return leg
 }
 
@@ -165,9 +166,9 @@ numbers: {"900": {menu: m}}
 	f.want(http.MethodDelete, "/playbacks/"+play.Query.Get("playbackId"))
 	create := f.want(http.MethodPost, "/channels/create")
 	leg := create.Query.Get("channelId")
+	f.want(http.MethodPost, "/channels/c1/ring")
 	f.push("StasisStart", map[string]any{"application": testApp, "args": []string{"ariflow-leg", "c1"}, "channel": aritest.Channel(leg)})
 	f.want(http.MethodPost, "/channels/"+leg+"/dial")
-	f.want(http.MethodPost, "/channels/c1/ring")
 	f.push("Dial", dialEvent(leg, "ANSWER"))
 	f.want(http.MethodDelete, "/channels/c1/ring")
 	f.want(http.MethodPost, "/bridges")
@@ -179,5 +180,38 @@ numbers: {"900": {menu: m}}
 	}
 	if strings.Join(order, ",") != "POST /channels/c1/ring,DELETE /channels/c1/ring,POST /bridges" {
 		t.Errorf("ringback and bridge in order %v, want the ringback stopped before the bridge", order)
+	}
+}
+
+// A caller already answered (after a menu) whose phone cannot be dialed stops hearing
+// ringback before voicemail speaks: the ringback started while the phone's channel was
+// being set up.
+func TestRingbackStopsWhenThePhoneCannotBeDialed(t *testing.T) {
+	f := newFixture(t, extBody+`
+menus:
+  m: {prompts: [sound:service1], choices: {"1": {extension: "1000"}}}
+numbers: {"900": {menu: m}}
+`)
+	f.srv.Handle(http.MethodPost, "/channels/{id}/dial", func(*http.Request) (int, any) {
+		return http.StatusConflict, aritest.Message("Channel not in Stasis application")
+	})
+	f.call("c1", "900")
+	play := f.want(http.MethodPost, "/channels/c1/play")
+	f.dtmf("c1", "1")
+	f.want(http.MethodDelete, "/playbacks/"+play.Query.Get("playbackId"))
+	leg := f.want(http.MethodPost, "/channels/create").Query.Get("channelId")
+	f.want(http.MethodPost, "/channels/c1/ring")
+	f.push("StasisStart", map[string]any{"application": testApp, "args": []string{"ariflow-leg", "c1"}, "channel": aritest.Channel(leg)})
+	f.want(http.MethodPost, "/channels/"+leg+"/dial")
+	f.want(http.MethodDelete, "/channels/c1/ring")
+	var order []string
+	for _, r := range f.srv.Requests() {
+		if r.Path == "/channels/c1/ring" || r.Method == http.MethodPost && r.Path == "/channels/c1/play" {
+			order = append(order, r.Method+" "+r.Path)
+		}
+	}
+	want := "POST /channels/c1/play,POST /channels/c1/ring,DELETE /channels/c1/ring"
+	if got := strings.Join(order, ","); !strings.HasPrefix(got, want) {
+		t.Errorf("prompts and ringback in order %s, want %s and then voicemail", got, want)
 	}
 }

@@ -69,34 +69,34 @@ func (c *Call) Dial(ctx context.Context, opts DialOptions) (DialResult, error) {
 		c.log.Warn().Err(err).Str("endpoint", opts.Endpoint).Msg("cannot create the phone's channel")
 		return DialResult{Status: DialUnavailable}, nil
 	}
+	// The caller hears ringing: a 180 before the call is answered, and once it is (after a
+	// menu, say) Asterisk plays the ringback tone into the channel until RingStop. Asked
+	// while the phone's channel enters the application, so that the two overlap rather
+	// than add up before the phone is dialed.
+	if err := c.client.Channels.Ring(ctx, c.channelID); err != nil {
+		return DialResult{}, c.channelErr("ring", err)
+	}
 	// create returns before the channel is in the application: dialing it at once can
 	// fail with 409 "Channel not in Stasis application". Its StasisStart says it is ready.
 	if ok, err := c.waitStasisStart(legID); err != nil || !ok {
 		if err == nil {
 			c.log.Warn().Str("endpoint", opts.Endpoint).Msg("the phone's channel never entered the application")
+			c.stopRingback(ctx)
 		}
 		return DialResult{Status: DialUnavailable}, err
 	}
 	c.setState("ringing " + opts.Endpoint)
 	if err := c.client.Channels.Dial(ctx, legID, c.channelID, opts.Timeout); err != nil {
 		c.log.Warn().Err(err).Str("endpoint", opts.Endpoint).Msg("cannot dial the phone")
+		c.stopRingback(ctx)
 		return DialResult{Status: DialUnavailable}, nil
-	}
-	// The caller hears ringing: a 180 before the call is answered, and once it is (after a
-	// menu, say) Asterisk plays the ringback tone into the channel until RingStop.
-	if err := c.client.Channels.Ring(ctx, c.channelID); err != nil {
-		return DialResult{}, c.channelErr("ring", err)
 	}
 
 	status, cause, err := c.waitLeg(ctx, legID, opts.Timeout)
 	if err != nil {
 		return DialResult{}, err
 	}
-	if c.answered {
-		if err := c.client.Channels.RingStop(ctx, c.channelID); err != nil && !ari.IsNotFound(err) {
-			c.log.Warn().Err(err).Msg("stop ringback")
-		}
-	}
+	c.stopRingback(ctx)
 	if status != DialAnswered {
 		legGone = true
 		c.log.Info().Str("endpoint", opts.Endpoint).Str("status", string(status)).Int("cause", cause).Msg("not answered")
@@ -120,6 +120,17 @@ func (c *Call) Dial(ctx context.Context, opts DialOptions) (DialResult, error) {
 	legGone = err == nil // the phone hung up; otherwise cleanup hangs it up
 	res.Talk = time.Since(res.Answered)
 	return res, err
+}
+
+// stopRingback stops the ringback tone an answered caller hears while a phone rings (an
+// unanswered caller's 180 needs no stopping: what comes next answers or ends the call).
+func (c *Call) stopRingback(ctx context.Context) {
+	if !c.answered {
+		return
+	}
+	if err := c.client.Channels.RingStop(ctx, c.channelID); err != nil && !ari.IsNotFound(err) {
+		c.log.Warn().Err(err).Msg("stop ringback")
+	}
 }
 
 // waitLeg waits for the phone's leg to answer or fail, up to timeout.

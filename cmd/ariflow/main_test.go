@@ -199,3 +199,23 @@ func TestAdminCommandsTalkToTheAPI(t *testing.T) {
 		t.Errorf("a wrong token: exit %d, %q", code, errs)
 	}
 }
+
+// Asterisk, on the same machine as a rule, keeps most cores: the app runs its Go code on a
+// quarter of them (one on the lab's two), unless GOMAXPROCS says otherwise.
+func TestTheAppLeavesMostCoresToAsterisk(t *testing.T) {
+	unset := func(string) string { return "" }
+	for _, tc := range []struct {
+		env        func(string) string
+		cpus, want int
+	}{
+		{unset, 1, 1},
+		{unset, 2, 1},
+		{unset, 8, 2},
+		{unset, 16, 4},
+		{func(k string) string { return map[string]string{"GOMAXPROCS": "6"}[k] }, 6, 6},
+	} {
+		if got := appProcs(tc.env, tc.cpus); got != tc.want {
+			t.Errorf("appProcs(GOMAXPROCS=%q, %d cpus) = %d, want %d", tc.env("GOMAXPROCS"), tc.cpus, got, tc.want)
+		}
+	}
+}

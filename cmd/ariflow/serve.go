@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -37,11 +38,26 @@ func serve(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ariflow:", err)
 		return 2
 	}
+	procs := appProcs(os.Getenv, runtime.GOMAXPROCS(0))
+	runtime.GOMAXPROCS(procs)
+	log.Info().Int("gomaxprocs", procs).Msg("cores the app's Go code runs on at once")
 	if err := runServer(path, log, *drain); err != nil {
 		log.Error().Err(err).Msg("ariflow stopped")
 		return 1
 	}
 	return 0
+}
+
+// appProcs is how many cores the app's Go code runs on at once: GOMAXPROCS from the
+// environment when set, otherwise a quarter of the cores Go would use (cpus), at least one.
+// The app only steers calls; Asterisk, as a rule on the same machine, needs the cores for
+// media and ARI. Fewer Ps also wake fewer threads to look for work: on the lab's two cores
+// one P cut the app's CPU per call by a quarter (bench/README.md, the run of 2026-12-04).
+func appProcs(getenv func(string) string, cpus int) int {
+	if getenv("GOMAXPROCS") != "" {
+		return cpus // Go has applied it already
+	}
+	return max(1, cpus/4)
 }
 
 // parseWithFile parses flags placed before or after the one FILE argument.
