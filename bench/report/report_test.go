@@ -110,6 +110,10 @@ func TestWriteBenchReportsAMissedTarget(t *testing.T) {
 		{"app-extension-0020", "mode=app\nflow=extension\nrate=20\ncalls=200\nok=190\n", rtt("8")},
 		{"dialplan-extension-0010", "mode=dialplan\nflow=extension\nrate=10\ncalls=100\nok=100\nasterisk_ticks=80\n", rtt("8", "8", "12")},
 		{"dialplan-extension-0020", "mode=dialplan\nflow=extension\nrate=20\ncalls=200\nok=200\n", rtt("8")},
+		{"app-ivr-0010", "mode=app\nflow=ivr\nrate=10\ncalls=100\nok=100\n", rtt("4", "4", "8")},
+		{"app-ivr-0020", "mode=app\nflow=ivr\nrate=20\ncalls=200\nok=200\n", rtt("4", "8", "30")},
+		{"dialplan-ivr-0010", "mode=dialplan\nflow=ivr\nrate=10\ncalls=100\nok=100\n", rtt("4", "4", "4")},
+		{"dialplan-ivr-0020", "mode=dialplan\nflow=ivr\nrate=20\ncalls=200\nok=200\n", rtt("4", "4", "4")},
 	} {
 		write(filepath.Join(run, "steps", st.dir, "meta"), st.meta)
 		write(filepath.Join(run, "steps", st.dir, "bench_uac_1_rtt.csv"), st.rtt)
@@ -126,7 +130,9 @@ func TestWriteBenchReportsAMissedTarget(t *testing.T) {
 	text := string(data)
 	for _, want := range []string{
 		"extension: the app sustains at least 90 % of the dialplan's call rate: **missed** (app 10, dialplan ≥ 20 calls/s)",
-		"extension: the app adds under 5 ms at p99: **missed** (+18 ms at 10 calls/s)",
+		"extension: the app adds under 5 ms at p99: **missed** (+18 ms at 10 calls/s; under 5 ms at no rate tried)",
+		"ivr: the app adds under 5 ms at p99: **missed** (+26 ms at 20 calls/s; under 5 ms at every rate up to 10 calls/s)",
+		"| ivr | highest rate up to which the app adds < 5 ms at p99 (calls/s) | 10 |",
 		"the app holds 500 concurrent calls in under 100 MB: **missed** (RSS 146.5 MB",
 		"| app | extension | 20 | 200 | 5.00 |",
 		"Made with `make bench`",
