@@ -15,10 +15,36 @@ extensions:
 voicemail: {boxes: {"1000": {pin: "1000"}, "3000": {pin: "123"}}}
 `
 
+// menuTo1000 is a menu at 900 whose key 1 rings extension 1000 (added to extBody).
+const menuTo1000 = `
+menus:
+  m: {prompts: [sound:service1], choices: {"1": {extension: "1000"}}}
+numbers: {"900": {menu: m}}
+`
+
 // ring starts a call to exten and returns the id of the phone's leg once it is dialed.
 func (f *fixture) ring(channelID, exten, endpoint string) string {
 	f.t.Helper()
 	f.call(channelID, exten)
+	return f.legDialed(channelID, endpoint)
+}
+
+// ringAfterMenu calls 900 (menuTo1000), presses 1 during the prompt and returns the id of
+// phone 1000's leg once it is dialed: the caller is answered while it rings.
+func (f *fixture) ringAfterMenu(channelID string) string {
+	f.t.Helper()
+	f.call(channelID, "900")
+	f.want(http.MethodPost, "/channels/"+channelID+"/answer")
+	play := f.want(http.MethodPost, "/channels/"+channelID+"/play")
+	f.dtmf(channelID, "1")
+	f.want(http.MethodDelete, "/playbacks/"+play.Query.Get("playbackId"))
+	return f.legDialed(channelID, "PJSIP/1000")
+}
+
+// legDialed follows the app ringing endpoint for channelID: the leg is created, the caller
+// hears ringing, the leg enters the application and is dialed. It returns the leg's id.
+func (f *fixture) legDialed(channelID, endpoint string) string {
+	f.t.Helper()
 	create := f.want(http.MethodPost, "/channels/create")
 	if got := create.Query.Get("endpoint"); got != endpoint {
 		f.t.Fatalf("created a channel to %q, want %s", got, endpoint)
@@ -154,64 +180,46 @@ func TestCallerHangingUpAfterConnectingHangsUpThePhone(t *testing.T) {
 // A caller already answered (after a menu) hears ringback while the phone rings, and it
 // stops before the two are bridged.
 func TestAnsweredCallerHearsRingbackUntilConnected(t *testing.T) {
-	f := newFixture(t, extBody+`
-menus:
-  m: {prompts: [sound:service1], choices: {"1": {extension: "1000"}}}
-numbers: {"900": {menu: m}}
-`)
-	f.call("c1", "900")
-	f.want(http.MethodPost, "/channels/c1/answer")
-	play := f.want(http.MethodPost, "/channels/c1/play")
-	f.push("ChannelDtmfReceived", map[string]any{"channel": aritest.Channel("c1"), "digit": "1", "duration_ms": 100})
-	f.want(http.MethodDelete, "/playbacks/"+play.Query.Get("playbackId"))
-	create := f.want(http.MethodPost, "/channels/create")
-	leg := create.Query.Get("channelId")
-	f.want(http.MethodPost, "/channels/c1/ring")
-	f.push("StasisStart", map[string]any{"application": testApp, "args": []string{"ariflow-leg", "c1"}, "channel": aritest.Channel(leg)})
-	f.want(http.MethodPost, "/channels/"+leg+"/dial")
+	f := newFixture(t, extBody+menuTo1000)
+	leg := f.ringAfterMenu("c1")
 	f.push("Dial", dialEvent(leg, "ANSWER"))
 	f.want(http.MethodDelete, "/channels/c1/ring")
 	f.want(http.MethodPost, "/bridges")
+	order := f.requestOrder(func(r aritest.Request) bool {
+		return r.Path == "/channels/c1/ring" || r.Method == http.MethodPost && r.Path == "/bridges"
+	})
+	if order != "POST /channels/c1/ring,DELETE /channels/c1/ring,POST /bridges" {
+		t.Errorf("ringback and bridge in order %v, want the ringback stopped before the bridge", order)
+	}
+}
+
+// requestOrder lists the requests keep selects, in the order the app sent them, as
+// "METHOD /path" joined by commas.
+func (f *fixture) requestOrder(keep func(aritest.Request) bool) string {
 	var order []string
 	for _, r := range f.srv.Requests() {
-		if r.Path == "/channels/c1/ring" || r.Method == http.MethodPost && r.Path == "/bridges" {
+		if keep(r) {
 			order = append(order, r.Method+" "+r.Path)
 		}
 	}
-	if strings.Join(order, ",") != "POST /channels/c1/ring,DELETE /channels/c1/ring,POST /bridges" {
-		t.Errorf("ringback and bridge in order %v, want the ringback stopped before the bridge", order)
-	}
+	return strings.Join(order, ",")
 }
 
 // A caller already answered (after a menu) whose phone cannot be dialed stops hearing
 // ringback before voicemail speaks: the ringback started while the phone's channel was
 // being set up.
 func TestRingbackStopsWhenThePhoneCannotBeDialed(t *testing.T) {
-	f := newFixture(t, extBody+`
-menus:
-  m: {prompts: [sound:service1], choices: {"1": {extension: "1000"}}}
-numbers: {"900": {menu: m}}
-`)
+	f := newFixture(t, extBody+menuTo1000)
 	f.srv.Handle(http.MethodPost, "/channels/{id}/dial", func(*http.Request) (int, any) {
 		return http.StatusConflict, aritest.Message("Channel not in Stasis application")
 	})
-	f.call("c1", "900")
-	play := f.want(http.MethodPost, "/channels/c1/play")
-	f.dtmf("c1", "1")
-	f.want(http.MethodDelete, "/playbacks/"+play.Query.Get("playbackId"))
-	leg := f.want(http.MethodPost, "/channels/create").Query.Get("channelId")
-	f.want(http.MethodPost, "/channels/c1/ring")
-	f.push("StasisStart", map[string]any{"application": testApp, "args": []string{"ariflow-leg", "c1"}, "channel": aritest.Channel(leg)})
-	f.want(http.MethodPost, "/channels/"+leg+"/dial")
+	f.ringAfterMenu("c1")
 	f.want(http.MethodDelete, "/channels/c1/ring")
-	var order []string
-	for _, r := range f.srv.Requests() {
-		if r.Path == "/channels/c1/ring" || r.Method == http.MethodPost && r.Path == "/channels/c1/play" {
-			order = append(order, r.Method+" "+r.Path)
-		}
-	}
+	got := f.requestOrder(func(r aritest.Request) bool {
+		return r.Path == "/channels/c1/ring" || r.Method == http.MethodPost && r.Path == "/channels/c1/play"
+	})
 	want := "POST /channels/c1/play,POST /channels/c1/ring,DELETE /channels/c1/ring"
-	if got := strings.Join(order, ","); !strings.HasPrefix(got, want) {
+	if !strings.HasPrefix(got, want) {
 		t.Errorf("prompts and ringback in order %s, want %s and then voicemail", got, want)
 	}
 }
