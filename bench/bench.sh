@@ -68,7 +68,7 @@ caller() {
 	(cd "$dir" && timeout $((calls / rate + hold / 1000 + 120)) sipp -sf "$SIPP_DIR/bench_uac.xml" -s "$num" \
 		-i 127.0.0.1 -p 27000 -mi 127.0.0.1 -mp 28000 -r "$rate" -m "$calls" -l $((rate * (hold / 1000 + 10) + 100)) \
 		-nostdin -timer_resol 1 -recv_timeout 15000 -timeout $((calls / rate + hold / 1000 + 90))s -timeout_error \
-		-trace_stat -stf uac.csv -fd 1 -trace_rtt -rtt_freq 1 -trace_err -error_file uac.errors.log \
+		-trace_stat -stf uac.csv -fd 1 -trace_rtt -rtt_freq 1 -trace_logs -trace_err -error_file uac.errors.log \
 		-set from 1000 -set hold_ms "$hold" "$@" "$SIP_ADDR" >uac.out 2>&1)
 }
 

@@ -144,6 +144,25 @@ func verdict(met, known bool) string {
 
 func ratio(a, b float64) string { return f(a/b, 2) }
 
+// signed formats a difference in ms with its sign and prec decimals.
+func signed(v float64, prec int) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	return fmt.Sprintf("%+.*f", prec, v)
+}
+
+// latencyPrecision is how many decimals the run's latencies deserve: 1 when every step's
+// are to the microsecond, 0 when some are SIPp's whole milliseconds.
+func latencyPrecision(steps []step) int {
+	for _, s := range steps {
+		if !s.Micro {
+			return 0
+		}
+	}
+	return 1
+}
+
 // writeBench writes <stamp>.md, <stamp>.svg, <stamp>.tsv and latest.md into out.
 func writeBench(run, out string) (string, error) {
 	info, err := readMeta(filepath.Join(run, "run"))
@@ -174,7 +193,12 @@ func writeBench(run, out string) (string, error) {
 	w("The machine is shared (other engineers' builds and tests may run beside the bench, outside the lab): load average %s when the measures started; each step's machine busy %% is in the table below.\n\n", info["load_before"])
 	w("Flows: **extension** = dial, phone 2000 rings and answers at once, talk, caller hangs up (app: number 2000; dialplan: 8801 `Dial(PJSIP/2000,15)`). ")
 	w("**ivr** = answer, prompt `service1`, key 1 half a second in, phone 2001 answers, talk, caller hangs up (app: menu at 900; dialplan: 8802 `Background`/`WaitExten`). ")
-	w("SIPp callers and phones send no RTP. Latency is SIPp's INVITE-to-200 of every call (SIPp's clock, whole milliseconds, -timer_resol 1). CPU is utime+stime from /proc per successful call.\n\n")
+	lat := latencyPrecision(steps)
+	if lat > 0 {
+		w("SIPp callers and phones send no RTP. Latency is the time from the caller's INVITE to its 200 for every answered call, to the microsecond (the caller's SIPp logs both with the time of day; its own response times tick by 4 ms). CPU is utime+stime from /proc per successful call.\n\n")
+	} else {
+		w("SIPp callers and phones send no RTP. Latency is SIPp's INVITE-to-200 of every call (SIPp's clock, whole milliseconds, -timer_resol 1). CPU is utime+stime from /proc per successful call.\n\n")
+	}
 
 	w("## Summary\n\n")
 	w("| flow | measure | app | dialplan | app/dialplan | target |\n|---|---|---|---|---|---|\n")
@@ -196,13 +220,13 @@ func writeBench(run, out string) (string, error) {
 		ap50, dp50 := percentile(as.Setup, 50), percentile(ds.Setup, 50)
 		ap99, dp99 := percentile(as.Setup, 99), percentile(ds.Setup, 99)
 		added := ap99 - dp99
-		w("| %s | INVITE→200 p50 at %s calls/s (ms) | %s | %s | %s | |\n", flow, f(rate, 0), f(ap50, 0), f(dp50, 0), ratio(ap50, dp50))
-		w("| %s | INVITE→200 p99 at %s calls/s (ms) | %s | %s | %s (%+.0f ms) | < 5 ms added: %s |\n", flow, f(rate, 0), f(ap99, 0), f(dp99, 0), ratio(ap99, dp99), added,
+		w("| %s | INVITE→200 p50 at %s calls/s (ms) | %s | %s | %s | |\n", flow, f(rate, 0), f(ap50, lat), f(dp50, lat), ratio(ap50, dp50))
+		w("| %s | INVITE→200 p99 at %s calls/s (ms) | %s | %s | %s (%s ms) | < 5 ms added: %s |\n", flow, f(rate, 0), f(ap99, lat), f(dp99, lat), ratio(ap99, dp99), signed(added, lat),
 			verdict(added < targetAddedP99, !math.IsNaN(added)))
 		held := p99HeldUpTo(steps, flow)
 		w("| %s | highest rate up to which the app adds < 5 ms at p99 (calls/s) | %s | | | |\n", flow, f(held, 0))
-		verdicts = append(verdicts, fmt.Sprintf("%s: the app adds under 5 ms at p99: %s (%+.0f ms at %s calls/s; under 5 ms %s)",
-			flow, verdict(added < targetAddedP99, !math.IsNaN(added)), added, f(rate, 0), heldText(held)))
+		verdicts = append(verdicts, fmt.Sprintf("%s: the app adds under 5 ms at p99: %s (%s ms at %s calls/s; under 5 ms %s)",
+			flow, verdict(added < targetAddedP99, !math.IsNaN(added)), signed(added, lat), f(rate, 0), heldText(held)))
 		w("| %s | app CPU per call at %s calls/s (ms) | %s | - | | |\n", flow, f(rate, 0), f(as.AppCPU, 2))
 		w("| %s | Asterisk CPU per call at %s calls/s (ms) | %s | %s | %s | |\n", flow, f(rate, 0), f(as.AsteriskCPU, 2), f(ds.AsteriskCPU, 2), ratio(as.AsteriskCPU, ds.AsteriskCPU))
 		w("| %s | app + Asterisk CPU per call (ms) | %s | %s | %s | |\n", flow, f(as.AppCPU+as.AsteriskCPU, 2), f(ds.AsteriskCPU, 2), ratio(as.AppCPU+as.AsteriskCPU, ds.AsteriskCPU))
@@ -248,9 +272,9 @@ func writeBench(run, out string) (string, error) {
 	for _, s := range steps {
 		p50, p99, pmax := percentile(s.Setup, 50), percentile(s.Setup, 99), percentile(s.Setup, 100)
 		w("| %s | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s | %s |\n", s.Mode, s.Flow, f(s.Rate, 0), f(s.Calls, 0), f(s.Failed(), 2),
-			f(p50, 0), f(p99, 0), f(pmax, 0), f(s.AppCPU, 2), f(s.AsteriskCPU, 2), f(s.Others, 2), f(s.Busy, 0))
+			f(p50, lat), f(p99, lat), f(pmax, lat), f(s.AppCPU, 2), f(s.AsteriskCPU, 2), f(s.Others, 2), f(s.Busy, 0))
 		fmt.Fprintf(&tsv, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Mode, s.Flow, f(s.Rate, 0), f(s.Calls, 0), f(s.OK, 0), f(s.Failed(), 3),
-			f(p50, 0), f(p99, 0), f(pmax, 0), f(s.AppCPU, 3), f(s.AsteriskCPU, 3))
+			f(p50, 2*lat), f(p99, 2*lat), f(pmax, 2*lat), f(s.AppCPU, 3), f(s.AsteriskCPU, 3))
 	}
 
 	w("\n## Concurrent calls held (extension flow)\n\n")

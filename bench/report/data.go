@@ -43,6 +43,7 @@ type step struct {
 	Rate         float64 // offered calls per second
 	Calls, OK    float64
 	Setup        []float64 // INVITE to 200 of every answered call, ms, sorted
+	Micro        bool      // Setup is to the microsecond (else whole ms on SIPp's 4 ms tick)
 	AppCPU       float64   // the app's CPU time per call, ms (NaN in dialplan mode)
 	AsteriskCPU  float64   // Asterisk's CPU time per call, ms
 	ChannelsLeft float64
@@ -68,6 +69,82 @@ func percentile(sorted []float64, p float64) float64 {
 	}
 	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
 	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// readSetup returns the INVITE-to-200 times of a step's calls in ms, sorted, and whether
+// they are to the microsecond: from the caller's -trace_logs lines when it wrote them
+// (bench_uac.xml logs each call's INVITE and 200 with the time), else from -trace_rtt,
+// which SIPp counts in whole milliseconds on a 4 ms tick (runs before 2026-12-05).
+func readSetup(dir string) ([]float64, bool, error) {
+	logs, err := filepath.Glob(filepath.Join(dir, "*_logs.log"))
+	if err != nil {
+		return nil, false, err
+	}
+	var out []float64
+	for _, f := range logs {
+		times, err := readCallLog(f)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, times...)
+	}
+	if len(out) > 0 {
+		sort.Float64s(out)
+		return out, true, nil
+	}
+	out, err = readRTT(dir, "setup")
+	return out, false, err
+}
+
+// readCallLog reads the lines bench_uac.xml logs, "invite|answered CALL-ID DATE TIME
+// EPOCH.MICROSECONDS", and returns, for every call with both, the time from its INVITE
+// to its 200 in ms.
+func readCallLog(path string) ([]float64, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	invited := map[string]int64{} // call-ID -> µs
+	var out []float64
+	sc := bufio.NewScanner(fh)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 3 {
+			continue
+		}
+		us, ok := epochMicros(fields[len(fields)-1])
+		if !ok {
+			continue
+		}
+		switch fields[0] {
+		case "invite":
+			invited[fields[1]] = us
+		case "answered":
+			if t0, ok := invited[fields[1]]; ok {
+				out = append(out, float64(us-t0)/1000)
+				delete(invited, fields[1])
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return out, nil
+}
+
+// epochMicros parses SIPp's "1796426328.806160" (seconds.microseconds) into microseconds.
+func epochMicros(s string) (int64, bool) {
+	sec, frac, ok := strings.Cut(s, ".")
+	if !ok || len(frac) != 6 {
+		return 0, false
+	}
+	a, err1 := strconv.ParseInt(sec, 10, 64)
+	b, err2 := strconv.ParseInt(frac, 10, 64)
+	if err1 != nil || err2 != nil || b < 0 {
+		return 0, false
+	}
+	return a*1_000_000 + b, true
 }
 
 // readRTT reads SIPp's -trace_rtt files in dir (Date_ms;response_time_ms;rtd_no) and
@@ -125,12 +202,12 @@ func readSteps(run string) ([]step, error) {
 		if err != nil {
 			continue // a step cut short (interrupted run) has no meta
 		}
-		rtt, err := readRTT(d, "setup")
+		setup, micro, err := readSetup(d)
 		if err != nil {
 			return nil, err
 		}
 		s := step{Mode: m["mode"], Flow: m["flow"], Rate: m.num("rate"), Calls: m.num("calls"), OK: m.num("ok"),
-			Setup: rtt, ChannelsLeft: m.num("channels_left")}
+			Setup: setup, Micro: micro, ChannelsLeft: m.num("channels_left")}
 		s.AsteriskCPU = perCall(m, "asterisk_ticks", s.OK)
 		s.AppCPU = math.NaN()
 		if s.Mode == "app" {

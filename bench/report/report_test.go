@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -144,6 +145,82 @@ func TestWriteBenchReportsAMissedTarget(t *testing.T) {
 	for _, name := range []string{"latest.md", "2026-11-25T2217Z.svg", "2026-11-25T2217Z.tsv"} {
 		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// The caller's log gives each call's INVITE-to-200 to the microsecond; SIPp's response
+// times (-trace_rtt) round it to its 4 ms tick, too coarse for a 5 ms target.
+func TestLatencyComesFromTheCallersLogToTheMicrosecond(t *testing.T) {
+	dir := t.TempDir()
+	log := "invite 1-42@127.0.0.1 2026-12-04\t23:18:48.806160\t1796426328.806160\n" +
+		"answered 1-42@127.0.0.1 2026-12-04\t23:18:48.814032\t1796426328.814032\n" +
+		"invite 2-42@127.0.0.1 2026-12-04\t23:18:48.857022\t1796426328.857022\n" + // never answered
+		"invite 3-42@127.0.0.1 2026-12-04\t23:18:48.999990\t1796426328.999990\n" +
+		"answered 3-42@127.0.0.1 2026-12-04\t23:18:49.001230\t1796426329.001230\n" + // across a second
+		"answered 9-42@127.0.0.1 2026-12-04\t23:18:49.001230\t1796426329.001230\n" // no INVITE seen
+	if err := os.WriteFile(filepath.Join(dir, "bench_uac_42_logs.log"), []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bench_uac_42_rtt.csv"), []byte("Date_ms;response_time_ms;rtd_no\n1;4;setup\n1;0;setup\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, micro, err := readSetup(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !micro || len(got) != 2 || math.Abs(got[0]-1.240) > 1e-9 || math.Abs(got[1]-7.872) > 1e-9 {
+		t.Errorf("setup times %v (to the µs: %v), want [1.24 7.872] to the µs", got, micro)
+	}
+
+	if err := os.Remove(filepath.Join(dir, "bench_uac_42_logs.log")); err != nil {
+		t.Fatal(err)
+	}
+	got, micro, err = readSetup(dir)
+	if err != nil || micro || len(got) != 2 || got[0] != 0 || got[1] != 4 {
+		t.Errorf("without the log: %v (to the µs: %v, err %v), want SIPp's [0 4] in whole ms", got, micro, err)
+	}
+}
+
+func TestReportShowsMicrosecondLatenciesToATenthOfAMillisecond(t *testing.T) {
+	run, out := t.TempDir(), t.TempDir()
+	write := func(path, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls := func(ms ...int) string { // one answered call per duration, in µs
+		s := ""
+		for i, us := range ms {
+			s += fmt.Sprintf("invite %d-1@h d\tt\t1796426328.000000\nanswered %d-1@h d\tt\t%d.%06d\n", i, i, 1796426328+us/1_000_000, us%1_000_000)
+		}
+		return s
+	}
+	write(filepath.Join(run, "run"), "started=2026-12-05T00:00:00Z\ncommand=make bench\n")
+	write(filepath.Join(run, "steps", "app-extension-0010", "meta"), "mode=app\nflow=extension\nrate=10\ncalls=2\nok=2\n")
+	write(filepath.Join(run, "steps", "app-extension-0010", "bench_uac_1_logs.log"), calls(8650, 12340))
+	write(filepath.Join(run, "steps", "dialplan-extension-0010", "meta"), "mode=dialplan\nflow=extension\nrate=10\ncalls=2\nok=2\n")
+	write(filepath.Join(run, "steps", "dialplan-extension-0010", "bench_uac_1_logs.log"), calls(6810, 8230))
+	md, err := writeBench(run, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"to the microsecond",
+		"| extension | INVITE→200 p99 at 10 calls/s (ms) | 12.3 | 8.2 | 1.50 (+4.1 ms) | < 5 ms added: **met** |",
+		"extension: the app adds under 5 ms at p99: **met** (+4.1 ms at 10 calls/s; under 5 ms at every rate up to 10 calls/s)",
+		"| app | extension | 10 | 2 | 0.00 | 8.7 / 12.3 / 12.3 |",
+	} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("report lacks %q:\n%s", want, data)
 		}
 	}
 }
