@@ -61,7 +61,8 @@ number() {
 phone() { case $1 in extension) echo 2000 ;; ivr) echo 2001 ;; esac; }
 
 # caller DIR NUMBER RATE CALLS HOLD_MS [-set ...]: SIPp callers from 1000, in the foreground,
-# in DIR (where -trace_rtt writes bench_uac_<pid>_rtt.csv: INVITE to 200 of every call).
+# in DIR (where -trace_logs writes bench_uac_<pid>_logs.log: the INVITE and the 200 of every call
+# to the microsecond, and -trace_rtt bench_uac_<pid>_rtt.csv: SIPp's own, by 4 ms).
 caller() {
 	local dir=$1 num=$2 rate=$3 calls=$4 hold=$5
 	shift 5
