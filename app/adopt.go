@@ -16,15 +16,11 @@ import (
 // the other is hung up and the bridge destroyed. A bridge whose caller is gone is ended:
 // what is left in it (the phone) is hung up and the bridge destroyed. Bridges of other
 // applications are left alone.
-func (a *App) takeBackBridges(ctx context.Context, channels []ari.Channel, bridges []ari.Bridge) {
-	if a.draining.Load() {
-		return
-	}
-	// Only bridges of this application: another application on the same Asterisk (a
-	// second ariflow under another name, a test) has bridges of the same shape.
-	app, err := a.client.Applications.Get(ctx, a.appName)
-	if err != nil {
-		a.log.Warn().Err(err).Msg("reconcile: cannot read the application's bridges")
+func (a *App) takeBackBridges(ctx context.Context, channels []ari.Channel, bridges []ari.Bridge, app *ari.Application) {
+	// Only bridges of this application (app, nil when it could not be read): another
+	// application on the same Asterisk (a second ariflow under another name, a test) has
+	// bridges of the same shape.
+	if a.draining.Load() || app == nil {
 		return
 	}
 	byID := make(map[string]ari.Channel, len(channels))

@@ -108,7 +108,7 @@ func TestTakenBackCallerHangupHangsUpThePhone(t *testing.T) {
 func (f *fixture) connectedThenDropped(caller string, phoneStays bool) (leg, bridge string) {
 	f.t.Helper()
 	leg = f.ring(caller, "1000", "PJSIP/1000")
-	f.push("Dial", dialEvent(leg, "ANSWER"))
+	f.answer(leg)
 	bridge = f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
 	f.want(http.MethodPost, "/bridges/"+bridge+"/record")
 	members := []string{caller}
@@ -172,7 +172,7 @@ func TestCallConnectingDuringTheReconcileStaysUp(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("no reconcile after the reconnect")
 	}
-	f.push("Dial", dialEvent(leg, "ANSWER"))
+	f.answer(leg)
 	bridge := f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
 	f.waitRecording(f.want(http.MethodPost, "/bridges/"+bridge+"/record").Query.Get("name"))
 	close(listed)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -277,18 +278,30 @@ func (a *App) reconcile() {
 		}
 	}
 	a.endLonelyCalls(calls, snaps, bridges)
-	a.takeBackBridges(ctx, channels, bridges)
+	// What Asterisk holds for the application: its bridges, and the channels it is
+	// subscribed to, among them the phones still ringing (they enter it when answered).
+	app, err := a.client.Applications.Get(ctx, a.appName)
+	if err != nil {
+		a.log.Warn().Err(err).Msg("reconcile: cannot read the application")
+		app = nil
+	}
+	a.takeBackBridges(ctx, channels, bridges, app)
 	for _, ch := range channels {
+		if bridged[ch.ID] {
+			continue
+		}
 		args, ours := stasisArgs(ch.Dialplan, a.appName)
-		if !ours || bridged[ch.ID] {
+		if !ours {
+			// A phone still ringing is not in the application yet, but subscribed to it.
+			if callID, thisRun, ok := call.LegOf(ch.ID); ok && app != nil && slices.Contains(app.ChannelIDs, ch.ID) {
+				a.hangUpOrphanLeg(ctx, ch, callID, thisRun)
+			}
 			continue
 		}
 		if call.IsOwnChannel(args) {
-			if len(args) > 1 && !a.hasCall(args[1]) {
-				a.log.Warn().Str("channel", ch.Name).Str("call_id", args[1]).Msg("reconcile: hanging up a phone leg whose call is gone")
-				if err := a.client.Channels.Hangup(ctx, ch.ID, ari.HangupNormal); err != nil && !ari.IsNotFound(err) {
-					a.log.Warn().Err(err).Msg("reconcile: hang up")
-				}
+			if len(args) > 1 {
+				_, thisRun, ok := call.LegOf(ch.ID)
+				a.hangUpOrphanLeg(ctx, ch, args[1], thisRun || !ok)
 			}
 			continue
 		}
@@ -296,6 +309,20 @@ func (a *App) reconcile() {
 			a.log.Warn().Str("channel", ch.Name).Strs("args", args).Msg("reconcile: taking in a channel no call owns")
 			a.start(ch, args)
 		}
+	}
+}
+
+// hangUpOrphanLeg hangs up a phone's channel a call dialed, ringing or answered, when
+// no live call of this process is waiting for it: its call ended while the connection was
+// down, or it was dialed before the app restarted (its caller, if still there, is routed
+// again and rings the phone anew).
+func (a *App) hangUpOrphanLeg(ctx context.Context, ch ari.Channel, callID string, thisRun bool) {
+	if thisRun && a.hasCall(callID) {
+		return
+	}
+	a.log.Warn().Str("channel", ch.Name).Str("call_id", callID).Msg("reconcile: hanging up a phone leg whose call is gone")
+	if err := a.client.Channels.Hangup(ctx, ch.ID, ari.HangupNormal); err != nil && !ari.IsNotFound(err) {
+		a.log.Warn().Err(err).Msg("reconcile: hang up")
 	}
 }
 

@@ -93,15 +93,26 @@ recordings: {directory: ` + dir + `, prefix: monitor/}
 // want waits for the app to send method on a path starting with prefix.
 func (f *fixture) want(method, prefix string) aritest.Request {
 	f.t.Helper()
+	return f.wait(method, prefix, f.srv.WaitRequest)
+}
+
+// wantPath is want for the request to path exactly.
+func (f *fixture) wantPath(method, path string) aritest.Request {
+	f.t.Helper()
+	return f.wait(method, path, f.srv.WaitPath)
+}
+
+func (f *fixture) wait(method, path string, wait func(context.Context, string, string) (aritest.Request, error)) aritest.Request {
+	f.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	r, err := f.srv.WaitRequest(ctx, method, prefix)
+	r, err := wait(ctx, method, path)
 	if err != nil {
 		var seen []string
 		for _, r := range f.srv.Requests() {
 			seen = append(seen, r.Method+" "+r.Path+"?"+r.Query.Encode())
 		}
-		f.t.Fatalf("no %s %s: %v; requests so far:\n%s", method, prefix, err, strings.Join(seen, "\n"))
+		f.t.Fatalf("no %s %s: %v; requests so far:\n%s", method, path, err, strings.Join(seen, "\n"))
 	}
 	return r
 }
@@ -220,8 +231,9 @@ func TestCallerHangupEndsTheCall(t *testing.T) {
 }
 
 // After a reconnect, a caller in the application that no call owns (its StasisStart went to
-// another connection) is routed from the start; a phone leg whose call is gone is hung up;
-// a channel in a bridge is left alone.
+// another connection) is routed from the start; a phone leg whose call is gone is hung up,
+// ringing or answered, and so is one dialed before a restart (its caller rings it anew); a
+// channel in a bridge, or of another application, is left alone.
 func TestReconnectTakesInChannelsNoCallOwns(t *testing.T) {
 	f := newFixture(t, `numbers: {"7001": {play: [sound:hello]}}`)
 	inStasis := func(id, appData string) map[string]any {
@@ -229,10 +241,18 @@ func TestReconnectTakesInChannelsNoCallOwns(t *testing.T) {
 		ch["dialplan"] = map[string]any{"context": "internal", "exten": "7001", "priority": 1, "app_name": "Stasis", "app_data": appData}
 		return ch
 	}
+	ringing := func(id string) map[string]any { // originated, not answered yet
+		ch := aritest.Channel(id)
+		ch["dialplan"] = map[string]any{"context": "internal", "exten": "s", "priority": 1, "app_name": "AppDial2", "app_data": "(Outgoing Line)"}
+		return ch
+	}
 	f.srv.Handle(http.MethodGet, "/channels", func(*http.Request) (int, any) {
 		return http.StatusOK, []any{
 			inStasis("lost", "ariflow,7001"),
-			inStasis("orphan-leg", "ariflow,ariflow-leg,gone-call"),
+			inStasis("gone-call-leg-r1.1", "ariflow,ariflow-leg,gone-call"),
+			ringing("gone-call-leg-r1.2"),
+			ringing("lost-leg-r1.3"), // dialed by the previous run for the caller now taken in
+			ringing("other-leg-r1.4"),
 			inStasis("bridged", "ariflow,7001"),
 			inStasis("other-app", "someoneelse,7001"),
 		}
@@ -242,12 +262,18 @@ func TestReconnectTakesInChannelsNoCallOwns(t *testing.T) {
 		b["channels"] = []string{"bridged"}
 		return http.StatusOK, []any{b}
 	})
+	f.srv.Handle(http.MethodGet, "/applications/{app}", func(*http.Request) (int, any) {
+		return http.StatusOK, map[string]any{"name": testApp, "bridge_ids": []string{},
+			"channel_ids": []string{"lost", "gone-call-leg-r1.1", "gone-call-leg-r1.2", "lost-leg-r1.3", "bridged"}}
+	})
 	f.srv.DropConnections()
 	f.want(http.MethodPost, "/channels/lost/answer")
 	f.want(http.MethodPost, "/channels/lost/play")
-	f.want(http.MethodDelete, "/channels/orphan-leg")
+	for _, leg := range []string{"gone-call-leg-r1.1", "gone-call-leg-r1.2", "lost-leg-r1.3"} {
+		f.wantPath(http.MethodDelete, "/channels/"+leg)
+	}
 	for _, r := range f.srv.Requests() {
-		if strings.Contains(r.Path, "bridged") || strings.Contains(r.Path, "other-app") {
+		if strings.Contains(r.Path, "bridged") || strings.Contains(r.Path, "other-") {
 			t.Errorf("touched a channel it should leave alone: %s %s", r.Method, r.Path)
 		}
 	}

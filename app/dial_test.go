@@ -41,31 +41,34 @@ func (f *fixture) ringAfterMenu(channelID string) string {
 	return f.legDialed(channelID, "PJSIP/1000")
 }
 
-// legDialed follows the app ringing endpoint for channelID: the leg is created, the caller
-// hears ringing, the leg enters the application and is dialed. It returns the leg's id.
+// legDialed follows the app ringing endpoint for channelID: the phone's channel is
+// originated (dialed at once, to enter the application when answered) and the caller hears
+// ringing. It returns the leg's id.
 func (f *fixture) legDialed(channelID, endpoint string) string {
 	f.t.Helper()
-	create := f.want(http.MethodPost, "/channels/create")
-	if got := create.Query.Get("endpoint"); got != endpoint {
-		f.t.Fatalf("created a channel to %q, want %s", got, endpoint)
+	orig := f.wantPath(http.MethodPost, "/channels")
+	if got := orig.Query.Get("endpoint"); got != endpoint {
+		f.t.Fatalf("dialed %q, want %s", got, endpoint)
 	}
-	if got := create.Query.Get("appArgs"); !strings.HasPrefix(got, "ariflow-leg,") {
+	if got := orig.Query.Get("app"); got != testApp {
+		f.t.Errorf("the phone's channel enters application %q when answered, want %s", got, testApp)
+	}
+	if got := orig.Query.Get("appArgs"); !strings.HasPrefix(got, "ariflow-leg,") {
 		f.t.Errorf("leg appArgs = %q: the dispatcher could take it for a new call", got)
 	}
-	leg := create.Query.Get("channelId")
-	// The caller hears ringing while the phone's channel enters the application, not after.
+	if got := orig.Query.Get("originator"); got != channelID {
+		f.t.Errorf("originator = %q, want the caller %s", got, channelID)
+	}
 	f.want(http.MethodPost, "/channels/"+channelID+"/ring")
-	for _, r := range f.srv.Requests() {
-		if strings.HasSuffix(r.Path, "/dial") {
-			f.t.Fatalf("dialed %s before it entered the application", r.Path)
-		}
-	}
-	f.srv.Push(aritest.StasisStart(testApp, leg, "ariflow-leg", channelID))
-	dial := f.want(http.MethodPost, "/channels/"+leg+"/dial")
-	if got := dial.Query.Get("caller"); got != channelID {
-		f.t.Errorf("dial caller = %q, want %s", got, channelID)
-	}
-	return leg
+	return orig.Query.Get("channelId")
+}
+
+// answer is the phone answering its leg: Asterisk reports the answer, then the leg
+// enters the application.
+func (f *fixture) answer(leg string) {
+	caller, _, _ := strings.Cut(leg, "-leg-")
+	f.push("Dial", dialEvent(leg, "ANSWER"))
+	f.srv.Push(aritest.StasisStart(testApp, leg, "ariflow-leg", caller))
 }
 
 func dialEvent(leg, status string) map[string]any {
@@ -75,7 +78,7 @@ func dialEvent(leg, status string) map[string]any {
 func TestAnsweredPhoneIsBridgedAndRecorded(t *testing.T) {
 	f := newFixture(t, extBody)
 	leg := f.ring("c1", "1000", "PJSIP/1000")
-	f.push("Dial", dialEvent(leg, "ANSWER"))
+	f.answer(leg)
 	f.want(http.MethodPost, "/channels/c1/answer")
 	create := f.want(http.MethodPost, "/bridges")
 	bridge := create.Query.Get("bridgeId")
@@ -109,7 +112,7 @@ func TestRecordingNameCollisionGetsASuffix(t *testing.T) {
 		return http.StatusCreated, map[string]any{"name": r.URL.Query().Get("name"), "state": "queued"}
 	})
 	leg := f.ring("c1", "1000", "PJSIP/1000")
-	f.push("Dial", dialEvent(leg, "ANSWER"))
+	f.answer(leg)
 	f.want(http.MethodPost, "/bridges")  // create
 	f.want(http.MethodPost, "/bridges/") // addChannel
 	first := f.want(http.MethodPost, "/bridges/")
@@ -168,7 +171,7 @@ func TestCallerHangingUpStopsThePhoneRinging(t *testing.T) {
 func TestCallerHangingUpAfterConnectingHangsUpThePhone(t *testing.T) {
 	f := newFixture(t, extBody)
 	leg := f.ring("c1", "1000", "PJSIP/1000")
-	f.push("Dial", dialEvent(leg, "ANSWER"))
+	f.answer(leg)
 	bridge := f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
 	f.want(http.MethodPost, "/bridges/"+bridge+"/record")
 	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c1")})
@@ -182,7 +185,7 @@ func TestCallerHangingUpAfterConnectingHangsUpThePhone(t *testing.T) {
 func TestAnsweredCallerHearsRingbackUntilConnected(t *testing.T) {
 	f := newFixture(t, extBody+menuTo1000)
 	leg := f.ringAfterMenu("c1")
-	f.push("Dial", dialEvent(leg, "ANSWER"))
+	f.answer(leg)
 	f.want(http.MethodDelete, "/channels/c1/ring")
 	f.want(http.MethodPost, "/bridges")
 	order := f.requestOrder(func(r aritest.Request) bool {
@@ -205,21 +208,60 @@ func (f *fixture) requestOrder(keep func(aritest.Request) bool) string {
 	return strings.Join(order, ",")
 }
 
-// A caller already answered (after a menu) whose phone cannot be dialed stops hearing
-// ringback before voicemail speaks: the ringback started while the phone's channel was
-// being set up.
-func TestRingbackStopsWhenThePhoneCannotBeDialed(t *testing.T) {
-	f := newFixture(t, extBody+menuTo1000)
-	f.srv.Handle(http.MethodPost, "/channels/{id}/dial", func(*http.Request) (int, any) {
-		return http.StatusConflict, aritest.Message("Channel not in Stasis application")
+// A caller already answered (after a menu) whose phone turns out unreachable while it
+// rings stops hearing ringback before voicemail speaks; one whose phone cannot be dialed
+// at all never hears it.
+func TestRingbackStopsWhenThePhoneCannotBeReached(t *testing.T) {
+	prompts := func(f *fixture) string {
+		return f.requestOrder(func(r aritest.Request) bool {
+			return r.Path == "/channels/c1/ring" || r.Method == http.MethodPost && r.Path == "/channels/c1/play"
+		})
+	}
+	t.Run("unreachable while ringing", func(t *testing.T) {
+		f := newFixture(t, extBody+menuTo1000)
+		leg := f.ringAfterMenu("c1")
+		f.push("Dial", dialEvent(leg, "CHANUNAVAIL"))
+		f.want(http.MethodDelete, "/channels/c1/ring")
+		f.want(http.MethodPost, "/channels/c1/play") // voicemail
+		want := "POST /channels/c1/play,POST /channels/c1/ring,DELETE /channels/c1/ring,POST /channels/c1/play"
+		if got := prompts(f); !strings.HasPrefix(got, want) {
+			t.Errorf("prompts and ringback in order %s, want %s", got, want)
+		}
 	})
-	f.ringAfterMenu("c1")
-	f.want(http.MethodDelete, "/channels/c1/ring")
-	got := f.requestOrder(func(r aritest.Request) bool {
-		return r.Path == "/channels/c1/ring" || r.Method == http.MethodPost && r.Path == "/channels/c1/play"
+	t.Run("cannot be dialed", func(t *testing.T) {
+		f := newFixture(t, extBody+menuTo1000)
+		f.srv.Handle(http.MethodPost, "/channels", func(*http.Request) (int, any) {
+			return http.StatusInternalServerError, aritest.Message("Allocation failed")
+		})
+		f.call("c1", "900")
+		f.want(http.MethodPost, "/channels/c1/answer")
+		play := f.want(http.MethodPost, "/channels/c1/play")
+		f.dtmf("c1", "1")
+		f.want(http.MethodDelete, "/playbacks/"+play.Query.Get("playbackId"))
+		f.wantPath(http.MethodPost, "/channels")
+		vm := f.want(http.MethodPost, "/channels/c1/play")
+		if got := vm.Query.Get("media"); got != "sound:vm-nobodyavail" {
+			t.Errorf("caller heard %q, want the voicemail stand-in's sound:vm-nobodyavail", got)
+		}
+		if got := prompts(f); strings.Contains(got, "ring") {
+			t.Errorf("prompts and ringback: %s, want no ringback for a phone that could not be dialed", got)
+		}
 	})
-	want := "POST /channels/c1/play,POST /channels/c1/ring,DELETE /channels/c1/ring"
-	if !strings.HasPrefix(got, want) {
-		t.Errorf("prompts and ringback in order %s, want %s and then voicemail", got, want)
+}
+
+// A phone that hangs up just as it answers, before its channel enters the application,
+// is not bridged: the caller, answered meanwhile, is hung up and nothing is left behind.
+func TestPhoneGoneAsItAnswersIsNotBridged(t *testing.T) {
+	f := newFixture(t, extBody)
+	leg := f.ring("c1", "1000", "PJSIP/1000")
+	f.push("Dial", dialEvent(leg, "ANSWER"))
+	f.want(http.MethodPost, "/channels/c1/answer")
+	f.push("ChannelDestroyed", map[string]any{"cause": 16, "cause_txt": "Normal Clearing", "channel": aritest.Channel(leg)})
+	f.wantPath(http.MethodDelete, "/channels/c1")
+	f.waitIdle()
+	for _, r := range f.srv.Requests() {
+		if r.Method == http.MethodPost && strings.HasPrefix(r.Path, "/bridges") {
+			t.Errorf("a bridge was made for a phone that was gone: %s %s", r.Method, r.Path)
+		}
 	}
 }

@@ -60,8 +60,8 @@ func TestMenuBargeInRingsTheChoice(t *testing.T) {
 		t.Fatalf("after 5 played %v, want invalid then service1", media)
 	}
 	f.dtmf("c1", "1")
-	create := f.want(http.MethodPost, "/channels/create")
-	if got := create.Query.Get("endpoint"); got != "PJSIP/2001" {
+	orig := f.wantPath(http.MethodPost, "/channels")
+	if got := orig.Query.Get("endpoint"); got != "PJSIP/2001" {
 		t.Errorf("rang %q, want PJSIP/2001", got)
 	}
 	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c1")})

@@ -14,7 +14,7 @@ import (
 func TestFailedRecordingDoesNotEndTheCall(t *testing.T) {
 	f := newFixture(t, extBody)
 	leg := f.ring("c1", "1000", "PJSIP/1000")
-	f.push("Dial", dialEvent(leg, "ANSWER"))
+	f.answer(leg)
 	bridge := f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
 	rec := f.want(http.MethodPost, "/bridges/"+bridge+"/record")
 	name := rec.Query.Get("name")
@@ -60,7 +60,7 @@ func (f *fixture) waitRecording(name string) {
 func TestRecordingStoppedEarlyDoesNotEndTheCall(t *testing.T) {
 	f := newFixture(t, extBody)
 	leg := f.ring("c1", "1000", "PJSIP/1000")
-	f.push("Dial", dialEvent(leg, "ANSWER"))
+	f.answer(leg)
 	bridge := f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
 	name := f.want(http.MethodPost, "/bridges/"+bridge+"/record").Query.Get("name")
 	f.waitRecording(name)

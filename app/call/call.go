@@ -128,6 +128,20 @@ func (c *Call) newID(kind string) string {
 	return fmt.Sprintf("%s-%s-%s.%d", c.id, kind, runID, c.seq)
 }
 
+// LegOf reads the id of a phone's channel a call dialed ("<call id>-leg-<run>.<n>"):
+// the call's id, and whether this process dialed it. ok is false for any other id.
+func LegOf(channelID string) (callID string, thisRun, ok bool) {
+	i := strings.LastIndex(channelID, "-leg-")
+	if i <= 0 {
+		return "", false, false
+	}
+	run, seq, found := strings.Cut(channelID[i+len("-leg-"):], ".")
+	if !found || run == "" || seq == "" || strings.Trim(seq, "0123456789") != "" {
+		return "", false, false
+	}
+	return channelID[:i], run == runID, true
+}
+
 // runID tells this process's resource ids from another run's.
 var runID = strconv.FormatUint(uint64(rand.Uint32()), 36)
 

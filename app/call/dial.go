@@ -56,43 +56,34 @@ func (c *Call) Dial(ctx context.Context, opts DialOptions) (DialResult, error) {
 		return nil
 	})
 
-	_, err := c.client.Channels.Create(ctx, ari.CreateRequest{
+	// The phone's channel is originated: Asterisk dials it at once and it enters the
+	// application when answered (a created channel would have to enter the application
+	// before it could be dialed: one event and one request more before the phone rings).
+	// Until then the application is subscribed to it: its Dial, state and hang-up events
+	// come all the same. Asterisk's dial timeout is a second past ours, as a safety net
+	// should the app be gone.
+	_, err := c.client.Channels.Originate(ctx, ari.OriginateRequest{
 		Endpoint:   opts.Endpoint,
 		App:        c.app,
 		AppArgs:    []string{ArgLeg, c.id},
 		ChannelID:  legID,
 		Originator: c.channelID,
+		Timeout:    opts.Timeout + time.Second,
 		Variables:  map[string]string{"CALLERID(num)": c.callerNumber, "CALLERID(name)": c.callerName},
 	})
 	if err != nil {
 		legGone = true
-		c.log.Warn().Err(err).Str("endpoint", opts.Endpoint).Msg("cannot create the phone's channel")
+		c.log.Warn().Err(err).Str("endpoint", opts.Endpoint).Msg("cannot dial the phone")
 		return DialResult{Status: DialUnavailable}, nil
 	}
+	c.setState("ringing " + opts.Endpoint)
 	// The caller hears ringing: a 180 before the call is answered, and once it is (after a
-	// menu, say) Asterisk plays the ringback tone into the channel until RingStop. Asked
-	// while the phone's channel enters the application, so that the two overlap rather
-	// than add up before the phone is dialed.
+	// menu, say) Asterisk plays the ringback tone into the channel until RingStop.
 	if err := c.client.Channels.Ring(ctx, c.channelID); err != nil {
 		return DialResult{}, c.channelErr("ring", err)
 	}
-	// create returns before the channel is in the application: dialing it at once can
-	// fail with 409 "Channel not in Stasis application". Its StasisStart says it is ready.
-	if ok, err := c.waitStasisStart(legID); err != nil || !ok {
-		if err == nil {
-			c.log.Warn().Str("endpoint", opts.Endpoint).Msg("the phone's channel never entered the application")
-			c.stopRingback(ctx)
-		}
-		return DialResult{Status: DialUnavailable}, err
-	}
-	c.setState("ringing " + opts.Endpoint)
-	if err := c.client.Channels.Dial(ctx, legID, c.channelID, opts.Timeout); err != nil {
-		c.log.Warn().Err(err).Str("endpoint", opts.Endpoint).Msg("cannot dial the phone")
-		c.stopRingback(ctx)
-		return DialResult{Status: DialUnavailable}, nil
-	}
 
-	status, cause, err := c.waitLeg(ctx, legID, opts.Timeout)
+	status, cause, inApp, err := c.waitLeg(ctx, legID, opts.Timeout)
 	if err != nil {
 		return DialResult{}, err
 	}
@@ -106,6 +97,18 @@ func (c *Call) Dial(ctx context.Context, opts DialOptions) (DialResult, error) {
 	res := DialResult{Status: DialAnswered, Answered: time.Now()}
 	if err := c.Answer(ctx); err != nil {
 		return res, err
+	}
+	// The answered phone enters the application on its own, just after its answer is
+	// reported: bridging it needs it there.
+	if !inApp {
+		ok, err := c.waitStasisStart(legID)
+		if err != nil {
+			return res, err
+		}
+		if !ok { // gone, or not there in five seconds: cleanup hangs it up
+			c.log.Warn().Str("endpoint", opts.Endpoint).Msg("the answered phone never entered the application")
+			return res, nil
+		}
 	}
 	bridgeID, err := c.bridge(ctx, legID)
 	if err != nil {
@@ -133,8 +136,9 @@ func (c *Call) stopRingback(ctx context.Context) {
 	}
 }
 
-// waitLeg waits for the phone's leg to answer or fail, up to timeout.
-func (c *Call) waitLeg(ctx context.Context, legID string, timeout time.Duration) (DialStatus, int, error) {
+// waitLeg waits for the phone's leg to answer or fail, up to timeout. inApp reports that
+// the answered leg has entered the application already.
+func (c *Call) waitLeg(ctx context.Context, legID string, timeout time.Duration) (status DialStatus, cause int, inApp bool, err error) {
 	deadline := time.Now().Add(timeout)
 	for {
 		left := time.Until(deadline)
@@ -142,11 +146,11 @@ func (c *Call) waitLeg(ctx context.Context, legID string, timeout time.Duration)
 			if err := c.client.Channels.Hangup(ctx, legID, "no_answer"); err != nil && !ari.IsNotFound(err) {
 				c.log.Warn().Err(err).Msg("stop ringing")
 			}
-			return DialNoAnswer, 19, nil
+			return DialNoAnswer, 19, false, nil
 		}
 		ev, err := c.next(left)
 		if err != nil {
-			return "", 0, err // the caller left: cleanup hangs the phone up
+			return "", 0, false, err // the caller left: cleanup hangs the phone up
 		}
 		switch e := ev.(type) {
 		case *ari.Dial:
@@ -155,21 +159,25 @@ func (c *Call) waitLeg(ctx context.Context, legID string, timeout time.Duration)
 			}
 			switch e.DialStatus {
 			case "ANSWER":
-				return DialAnswered, 0, nil
+				return DialAnswered, 0, false, nil
 			case "BUSY":
-				return DialBusy, 17, nil
+				return DialBusy, 17, false, nil
 			case "NOANSWER":
-				return DialNoAnswer, 19, nil
+				return DialNoAnswer, 19, false, nil
 			case "CHANUNAVAIL", "CONGESTION":
-				return DialUnavailable, 0, nil
+				return DialUnavailable, 0, false, nil
 			}
 		case *ari.ChannelStateChange:
 			if e.Channel.ID == legID && e.Channel.State == "Up" {
-				return DialAnswered, 0, nil
+				return DialAnswered, 0, false, nil
+			}
+		case *ari.StasisStart:
+			if e.Channel.ID == legID {
+				return DialAnswered, 0, true, nil
 			}
 		case *ari.ChannelDestroyed:
 			if e.Channel.ID == legID {
-				return statusOfCause(e.Cause), e.Cause, nil
+				return statusOfCause(e.Cause), e.Cause, false, nil
 			}
 		}
 	}

@@ -178,9 +178,13 @@ func (s *Server) originate(r *http.Request) (int, any) {
 	name, number := parseCallerID(q.Get("callerId"))
 	ch["caller"] = map[string]string{"name": name, "number": number}
 	ch["connected"] = map[string]string{"name": "", "number": ""}
-	if app := q.Get("app"); app != "" {
+	switch app := q.Get("app"); {
+	case app != "" && strings.HasSuffix(r.URL.Path, "/create"):
 		ch["dialplan"] = map[string]any{"context": "default", "exten": "s", "priority": 1,
 			"app_name": "Stasis", "app_data": strings.TrimSuffix(app+","+q.Get("appArgs"), ",")}
+	case app != "": // dialed at once; it enters the application when answered
+		ch["dialplan"] = map[string]any{"context": "default", "exten": "s", "priority": 1,
+			"app_name": "AppDial2", "app_data": "(Outgoing Line)"}
 	}
 	return http.StatusOK, ch
 }

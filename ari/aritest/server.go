@@ -126,12 +126,23 @@ func (s *Server) Requests() []Request {
 }
 
 // WaitRequest returns the first request with method whose Path starts with pathPrefix
-// that no earlier WaitRequest returned, waiting for it until ctx is done.
+// that no earlier WaitRequest or WaitPath returned, waiting for it until ctx is done.
 func (s *Server) WaitRequest(ctx context.Context, method, pathPrefix string) (Request, error) {
+	return s.wait(ctx, func(r Request) bool { return r.Method == method && strings.HasPrefix(r.Path, pathPrefix) })
+}
+
+// WaitPath is WaitRequest for a request whose Path is path exactly.
+func (s *Server) WaitPath(ctx context.Context, method, path string) (Request, error) {
+	return s.wait(ctx, func(r Request) bool { return r.Method == method && r.Path == path })
+}
+
+// wait returns the first request not returned yet that match accepts, waiting for it
+// until ctx is done.
+func (s *Server) wait(ctx context.Context, match func(Request) bool) (Request, error) {
 	for {
 		s.mu.Lock()
 		for i, r := range s.requests {
-			if !s.taken[i] && r.Method == method && strings.HasPrefix(r.Path, pathPrefix) {
+			if !s.taken[i] && match(r) {
 				s.taken[i] = true
 				s.mu.Unlock()
 				return r, nil
