@@ -89,16 +89,7 @@ func TestFlatVerdict(t *testing.T) {
 
 func TestWriteBenchReportsAMissedTarget(t *testing.T) {
 	run, out := t.TempDir(), t.TempDir()
-	write := func(path, text string) {
-		t.Helper()
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(filepath.Join(run, "run"), "started=2026-11-25T22:17:00Z\ncommand=make bench\n")
+	writeFile(t, filepath.Join(run, "run"), "started=2026-11-25T22:17:00Z\ncommand=make bench\n")
 	rtt := func(ms ...string) string {
 		s := "Date_ms;response_time_ms;rtd_no\n"
 		for _, m := range ms {
@@ -116,10 +107,10 @@ func TestWriteBenchReportsAMissedTarget(t *testing.T) {
 		{"dialplan-ivr-0010", "mode=dialplan\nflow=ivr\nrate=10\ncalls=100\nok=100\n", rtt("4", "4", "4")},
 		{"dialplan-ivr-0020", "mode=dialplan\nflow=ivr\nrate=20\ncalls=200\nok=200\n", rtt("4", "4", "4")},
 	} {
-		write(filepath.Join(run, "steps", st.dir, "meta"), st.meta)
-		write(filepath.Join(run, "steps", st.dir, "bench_uac_1_rtt.csv"), st.rtt)
+		writeFile(t, filepath.Join(run, "steps", st.dir, "meta"), st.meta)
+		writeFile(t, filepath.Join(run, "steps", st.dir, "bench_uac_1_rtt.csv"), st.rtt)
 	}
-	write(filepath.Join(run, "holds", "app-0500", "meta"), "mode=app\nconcurrent=500\napp_rss_kb=150000\nok=500\n")
+	writeFile(t, filepath.Join(run, "holds", "app-0500", "meta"), "mode=app\nconcurrent=500\napp_rss_kb=150000\nok=500\n")
 	md, err := writeBench(run, out)
 	if err != nil {
 		t.Fatal(err)
@@ -159,12 +150,8 @@ func TestLatencyComesFromTheCallersLogToTheMicrosecond(t *testing.T) {
 		"invite 3-42@127.0.0.1 2026-12-04\t23:18:48.999990\t1796426328.999990\n" +
 		"answered 3-42@127.0.0.1 2026-12-04\t23:18:49.001230\t1796426329.001230\n" + // across a second
 		"answered 9-42@127.0.0.1 2026-12-04\t23:18:49.001230\t1796426329.001230\n" // no INVITE seen
-	if err := os.WriteFile(filepath.Join(dir, "bench_uac_42_logs.log"), []byte(log), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "bench_uac_42_rtt.csv"), []byte("Date_ms;response_time_ms;rtd_no\n1;4;setup\n1;0;setup\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, filepath.Join(dir, "bench_uac_42_logs.log"), log)
+	writeFile(t, filepath.Join(dir, "bench_uac_42_rtt.csv"), "Date_ms;response_time_ms;rtd_no\n1;4;setup\n1;0;setup\n")
 	got, micro, err := readSetup(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -184,15 +171,6 @@ func TestLatencyComesFromTheCallersLogToTheMicrosecond(t *testing.T) {
 
 func TestReportShowsMicrosecondLatenciesToATenthOfAMillisecond(t *testing.T) {
 	run, out := t.TempDir(), t.TempDir()
-	write := func(path, text string) {
-		t.Helper()
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	calls := func(ms ...int) string { // one answered call per duration, in µs
 		s := ""
 		for i, us := range ms {
@@ -200,11 +178,11 @@ func TestReportShowsMicrosecondLatenciesToATenthOfAMillisecond(t *testing.T) {
 		}
 		return s
 	}
-	write(filepath.Join(run, "run"), "started=2026-12-05T00:00:00Z\ncommand=make bench\n")
-	write(filepath.Join(run, "steps", "app-extension-0010", "meta"), "mode=app\nflow=extension\nrate=10\ncalls=2\nok=2\n")
-	write(filepath.Join(run, "steps", "app-extension-0010", "bench_uac_1_logs.log"), calls(8650, 12340))
-	write(filepath.Join(run, "steps", "dialplan-extension-0010", "meta"), "mode=dialplan\nflow=extension\nrate=10\ncalls=2\nok=2\n")
-	write(filepath.Join(run, "steps", "dialplan-extension-0010", "bench_uac_1_logs.log"), calls(6810, 8230))
+	writeFile(t, filepath.Join(run, "run"), "started=2026-12-05T00:00:00Z\ncommand=make bench\n")
+	writeFile(t, filepath.Join(run, "steps", "app-extension-0010", "meta"), "mode=app\nflow=extension\nrate=10\ncalls=2\nok=2\n")
+	writeFile(t, filepath.Join(run, "steps", "app-extension-0010", "bench_uac_1_logs.log"), calls(8650, 12340))
+	writeFile(t, filepath.Join(run, "steps", "dialplan-extension-0010", "meta"), "mode=dialplan\nflow=extension\nrate=10\ncalls=2\nok=2\n")
+	writeFile(t, filepath.Join(run, "steps", "dialplan-extension-0010", "bench_uac_1_logs.log"), calls(6810, 8230))
 	md, err := writeBench(run, out)
 	if err != nil {
 		t.Fatal(err)
@@ -222,5 +200,16 @@ func TestReportShowsMicrosecondLatenciesToATenthOfAMillisecond(t *testing.T) {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("report lacks %q:\n%s", want, data)
 		}
+	}
+}
+
+// writeFile writes text to path, making its directory first.
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
