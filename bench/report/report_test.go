@@ -111,15 +111,7 @@ func TestWriteBenchReportsAMissedTarget(t *testing.T) {
 		writeFile(t, filepath.Join(run, "steps", st.dir, "bench_uac_1_rtt.csv"), st.rtt)
 	}
 	writeFile(t, filepath.Join(run, "holds", "app-0500", "meta"), "mode=app\nconcurrent=500\napp_rss_kb=150000\nok=500\n")
-	md, err := writeBench(run, out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(md)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(data)
+	text := benchReport(t, run, out)
 	for _, want := range []string{
 		"extension: the app sustains at least 90 % of the dialplan's call rate: **missed** (app 10, dialplan ≥ 20 calls/s)",
 		"extension: the app adds under 5 ms at p99: **missed** (+18 ms at 10 calls/s; under 5 ms at no rate tried)",
@@ -183,21 +175,14 @@ func TestReportShowsMicrosecondLatenciesToATenthOfAMillisecond(t *testing.T) {
 	writeFile(t, filepath.Join(run, "steps", "app-extension-0010", "bench_uac_1_logs.log"), calls(8650, 12340))
 	writeFile(t, filepath.Join(run, "steps", "dialplan-extension-0010", "meta"), "mode=dialplan\nflow=extension\nrate=10\ncalls=2\nok=2\n")
 	writeFile(t, filepath.Join(run, "steps", "dialplan-extension-0010", "bench_uac_1_logs.log"), calls(6810, 8230))
-	md, err := writeBench(run, out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(md)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := benchReport(t, run, out)
 	for _, want := range []string{
 		"to the microsecond",
 		"| extension | INVITE→200 p99 at 10 calls/s (ms) | 12.3 | 8.2 | 1.50 (+4.1 ms) | < 5 ms added: **met** |",
 		"extension: the app adds under 5 ms at p99: **met** (+4.1 ms at 10 calls/s; under 5 ms at every rate up to 10 calls/s)",
 		"| app | extension | 10 | 2 | 0.00 | 8.7 / 12.3 / 12.3 |",
 	} {
-		if !strings.Contains(string(data), want) {
+		if !strings.Contains(data, want) {
 			t.Errorf("report lacks %q:\n%s", want, data)
 		}
 	}
@@ -212,4 +197,18 @@ func writeFile(t *testing.T, path, text string) {
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// benchReport writes the bench report of run into out and returns its text.
+func benchReport(t *testing.T, run, out string) string {
+	t.Helper()
+	md, err := writeBench(run, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }
