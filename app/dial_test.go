@@ -42,14 +42,23 @@ func (f *fixture) ringAfterMenu(channelID string) string {
 }
 
 // legDialed follows the app ringing endpoint for channelID: the phone's channel is
-// originated (dialed at once, to enter the application when answered) and the caller hears
-// ringing. It returns the leg's id.
+// originated and the caller hears ringing. It returns the leg's id.
 func (f *fixture) legDialed(channelID, endpoint string) string {
 	f.t.Helper()
-	orig := f.wantPath(http.MethodPost, "/channels")
-	if got := orig.Query.Get("endpoint"); got != endpoint {
-		f.t.Fatalf("dialed %q, want %s", got, endpoint)
+	ep, leg := f.originated(channelID)
+	if ep != endpoint {
+		f.t.Fatalf("dialed %q, want %s", ep, endpoint)
 	}
+	f.want(http.MethodPost, "/channels/"+channelID+"/ring")
+	return leg
+}
+
+// originated waits for the app to originate a phone's channel on behalf of channelID
+// (dialed at once, to enter the application when answered) and returns the endpoint
+// dialed and the leg's id.
+func (f *fixture) originated(channelID string) (endpoint, leg string) {
+	f.t.Helper()
+	orig := f.wantPath(http.MethodPost, "/channels")
 	if got := orig.Query.Get("app"); got != testApp {
 		f.t.Errorf("the phone's channel enters application %q when answered, want %s", got, testApp)
 	}
@@ -59,8 +68,7 @@ func (f *fixture) legDialed(channelID, endpoint string) string {
 	if got := orig.Query.Get("originator"); got != channelID {
 		f.t.Errorf("originator = %q, want the caller %s", got, channelID)
 	}
-	f.want(http.MethodPost, "/channels/"+channelID+"/ring")
-	return orig.Query.Get("channelId")
+	return orig.Query.Get("endpoint"), orig.Query.Get("channelId")
 }
 
 // answer is the phone answering its leg: Asterisk reports the answer, then the leg

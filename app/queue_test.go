@@ -48,23 +48,14 @@ func (f *fixture) enterQueue(channelID, class string) {
 	}
 }
 
-// legs waits for n phone legs to be created, lets each enter the application and checks
-// that each is then dialed; it returns the legs' ids by endpoint.
+// legs waits for n phone legs to be originated on behalf of channelID; it returns the
+// legs' ids by endpoint.
 func (f *fixture) legs(channelID string, n int) map[string]string {
 	f.t.Helper()
 	out := map[string]string{}
-	var ids []string
 	for range n {
-		create := f.want(http.MethodPost, "/channels/create")
-		if got := create.Query.Get("appArgs"); !strings.HasPrefix(got, "ariflow-leg,") {
-			f.t.Errorf("leg appArgs = %q", got)
-		}
-		out[create.Query.Get("endpoint")] = create.Query.Get("channelId")
-		ids = append(ids, create.Query.Get("channelId"))
-	}
-	for _, id := range ids {
-		f.srv.Push(aritest.StasisStart(testApp, id, "ariflow-leg", channelID))
-		f.want(http.MethodPost, "/channels/"+id+"/dial")
+		ep, leg := f.originated(channelID)
+		out[ep] = leg
 	}
 	return out
 }
@@ -76,7 +67,7 @@ func TestQueueRingallFirstAnswerWins(t *testing.T) {
 	if len(legs) != 3 {
 		t.Fatalf("rang %v, want the three members", legs)
 	}
-	f.push("Dial", dialEvent(legs["PJSIP/4002"], "ANSWER"))
+	f.answer(legs["PJSIP/4002"])
 	f.want(http.MethodDelete, "/channels/c1/moh")
 	for _, ep := range []string{"PJSIP/4001", "PJSIP/4003"} {
 		r := f.want(http.MethodDelete, "/channels/"+legs[ep])
@@ -109,6 +100,28 @@ func TestQueueCallerHangingUpStopsEveryMember(t *testing.T) {
 		}
 	}
 	f.waitIdle()
+}
+
+// A member that hangs up just as it answers, before its channel enters the application,
+// is not bridged: the others have stopped ringing, and the caller, whose hold music
+// stopped, is hung up rather than left in silence.
+func TestQueueMemberGoneAsItAnswersIsNotBridged(t *testing.T) {
+	f := newQueueFixture(t, "ringall")
+	f.enterQueue("c1", "classic")
+	legs := f.legs("c1", 3)
+	f.push("Dial", dialEvent(legs["PJSIP/4002"], "ANSWER"))
+	f.want(http.MethodDelete, "/channels/c1/moh")
+	for _, ep := range []string{"PJSIP/4001", "PJSIP/4003"} {
+		f.wantPath(http.MethodDelete, "/channels/"+legs[ep])
+	}
+	f.push("ChannelDestroyed", map[string]any{"cause": 16, "cause_txt": "Normal Clearing", "channel": aritest.Channel(legs["PJSIP/4002"])})
+	f.wantPath(http.MethodDelete, "/channels/c1")
+	f.waitIdle()
+	for _, r := range f.srv.Requests() {
+		if r.Method == http.MethodPost && strings.HasPrefix(r.Path, "/bridges") {
+			t.Errorf("a bridge was made for a member that was gone: %s %s", r.Method, r.Path)
+		}
+	}
 }
 
 // Nobody answers: after the retry pause every member rings again.
@@ -186,7 +199,7 @@ func TestQueueStrategiesRememberPreviousCalls(t *testing.T) {
 			if _, ok := first["PJSIP/4001"]; !ok {
 				t.Fatalf("first caller rang %v, want 4001", first)
 			}
-			f.push("Dial", dialEvent(first["PJSIP/4001"], "ANSWER"))
+			f.answer(first["PJSIP/4001"])
 			bridge := f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
 			f.want(http.MethodPost, "/bridges/"+bridge+"/record")
 			f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel(first["PJSIP/4001"])})

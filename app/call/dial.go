@@ -43,8 +43,11 @@ type DialResult struct {
 // DialAnswered. Otherwise it returns why the phone was not reached. If the caller hangs up
 // first, the phone stops ringing and Dial returns ErrHangup.
 func (c *Call) Dial(ctx context.Context, opts DialOptions) (DialResult, error) {
-	legID := c.newID("leg")
-	c.sub.Add("channel:" + legID)
+	legID, err := c.originateLeg(ctx, opts.Endpoint, opts.Timeout)
+	if err != nil {
+		c.log.Warn().Err(err).Str("endpoint", opts.Endpoint).Msg("cannot dial the phone")
+		return DialResult{Status: DialUnavailable}, nil
+	}
 	legGone := false
 	c.onCleanup(func(ctx context.Context) error {
 		if legGone {
@@ -55,27 +58,6 @@ func (c *Call) Dial(ctx context.Context, opts DialOptions) (DialResult, error) {
 		}
 		return nil
 	})
-
-	// The phone's channel is originated: Asterisk dials it at once and it enters the
-	// application when answered (a created channel would have to enter the application
-	// before it could be dialed: one event and one request more before the phone rings).
-	// Until then the application is subscribed to it: its Dial, state and hang-up events
-	// come all the same. Asterisk's dial timeout is a second past ours, as a safety net
-	// should the app be gone.
-	_, err := c.client.Channels.Originate(ctx, ari.OriginateRequest{
-		Endpoint:   opts.Endpoint,
-		App:        c.app,
-		AppArgs:    []string{ArgLeg, c.id},
-		ChannelID:  legID,
-		Originator: c.channelID,
-		Timeout:    opts.Timeout + time.Second,
-		Variables:  map[string]string{"CALLERID(num)": c.callerNumber, "CALLERID(name)": c.callerName},
-	})
-	if err != nil {
-		legGone = true
-		c.log.Warn().Err(err).Str("endpoint", opts.Endpoint).Msg("cannot dial the phone")
-		return DialResult{Status: DialUnavailable}, nil
-	}
 	c.setState("ringing " + opts.Endpoint)
 	// The caller hears ringing: a 180 before the call is answered, and once it is (after a
 	// menu, say) Asterisk plays the ringback tone into the channel until RingStop.
@@ -123,6 +105,32 @@ func (c *Call) Dial(ctx context.Context, opts DialOptions) (DialResult, error) {
 	legGone = err == nil // the phone hung up; otherwise cleanup hangs it up
 	res.Talk = time.Since(res.Answered)
 	return res, err
+}
+
+// originateLeg dials endpoint on a new channel of the call, the phone's leg, and returns
+// its id. The channel is originated: Asterisk dials it at once and it enters the
+// application when answered (a created channel would have to enter the application
+// before it could be dialed: one event and one request more before the phone rings).
+// Until then the application is subscribed to it: its Dial, state and hang-up events come
+// all the same. Asterisk's dial timeout is a second past ring, a safety net should the
+// app be gone; the call hangs the leg up itself when ring is over.
+func (c *Call) originateLeg(ctx context.Context, endpoint string, ring time.Duration) (string, error) {
+	id := c.newID("leg")
+	c.sub.Add("channel:" + id) // before the request: its first events may come before the reply
+	_, err := c.client.Channels.Originate(ctx, ari.OriginateRequest{
+		Endpoint:   endpoint,
+		App:        c.app,
+		AppArgs:    []string{ArgLeg, c.id},
+		ChannelID:  id,
+		Originator: c.channelID,
+		Timeout:    ring + time.Second,
+		Variables:  map[string]string{"CALLERID(num)": c.callerNumber, "CALLERID(name)": c.callerName},
+	})
+	if err != nil {
+		c.sub.Remove("channel:" + id)
+		return "", err
+	}
+	return id, nil
 }
 
 // stopRingback stops the ringback tone an answered caller hears while a phone rings (an

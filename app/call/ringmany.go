@@ -36,8 +36,7 @@ type RingResult struct {
 // hangs up, every phone still ringing is hung up and RingMany returns ErrHangup.
 func (c *Call) RingMany(ctx context.Context, opts RingOptions) (RingResult, error) {
 	res := RingResult{Missed: map[string]DialStatus{}}
-	legs := map[string]string{}  // live leg id -> endpoint
-	waiting := map[string]bool{} // legs not yet in the application
+	legs := map[string]string{} // live leg id -> endpoint
 	c.onCleanup(func(ctx context.Context) error {
 		c.hangupLegs(ctx, legs, ari.HangupNormal)
 		return nil
@@ -45,101 +44,25 @@ func (c *Call) RingMany(ctx context.Context, opts RingOptions) (RingResult, erro
 	var keys []string
 	defer func() { c.sub.Remove(keys...) }() // later events of these legs are of no use
 	for _, ep := range opts.Endpoints {
-		id := c.newID("leg")
-		keys = append(keys, "channel:"+id)
-		c.sub.Add("channel:" + id)
-		_, err := c.client.Channels.Create(ctx, ari.CreateRequest{
-			Endpoint: ep, App: c.app, AppArgs: []string{ArgLeg, c.id}, ChannelID: id, Originator: c.channelID,
-			Variables: map[string]string{"CALLERID(num)": c.callerNumber, "CALLERID(name)": c.callerName},
-		})
+		id, err := c.originateLeg(ctx, ep, opts.Timeout)
 		if err != nil {
-			c.log.Warn().Err(err).Str("endpoint", ep).Msg("cannot create the phone's channel")
+			c.log.Warn().Err(err).Str("endpoint", ep).Msg("cannot dial the phone")
 			res.Missed[ep] = DialUnavailable
 			continue
 		}
-		legs[id], waiting[id] = ep, true
+		keys = append(keys, "channel:"+id)
+		legs[id] = ep
 	}
-	gone := func(id string, st DialStatus) {
-		res.Missed[legs[id]] = st
-		delete(legs, id)
-		delete(waiting, id)
-	}
-	start := time.Now()
-	deadline := start.Add(opts.Timeout)
-	stasisDeadline := start.Add(5 * time.Second) // create returns before the leg is in Stasis
-	rang := false
-	winner := ""
-	for len(legs) > 0 && winner == "" {
-		now := time.Now()
-		if !now.Before(deadline) {
-			c.hangupLegs(ctx, legs, ari.HangupNoAnswer)
-			for id := range legs {
-				gone(id, DialNoAnswer)
-			}
-			break
-		}
-		if len(waiting) > 0 && !now.Before(stasisDeadline) {
-			for id := range waiting {
-				c.log.Warn().Str("endpoint", legs[id]).Msg("the phone's channel never entered the application")
-				c.hangupLegs(ctx, map[string]string{id: legs[id]}, ari.HangupNormal)
-				gone(id, DialUnavailable)
-			}
-			continue
-		}
-		left := time.Until(deadline)
-		if len(waiting) > 0 {
-			left = min(left, time.Until(stasisDeadline))
-		}
-		ev, err := c.next(left)
-		if err != nil {
+	if len(legs) > 0 && !c.answered {
+		if err := c.client.Channels.Ring(ctx, c.channelID); err != nil {
 			c.hangupLegs(context.WithoutCancel(ctx), legs, ari.HangupNormal)
 			clear(legs)
-			return res, err
-		}
-		switch e := ev.(type) {
-		case *ari.StasisStart:
-			id := e.Channel.ID
-			if !waiting[id] {
-				continue
-			}
-			delete(waiting, id)
-			if err := c.client.Channels.Dial(ctx, id, c.channelID, opts.Timeout); err != nil {
-				c.log.Warn().Err(err).Str("endpoint", legs[id]).Msg("cannot dial the phone")
-				c.hangupLegs(ctx, map[string]string{id: legs[id]}, ari.HangupNormal)
-				gone(id, DialUnavailable)
-				continue
-			}
-			if !rang && !c.answered {
-				rang = true
-				if err := c.client.Channels.Ring(ctx, c.channelID); err != nil {
-					c.hangupLegs(context.WithoutCancel(ctx), legs, ari.HangupNormal)
-					clear(legs)
-					return res, c.channelErr("ring", err)
-				}
-			}
-		case *ari.Dial:
-			if _, ok := legs[e.Peer.ID]; !ok {
-				continue
-			}
-			if st, done := dialStatusOf(e.DialStatus); done {
-				if st == DialAnswered {
-					winner = e.Peer.ID
-				} else {
-					gone(e.Peer.ID, st)
-				}
-			}
-		case *ari.ChannelStateChange:
-			if _, ok := legs[e.Channel.ID]; ok && e.Channel.State == "Up" {
-				winner = e.Channel.ID
-			}
-		case *ari.ChannelDestroyed:
-			if _, ok := legs[e.Channel.ID]; ok {
-				gone(e.Channel.ID, statusOfCause(e.Cause))
-			}
+			return res, c.channelErr("ring", err)
 		}
 	}
-	if winner == "" {
-		return res, nil
+	winner, inApp, err := c.firstToAnswer(ctx, legs, opts.Timeout, res.Missed)
+	if err != nil || winner == "" {
+		return res, err
 	}
 	res.Winner = legs[winner]
 	delete(legs, winner)
@@ -152,6 +75,19 @@ func (c *Call) RingMany(ctx context.Context, opts RingOptions) (RingResult, erro
 	}
 	if err := c.Answer(ctx); err != nil {
 		return res, err
+	}
+	// The answered phone enters the application on its own, just after its answer is
+	// reported: bridging it needs it there.
+	if !inApp {
+		ok, err := c.waitStasisStart(winner)
+		if err != nil {
+			return res, err
+		}
+		if !ok { // gone, or not there in five seconds: cleanup hangs it up
+			c.log.Warn().Str("endpoint", res.Winner).Msg("the answered phone never entered the application")
+			res.MemberHungUp = true
+			return res, nil
+		}
 	}
 	bridgeID, err := c.bridge(ctx, winner)
 	if err != nil {
@@ -169,6 +105,60 @@ func (c *Call) RingMany(ctx context.Context, opts RingOptions) (RingResult, erro
 	}
 	res.Talk = time.Since(res.Answered)
 	return res, err
+}
+
+// firstToAnswer waits, up to timeout, for the first of the ringing legs (id -> endpoint)
+// to answer and returns its id, with inApp true when it has entered the application
+// already; "" when none did. Each leg that stops ringing unanswered leaves legs and has
+// why in missed (by endpoint); at the timeout the legs still ringing are hung up. If the
+// caller hangs up, every leg is hung up and the error is ErrHangup.
+func (c *Call) firstToAnswer(ctx context.Context, legs map[string]string, timeout time.Duration, missed map[string]DialStatus) (winner string, inApp bool, err error) {
+	gone := func(id string, st DialStatus) {
+		missed[legs[id]] = st
+		delete(legs, id)
+	}
+	deadline := time.Now().Add(timeout)
+	for len(legs) > 0 {
+		left := time.Until(deadline)
+		if left <= 0 {
+			c.hangupLegs(ctx, legs, ari.HangupNoAnswer)
+			for id := range legs {
+				gone(id, DialNoAnswer)
+			}
+			return "", false, nil
+		}
+		ev, err := c.next(left)
+		if err != nil {
+			c.hangupLegs(context.WithoutCancel(ctx), legs, ari.HangupNormal)
+			clear(legs)
+			return "", false, err
+		}
+		switch e := ev.(type) {
+		case *ari.StasisStart: // an originated channel enters the application when answered
+			if _, ok := legs[e.Channel.ID]; ok {
+				return e.Channel.ID, true, nil
+			}
+		case *ari.Dial:
+			if _, ok := legs[e.Peer.ID]; !ok {
+				continue
+			}
+			if st, done := dialStatusOf(e.DialStatus); done {
+				if st == DialAnswered {
+					return e.Peer.ID, false, nil
+				}
+				gone(e.Peer.ID, st)
+			}
+		case *ari.ChannelStateChange:
+			if _, ok := legs[e.Channel.ID]; ok && e.Channel.State == "Up" {
+				return e.Channel.ID, false, nil
+			}
+		case *ari.ChannelDestroyed:
+			if _, ok := legs[e.Channel.ID]; ok {
+				gone(e.Channel.ID, statusOfCause(e.Cause))
+			}
+		}
+	}
+	return "", false, nil
 }
 
 // hangupLegs hangs up the given legs with reason, ignoring those already gone.
