@@ -77,30 +77,11 @@ func (c *Call) Dial(ctx context.Context, opts DialOptions) (DialResult, error) {
 	}
 
 	res := DialResult{Status: DialAnswered, Answered: time.Now()}
-	if err := c.Answer(ctx); err != nil {
+	rec, connected, err := c.connectLeg(ctx, legID, opts.Endpoint, inApp, opts.RecordName, opts.RecordFormat)
+	if err != nil || !connected {
 		return res, err
 	}
-	// The answered phone enters the application on its own, just after its answer is
-	// reported: bridging it needs it there.
-	if !inApp {
-		ok, err := c.waitStasisStart(legID)
-		if err != nil {
-			return res, err
-		}
-		if !ok { // gone, or not there in five seconds: cleanup hangs it up
-			c.log.Warn().Str("endpoint", opts.Endpoint).Msg("the answered phone never entered the application")
-			return res, nil
-		}
-	}
-	bridgeID, err := c.bridge(ctx, legID)
-	if err != nil {
-		return res, err
-	}
-	c.setState("connected " + opts.Endpoint)
-	if opts.RecordName != "" {
-		res.Recording = c.recordBridge(ctx, bridgeID, opts.RecordName, opts.RecordFormat)
-	}
-	c.log.Info().Str("endpoint", opts.Endpoint).Str("recording", res.Recording).Msg("connected")
+	res.Recording = rec
 	err = c.waitEither(legID, &res.Recording)
 	legGone = err == nil // the phone hung up; otherwise cleanup hangs it up
 	res.Talk = time.Since(res.Answered)
@@ -131,6 +112,39 @@ func (c *Call) originateLeg(ctx context.Context, endpoint string, ring time.Dura
 		return "", err
 	}
 	return id, nil
+}
+
+// connectLeg answers the caller and bridges it with the phone's leg that answered (inApp:
+// the leg has entered the application already), recording the bridge under recordName
+// when set. connected is false when the answered leg never entered the application (gone
+// as it answered, or not there in five seconds): it is not bridged, and the call's
+// cleanup hangs it up.
+func (c *Call) connectLeg(ctx context.Context, legID, endpoint string, inApp bool, recordName, recordFormat string) (recording string, connected bool, err error) {
+	if err := c.Answer(ctx); err != nil {
+		return "", false, err
+	}
+	// The answered phone enters the application on its own, just after its answer is
+	// reported: bridging it needs it there.
+	if !inApp {
+		ok, err := c.waitStasisStart(legID)
+		if err != nil {
+			return "", false, err
+		}
+		if !ok {
+			c.log.Warn().Str("endpoint", endpoint).Msg("the answered phone never entered the application")
+			return "", false, nil
+		}
+	}
+	bridgeID, err := c.bridge(ctx, legID)
+	if err != nil {
+		return "", false, err
+	}
+	c.setState("connected " + endpoint)
+	if recordName != "" {
+		recording = c.recordBridge(ctx, bridgeID, recordName, recordFormat)
+	}
+	c.log.Info().Str("endpoint", endpoint).Str("recording", recording).Msg("connected")
+	return recording, true, nil
 }
 
 // stopRingback stops the ringback tone an answered caller hears while a phone rings (an

@@ -73,31 +73,15 @@ func (c *Call) RingMany(ctx context.Context, opts RingOptions) (RingResult, erro
 	if opts.OnAnswer != nil {
 		opts.OnAnswer(res.Winner)
 	}
-	if err := c.Answer(ctx); err != nil {
-		return res, err
-	}
-	// The answered phone enters the application on its own, just after its answer is
-	// reported: bridging it needs it there.
-	if !inApp {
-		ok, err := c.waitStasisStart(winner)
-		if err != nil {
-			return res, err
-		}
-		if !ok { // gone, or not there in five seconds: cleanup hangs it up
-			c.log.Warn().Str("endpoint", res.Winner).Msg("the answered phone never entered the application")
-			res.MemberHungUp = true
-			return res, nil
-		}
-	}
-	bridgeID, err := c.bridge(ctx, winner)
+	rec, connected, err := c.connectLeg(ctx, winner, res.Winner, inApp, opts.RecordName, opts.RecordFormat)
 	if err != nil {
 		return res, err
 	}
-	c.setState("connected " + res.Winner)
-	if opts.RecordName != "" {
-		res.Recording = c.recordBridge(ctx, bridgeID, opts.RecordName, opts.RecordFormat)
+	if !connected { // the member hung up as it answered
+		res.MemberHungUp = true
+		return res, nil
 	}
-	c.log.Info().Str("endpoint", res.Winner).Str("recording", res.Recording).Msg("connected")
+	res.Recording = rec
 	err = c.waitEither(winner, &res.Recording)
 	if err == nil {
 		res.MemberHungUp = true
