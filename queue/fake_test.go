@@ -113,14 +113,14 @@ func (c *fakeCall) RingMany(_ context.Context, opts call.RingOptions) (call.Ring
 
 // nobodyAnswers rings until the timeout or the caller's hang-up.
 func nobodyAnswers(c *fakeCall, opts call.RingOptions) (call.RingResult, error) {
-	res := call.RingResult{Missed: map[string]call.DialStatus{}}
+	res := call.RingResult{Missed: map[string]call.Unanswered{}}
 	select {
 	case <-c.hangup:
 		return res, call.ErrHangup
 	case <-time.After(opts.Timeout):
 	}
 	for _, ep := range opts.Endpoints {
-		res.Missed[ep] = call.DialNoAnswer
+		res.Missed[ep] = call.Unanswered{Status: call.DialNoAnswer}
 	}
 	return res, nil
 }
@@ -129,7 +129,7 @@ func nobodyAnswers(c *fakeCall, opts call.RingOptions) (call.RingResult, error) 
 func answersAfter(ring, talk time.Duration) func(*fakeCall, call.RingOptions) (call.RingResult, error) {
 	return func(c *fakeCall, opts call.RingOptions) (call.RingResult, error) {
 		time.Sleep(ring)
-		res := call.RingResult{Winner: opts.Endpoints[0], Answered: time.Now(), Missed: map[string]call.DialStatus{}}
+		res := call.RingResult{Winner: opts.Endpoints[0], Answered: time.Now(), Missed: map[string]call.Unanswered{}}
 		opts.OnAnswer(res.Winner)
 		c.note("connected %s", res.Winner)
 		time.Sleep(talk)

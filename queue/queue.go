@@ -260,7 +260,7 @@ func (s *stay) ring(ctx context.Context, eps []string, deadline time.Time) (done
 	res, err := c.RingMany(ctx, opts)
 	missed := make(map[string]string, len(res.Missed))
 	for ep, st := range res.Missed {
-		missed[ep] = string(st)
+		missed[ep] = string(st.Status)
 	}
 	m.Rang(s.w, eps, missed)
 	if res.Winner == "" {

@@ -41,51 +41,23 @@ type DialResult struct {
 // Dial rings an endpoint while the caller hears ringing. When the phone answers, the two
 // are bridged (and recorded when asked) until either hangs up; Dial then returns
 // DialAnswered. Otherwise it returns why the phone was not reached. If the caller hangs up
-// first, the phone stops ringing and Dial returns ErrHangup.
+// first, the phone stops ringing and Dial returns ErrHangup. It is RingMany with one phone
+// and ringback for a caller already answered.
 func (c *Call) Dial(ctx context.Context, opts DialOptions) (DialResult, error) {
-	legID, err := c.originateLeg(ctx, opts.Endpoint, opts.Timeout)
-	if err != nil {
-		c.log.Warn().Err(err).Str("endpoint", opts.Endpoint).Msg("cannot dial the phone")
-		return DialResult{Status: DialUnavailable}, nil
-	}
-	legGone := false
-	c.onCleanup(func(ctx context.Context) error {
-		if legGone {
-			return nil
-		}
-		if err := c.client.Channels.Hangup(ctx, legID, "normal"); err != nil && !ari.IsNotFound(err) {
-			return fmt.Errorf("hang up %s: %w", opts.Endpoint, err)
-		}
-		return nil
-	})
 	c.setState("ringing " + opts.Endpoint)
-	// The caller hears ringing: a 180 before the call is answered, and once it is (after a
-	// menu, say) Asterisk plays the ringback tone into the channel until RingStop.
-	if err := c.client.Channels.Ring(ctx, c.channelID); err != nil {
-		return DialResult{}, c.channelErr("ring", err)
+	r, err := c.RingMany(ctx, RingOptions{
+		Endpoints: []string{opts.Endpoint}, Timeout: opts.Timeout, Ringback: true,
+		RecordName: opts.RecordName, RecordFormat: opts.RecordFormat,
+	})
+	if r.Winner != "" {
+		return DialResult{Status: DialAnswered, Answered: r.Answered, Talk: r.Talk, Recording: r.Recording}, err
 	}
-
-	status, cause, inApp, err := c.waitLeg(ctx, legID, opts.Timeout)
 	if err != nil {
 		return DialResult{}, err
 	}
-	c.stopRingback(ctx)
-	if status != DialAnswered {
-		legGone = true
-		c.log.Info().Str("endpoint", opts.Endpoint).Str("status", string(status)).Int("cause", cause).Msg("not answered")
-		return DialResult{Status: status, Cause: cause}, nil
-	}
-
-	res := DialResult{Status: DialAnswered, Answered: time.Now()}
-	rec, connected, err := c.connectLeg(ctx, legID, opts.Endpoint, inApp, opts.RecordName, opts.RecordFormat)
-	if err != nil || !connected {
-		return res, err
-	}
-	res.Recording = rec
-	err = c.waitEither(legID, &res.Recording)
-	legGone = err == nil // the phone hung up; otherwise cleanup hangs it up
-	res.Talk = time.Since(res.Answered)
-	return res, err
+	missed := r.Missed[opts.Endpoint]
+	c.log.Info().Str("endpoint", opts.Endpoint).Str("status", string(missed.Status)).Int("cause", missed.Cause).Msg("not answered")
+	return DialResult{Status: missed.Status, Cause: missed.Cause}, nil
 }
 
 // originateLeg dials endpoint on a new channel of the call, the phone's leg, and returns
@@ -158,53 +130,6 @@ func (c *Call) stopRingback(ctx context.Context) {
 	}
 }
 
-// waitLeg waits for the phone's leg to answer or fail, up to timeout. inApp reports that
-// the answered leg has entered the application already.
-func (c *Call) waitLeg(ctx context.Context, legID string, timeout time.Duration) (status DialStatus, cause int, inApp bool, err error) {
-	deadline := time.Now().Add(timeout)
-	for {
-		left := time.Until(deadline)
-		if left <= 0 {
-			if err := c.client.Channels.Hangup(ctx, legID, "no_answer"); err != nil && !ari.IsNotFound(err) {
-				c.log.Warn().Err(err).Msg("stop ringing")
-			}
-			return DialNoAnswer, 19, false, nil
-		}
-		ev, err := c.next(left)
-		if err != nil {
-			return "", 0, false, err // the caller left: cleanup hangs the phone up
-		}
-		switch e := ev.(type) {
-		case *ari.Dial:
-			if e.Peer.ID != legID {
-				continue
-			}
-			switch e.DialStatus {
-			case "ANSWER":
-				return DialAnswered, 0, false, nil
-			case "BUSY":
-				return DialBusy, 17, false, nil
-			case "NOANSWER":
-				return DialNoAnswer, 19, false, nil
-			case "CHANUNAVAIL", "CONGESTION":
-				return DialUnavailable, 0, false, nil
-			}
-		case *ari.ChannelStateChange:
-			if e.Channel.ID == legID && e.Channel.State == "Up" {
-				return DialAnswered, 0, false, nil
-			}
-		case *ari.StasisStart:
-			if e.Channel.ID == legID {
-				return DialAnswered, 0, true, nil
-			}
-		case *ari.ChannelDestroyed:
-			if e.Channel.ID == legID {
-				return statusOfCause(e.Cause), e.Cause, false, nil
-			}
-		}
-	}
-}
-
 // waitStasisStart waits for a channel the call created to enter the application; false
 // when it was destroyed first or took more than five seconds.
 func (c *Call) waitStasisStart(id string) (bool, error) {
@@ -228,20 +153,6 @@ func (c *Call) waitStasisStart(id string) (bool, error) {
 				return false, nil
 			}
 		}
-	}
-}
-
-// statusOfCause maps a Q.850 hangup cause of an unanswered leg to a dial status.
-func statusOfCause(cause int) DialStatus {
-	switch cause {
-	case 17:
-		return DialBusy
-	case 18, 19:
-		return DialNoAnswer
-	case 21:
-		return DialDeclined
-	default:
-		return DialUnavailable
 	}
 }
 

@@ -17,12 +17,22 @@ type RingOptions struct {
 	// OnAnswer runs on the call's goroutine when a phone answers, before the caller is
 	// bridged with it (a queue stops its hold music and notes who took the call).
 	OnAnswer func(endpoint string)
+	// Ringback: a caller already answered hears a ringback tone while the phones ring, as
+	// a caller not yet answered always hears ringing. Without it an answered caller hears
+	// what it heard before (a queue's hold music).
+	Ringback bool
+}
+
+// Unanswered is how one phone's ringing ended without an answer.
+type Unanswered struct {
+	Status DialStatus
+	Cause  int // Asterisk's Q.850 hangup cause of the phone's leg (17 busy, 19 no answer), 0 if unknown
 }
 
 // RingResult is what ringing several phones did.
 type RingResult struct {
 	Winner       string                // the endpoint that answered; "" when none did
-	Missed       map[string]DialStatus // how the others' ringing ended, when it ended before an answer
+	Missed       map[string]Unanswered // how the others' ringing ended, when it ended before an answer
 	Answered     time.Time
 	Talk         time.Duration
 	Recording    string
@@ -35,7 +45,7 @@ type RingResult struct {
 // timeout, they all stop ringing and Missed says why each was not reached. If the caller
 // hangs up, every phone still ringing is hung up and RingMany returns ErrHangup.
 func (c *Call) RingMany(ctx context.Context, opts RingOptions) (RingResult, error) {
-	res := RingResult{Missed: map[string]DialStatus{}}
+	res := RingResult{Missed: map[string]Unanswered{}}
 	legs := map[string]string{} // live leg id -> endpoint
 	c.onCleanup(func(ctx context.Context) error {
 		c.hangupLegs(ctx, legs, ari.HangupNormal)
@@ -47,13 +57,16 @@ func (c *Call) RingMany(ctx context.Context, opts RingOptions) (RingResult, erro
 		id, err := c.originateLeg(ctx, ep, opts.Timeout)
 		if err != nil {
 			c.log.Warn().Err(err).Str("endpoint", ep).Msg("cannot dial the phone")
-			res.Missed[ep] = DialUnavailable
+			res.Missed[ep] = Unanswered{Status: DialUnavailable}
 			continue
 		}
 		keys = append(keys, "channel:"+id)
 		legs[id] = ep
 	}
-	if len(legs) > 0 && !c.answered {
+	// The caller hears ringing: a 180 before the call is answered, and once it is (after a
+	// menu, say) Asterisk plays the ringback tone into the channel until RingStop.
+	ringing := len(legs) > 0 && (opts.Ringback || !c.answered)
+	if ringing {
 		if err := c.client.Channels.Ring(ctx, c.channelID); err != nil {
 			c.hangupLegs(context.WithoutCancel(ctx), legs, ari.HangupNormal)
 			clear(legs)
@@ -61,8 +74,14 @@ func (c *Call) RingMany(ctx context.Context, opts RingOptions) (RingResult, erro
 		}
 	}
 	winner, inApp, err := c.firstToAnswer(ctx, legs, opts.Timeout, res.Missed)
-	if err != nil || winner == "" {
+	if err != nil {
 		return res, err
+	}
+	if ringing {
+		c.stopRingback(ctx)
+	}
+	if winner == "" {
+		return res, nil
 	}
 	res.Winner = legs[winner]
 	delete(legs, winner)
@@ -96,9 +115,9 @@ func (c *Call) RingMany(ctx context.Context, opts RingOptions) (RingResult, erro
 // already; "" when none did. Each leg that stops ringing unanswered leaves legs and has
 // why in missed (by endpoint); at the timeout the legs still ringing are hung up. If the
 // caller hangs up, every leg is hung up and the error is ErrHangup.
-func (c *Call) firstToAnswer(ctx context.Context, legs map[string]string, timeout time.Duration, missed map[string]DialStatus) (winner string, inApp bool, err error) {
-	gone := func(id string, st DialStatus) {
-		missed[legs[id]] = st
+func (c *Call) firstToAnswer(ctx context.Context, legs map[string]string, timeout time.Duration, missed map[string]Unanswered) (winner string, inApp bool, err error) {
+	gone := func(id string, why Unanswered) {
+		missed[legs[id]] = why
 		delete(legs, id)
 	}
 	deadline := time.Now().Add(timeout)
@@ -107,7 +126,7 @@ func (c *Call) firstToAnswer(ctx context.Context, legs map[string]string, timeou
 		if left <= 0 {
 			c.hangupLegs(ctx, legs, ari.HangupNoAnswer)
 			for id := range legs {
-				gone(id, DialNoAnswer)
+				gone(id, Unanswered{Status: DialNoAnswer, Cause: causeNoAnswer})
 			}
 			return "", false, nil
 		}
@@ -126,11 +145,11 @@ func (c *Call) firstToAnswer(ctx context.Context, legs map[string]string, timeou
 			if _, ok := legs[e.Peer.ID]; !ok {
 				continue
 			}
-			if st, done := dialStatusOf(e.DialStatus); done {
+			if st, cause, done := dialStatusOf(e.DialStatus); done {
 				if st == DialAnswered {
 					return e.Peer.ID, false, nil
 				}
-				gone(e.Peer.ID, st)
+				gone(e.Peer.ID, Unanswered{Status: st, Cause: cause})
 			}
 		case *ari.ChannelStateChange:
 			if _, ok := legs[e.Channel.ID]; ok && e.Channel.State == "Up" {
@@ -138,7 +157,7 @@ func (c *Call) firstToAnswer(ctx context.Context, legs map[string]string, timeou
 			}
 		case *ari.ChannelDestroyed:
 			if _, ok := legs[e.Channel.ID]; ok {
-				gone(e.Channel.ID, statusOfCause(e.Cause))
+				gone(e.Channel.ID, Unanswered{Status: statusOfCause(e.Cause), Cause: e.Cause})
 			}
 		}
 	}
@@ -154,19 +173,42 @@ func (c *Call) hangupLegs(ctx context.Context, legs map[string]string, reason st
 	}
 }
 
-// dialStatusOf maps a Dial event's dialstatus to how ringing ended; false while it goes on.
-func dialStatusOf(s string) (DialStatus, bool) {
+// Q.850 hangup causes of a phone's leg that did not answer.
+const (
+	causeBusy             = 17
+	causeNoUserResponding = 18
+	causeNoAnswer         = 19
+	causeRejected         = 21
+)
+
+// statusOfCause maps a Q.850 hangup cause of an unanswered leg to a dial status.
+func statusOfCause(cause int) DialStatus {
+	switch cause {
+	case causeBusy:
+		return DialBusy
+	case causeNoUserResponding, causeNoAnswer:
+		return DialNoAnswer
+	case causeRejected:
+		return DialDeclined
+	default:
+		return DialUnavailable
+	}
+}
+
+// dialStatusOf maps a Dial event's dialstatus to how ringing ended and the hangup cause
+// it stands for (0 when none); done is false while ringing goes on.
+func dialStatusOf(s string) (st DialStatus, cause int, done bool) {
 	switch s {
 	case "ANSWER":
-		return DialAnswered, true
+		return DialAnswered, 0, true
 	case "BUSY":
-		return DialBusy, true
+		return DialBusy, causeBusy, true
 	case "NOANSWER":
-		return DialNoAnswer, true
+		return DialNoAnswer, causeNoAnswer, true
 	case "CHANUNAVAIL", "CONGESTION":
-		return DialUnavailable, true
+		return DialUnavailable, 0, true
 	}
-	return "", false
+	return "", 0, false
 }
 
 // DeviceState is Asterisk's state of a device such as "PJSIP/4001" (ari.Device* values:
