@@ -7,7 +7,7 @@
 # $BENCH_OUT. Holds the lab lock only while it uses the lab; ends what it started on exit.
 #
 # Environment (defaults in brackets):
-#   BENCH_RATES            call rates tried, calls per second, in order ["10 20 40 60 80 100 120"]
+#   BENCH_RATES            call rates tried, calls per second, in order ["10 20 40 60 80 100 120 160 200 250 300"]
 #   BENCH_STEP_SECONDS     how long each rate is offered [15]
 #   BENCH_HOLD_MS          talk time of each call in the rate steps [2000]
 #   BENCH_CONCURRENT       concurrent calls held for the memory readings ["100 500"]
@@ -23,7 +23,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 REPO=$(dirname "$HERE")
 export PATH=/usr/local/go/bin:$PATH
-RATES=${BENCH_RATES:-"10 20 40 60 80 100 120"}
+RATES=${BENCH_RATES:-"10 20 40 60 80 100 120 160 200 250 300"}
 STEP_SECONDS=${BENCH_STEP_SECONDS:-15}
 HOLD_MS=${BENCH_HOLD_MS:-2000}
 CONCURRENT=${BENCH_CONCURRENT:-"100 500"}

@@ -54,6 +54,29 @@ func TestHighestStopsAtTheFirstFailingStep(t *testing.T) {
 	}
 }
 
+func TestTwoCappedRatesDecideNothing(t *testing.T) {
+	var steps []step
+	for _, mode := range []string{"app", "dialplan"} {
+		for _, rate := range []float64{60, 120} {
+			steps = append(steps, step{Mode: mode, Flow: "extension", Rate: rate, Calls: 100 * rate, OK: 100 * rate})
+		}
+	}
+	app, dp := highest(steps, "app", "extension"), highest(steps, "dialplan", "extension")
+	if !app.Capped || !dp.Capped {
+		t.Fatalf("app %+v, dialplan %+v: both should be capped at 120", app, dp)
+	}
+	// The dialplan may well sustain 240: both at the top rate tried is no ratio at all.
+	if text, met, known := rateRatio(app, dp); met || known || !strings.HasPrefix(text, "?") {
+		t.Errorf("ratio %q met=%v known=%v, want undetermined (?), not met, not known", text, met, known)
+	}
+	// Once the dialplan fails higher up, the app's cap is a lower bound on the ratio.
+	steps = append(steps, step{Mode: "dialplan", Flow: "extension", Rate: 240, Calls: 1000, OK: 900})
+	dp = highest(steps, "dialplan", "extension")
+	if text, met, known := rateRatio(app, dp); !met || !known || text != "≥ 1.00" {
+		t.Errorf("app ≥ 120 against dialplan 120: ratio %q met=%v known=%v, want ≥ 1.00 met known", text, met, known)
+	}
+}
+
 func TestFlatVerdict(t *testing.T) {
 	base := []sample{
 		{Elapsed: -5, Phase: "start", Gor: 15, FDs: 12, RSS: 20e6},
