@@ -109,21 +109,36 @@ stop_app() {
 	APP_PID=
 }
 
-# wait_no_channels SECONDS: wait until Asterisk has no channel left; after SECONDS, hang up
-# what is left (and say so). Prints the channels found at the end of the wait.
+# wait_no_channels SECONDS: wait until Asterisk has no channel left and the app (when it
+# runs) no call in progress: an overloaded app may still have requests queued, such as
+# the originate of a phone's leg, that would ring the next step's phone after Asterisk's
+# channels are gone. After SECONDS, hang up what is left (and say so), then give the
+# app's calls 10 s more to end. Prints the channels found at the end of the wait.
 wait_no_channels() {
 	local deadline=$((SECONDS + $1)) n
 	while :; do
 		n=$(ari_count channels)
-		[ "$n" = 0 ] && { echo 0; return 0; }
+		[ "$n" = 0 ] && app_idle && { echo 0; return 0; }
 		[ $SECONDS -ge "$deadline" ] && break
 		sleep 0.5
 	done
-	log "$n channels still up after $1 s: hanging them up"
+	log "$n channels still up after $1 s (app calls in progress: $(app_calls)): hanging them up"
 	"$REPO/lab/asterisk.sh" hangup-all >/dev/null 2>&1
+	deadline=$((SECONDS + 10))
+	until app_idle || [ $SECONDS -ge "$deadline" ]; do sleep 0.5; done
 	sleep 2
 	echo "$n"
 }
+
+# app_calls: the app's calls in progress, 0 when no app runs (or its metrics cannot be read).
+app_calls() {
+	local a=0
+	[ -n "${APP_PID:-}" ] && a=$(metric ariflow_calls_active)
+	[ "$a" = "?" ] && a=0
+	echo "$a"
+}
+
+app_idle() { [ "$(app_calls)" = 0 ]; }
 
 # csv_field FILE NAME: the column NAME of the last line of a SIPp statistics file (-trace_stat).
 csv_field() {
