@@ -251,6 +251,7 @@ func TestAdminRooms(t *testing.T) {
 	h := start(t, options{body: roomBody, now: monday(10, 0)})
 	a := startAdminWithRooms(h)
 	first := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: "999", From: "2000", Timeout: 60 * time.Second})
+	h.waitMembers("Salle_1", 1, 20*time.Second) // members are listed in the order they took their seat
 	second := joinRoom(h, "3000", 20000)
 	h.waitMembers("Salle_1", 2, 20*time.Second)
 
