@@ -100,7 +100,7 @@ step() {
 	t1=$(date +%s.%N)
 	wait_pid "$phone_pid" 10
 	prc=$?
-	left=$(wait_no_channels 20)
+	left=$(wait_lab_idle 20)
 	a1=$(cpu_ticks "$ast")
 	[ -n "$APP_PID" ] && p1=$(cpu_ticks "$APP_PID")
 	read -r m1 mt1 < <(machine_ticks)
@@ -181,7 +181,7 @@ hold() {
 	rc=$?
 	wait_pid "$phone_pid" 10
 	prc=$?
-	wait_no_channels 20 >/dev/null
+	wait_lab_idle 20 >/dev/null
 	a1=$(cpu_ticks "$ast")
 	[ -n "$APP_PID" ] && p1=$(cpu_ticks "$APP_PID")
 	cat >>"$dir/meta" <<META
@@ -208,7 +208,7 @@ fi
 take_lab
 curl -fsS -o /dev/null -u "$ARI_AUTH" "$ARI_URL/asterisk/info" || die "the lab's Asterisk does not answer ARI: make lab-up"
 "$REPO/lab/asterisk.sh" start >/dev/null || die "lab/asterisk.sh start failed"
-[ "$(ari_count channels)" = 0 ] || wait_no_channels 10 >/dev/null
+[ "$(ari_count channels)" = 0 ] || wait_lab_idle 10 >/dev/null
 load=$(wait_quiet "${BENCH_QUIET_WAIT:-120}")
 {
 	echo "load_before=$load"

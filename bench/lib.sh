@@ -109,12 +109,12 @@ stop_app() {
 	APP_PID=
 }
 
-# wait_no_channels SECONDS: wait until Asterisk has no channel left and the app (when it
+# wait_lab_idle SECONDS: wait until Asterisk has no channel left and the app (when it
 # runs) no call in progress: an overloaded app may still have requests queued, such as
 # the originate of a phone's leg, that would ring the next step's phone after Asterisk's
 # channels are gone. After SECONDS, hang up what is left (and say so), then give the
 # app's calls 10 s more to end. Prints the channels found at the end of the wait.
-wait_no_channels() {
+wait_lab_idle() {
 	local deadline=$((SECONDS + $1)) n
 	while :; do
 		n=$(ari_count channels)
@@ -122,7 +122,7 @@ wait_no_channels() {
 		[ $SECONDS -ge "$deadline" ] && break
 		sleep 0.5
 	done
-	log "$n channels still up after $1 s (app calls in progress: $(app_calls)): hanging them up"
+	log "after $1 s, $n channels still up and $(app_calls) app calls in progress: hanging up every channel"
 	"$REPO/lab/asterisk.sh" hangup-all >/dev/null 2>&1
 	deadline=$((SECONDS + 10))
 	until app_idle || [ $SECONDS -ge "$deadline" ]; do sleep 0.5; done

@@ -82,7 +82,7 @@ printf 'time\telapsed_s\tphase\tchannels\tbridges\tgoroutines\tfds\trss_bytes\th
 take_lab
 curl -fsS -o /dev/null -u "$ARI_AUTH" "$ARI_URL/asterisk/info" || die "the lab's Asterisk does not answer ARI: make lab-up"
 "$REPO/lab/asterisk.sh" start >/dev/null || die "lab/asterisk.sh start failed"
-[ "$(ari_count channels)" = 0 ] || wait_no_channels 10 >/dev/null
+[ "$(ari_count channels)" = 0 ] || wait_lab_idle 10 >/dev/null
 rm -rf "$SPOOL/recording/bench" "$SPOOL/voicemail/default/7100" "$SPOOL/voicemail/default/7300"
 {
 	run_info
