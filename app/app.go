@@ -124,7 +124,13 @@ func (a *App) onEvent(ev ari.Event) {
 
 // start makes and runs the call of a channel in the application, unless it has one
 // already (a channel adopted after a reconnect whose StasisStart then arrives late).
+// A caller back from Asterisk's Dial that no call owns (this process started while the
+// phone rang) goes on with what follows an unanswered ring.
 func (a *App) start(ch ari.Channel, args []string) {
+	if status, exten, ok := call.IsReturnFromDial(args); ok {
+		a.startFlow(ch, []string{exten}, a.routing.Load().ResumeAfterRing(status, exten))
+		return
+	}
 	a.startFlow(ch, args, nil)
 }
 

@@ -32,10 +32,16 @@ type fixture struct {
 
 func newFixture(t *testing.T, body string) *fixture {
 	t.Helper()
+	return newFixtureAsterisk(t, "", body)
+}
+
+// newFixtureAsterisk is newFixture with more fields of the asterisk section (", key: value").
+func newFixtureAsterisk(t *testing.T, asterisk, body string) *fixture {
+	t.Helper()
 	srv := aritest.NewServer(t)
 	dir := t.TempDir()
 	yaml := `
-asterisk: {url: ` + srv.URL + `, username: ` + srv.Username + `, password: ` + srv.Password + `, app: ` + testApp + `}
+asterisk: {url: ` + srv.URL + `, username: ` + srv.Username + `, password: ` + srv.Password + `, app: ` + testApp + asterisk + `}
 timezone: Europe/Paris
 database: ` + filepath.Join(dir, "test.db") + `
 recordings: {directory: ` + dir + `, prefix: monitor/}

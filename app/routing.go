@@ -83,7 +83,7 @@ func (r *Routing) Run(ctx context.Context, c *call.Call, a config.Action) error 
 	case a.Absence != "":
 		return r.ext.ServeAbsence(ctx, c, a.Absence == "on")
 	case a.Dial != nil:
-		_, err := c.Dial(ctx, call.DialOptions{Endpoint: a.Dial.Endpoint, Timeout: a.Dial.RingTime})
+		_, err := c.Dial(ctx, call.DialOptions{Endpoint: a.Dial.Endpoint, Timeout: a.Dial.RingTime, DialContext: r.File.Asterisk.DialContext})
 		return err
 	case len(a.Play) > 0:
 		if err := c.Answer(ctx); err != nil {
@@ -98,6 +98,20 @@ func (r *Routing) Run(ctx context.Context, c *call.Call, a config.Action) error 
 		return feature(ctx, c, a, func(ctx context.Context, next config.Action) error { return r.Run(ctx, c, next) })
 	}
 	return notYetBuilt(ctx, c, a)
+}
+
+// ResumeAfterRing is the flow of a caller back from Asterisk's Dial unanswered (status)
+// whose call this process does not know, as the app restarted while the phone rang:
+// extension exten's flow goes on (its voicemail); after a plain dial action ("") the
+// caller is hung up, as that action would.
+func (r *Routing) ResumeAfterRing(status call.DialStatus, exten string) func(context.Context, *call.Call) error {
+	return func(ctx context.Context, c *call.Call) error {
+		c.Logger().Info().Str("status", string(status)).Msg("back from Asterisk's Dial, unanswered")
+		if _, ok := r.File.Extensions[exten]; !ok {
+			return nil
+		}
+		return r.ext.AfterRing(ctx, c, exten, status)
+	}
 }
 
 // notYetBuilt refuses, with a log line and a prompt, an action whose feature is not in

@@ -116,6 +116,11 @@ func (d *decoder) asterisk(p pair) {
 			if a.App != "" && !isName(a.App) {
 				d.bad(w, q, "%q: use letters, digits, '_', '-' and '.'", a.App)
 			}
+		case "dial_context":
+			a.DialContext = d.str(w, q)
+			if a.DialContext != "" && !isName(a.DialContext) {
+				d.bad(w, q, "%q: use letters, digits, '_', '-' and '.'", a.DialContext)
+			}
 		default:
 			d.unknown(w, q)
 		}

@@ -41,6 +41,10 @@ type Asterisk struct {
 	Password    string // discouraged: prefer PasswordEnv
 	PasswordEnv string // environment variable holding the password
 	App         string // Stasis application name, default "ariflow"
+	// DialContext, when set, is the dialplan context (shipped in lab/asterisk/extensions.conf)
+	// that rings a phone with Asterisk's own Dial: unrecorded rings go there, at a
+	// dialplan's cost, and come back to the app unless answered.
+	DialContext string
 }
 
 // Sounds holds prompt settings.

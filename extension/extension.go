@@ -193,7 +193,8 @@ func (h *Handler) Serve(ctx context.Context, c Call, exten string) error {
 		return h.voicemail(ctx, c, ext, exten, reasonOf(d))
 	}
 
-	opts := call.DialOptions{Endpoint: ext.Endpoint, Timeout: ext.RingTime}
+	opts := call.DialOptions{Endpoint: ext.Endpoint, Timeout: ext.RingTime,
+		DialContext: h.file.Asterisk.DialContext, Exten: exten}
 	if ext.Record {
 		opts.RecordName = h.namer.Name(exten, number, c.ID(), now)
 		opts.RecordFormat = h.file.Recordings.Format
@@ -209,6 +210,12 @@ func (h *Handler) Serve(ctx context.Context, c Call, exten string) error {
 		return err
 	}
 	return h.voicemail(ctx, c, ext, exten, string(res.Status))
+}
+
+// AfterRing runs what follows an unanswered ring of exten's phone (status says how it
+// ended): its voicemail, for a caller the app took back from Asterisk's Dial.
+func (h *Handler) AfterRing(ctx context.Context, c Call, exten string, status call.DialStatus) error {
+	return h.voicemail(ctx, c, h.file.Extensions[exten], exten, string(status))
 }
 
 func (h *Handler) voicemail(ctx context.Context, c Call, ext config.Extension, exten, reason string) error {

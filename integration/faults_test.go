@@ -495,7 +495,7 @@ func TestAppKilledAndRestartedWithCallsUp(t *testing.T) {
 	lab := labtest.Require(t)
 	dir := t.TempDir()
 	bin := buildAriflow(t, dir)
-	yaml := routingHead(lab, dir, "itest/"+t.Name()+"/") + faultsBody
+	yaml := routingHead(lab, dir, "itest/"+t.Name()+"/", "") + faultsBody
 	if _, err := config.Parse("routing.yaml", []byte(yaml)); err != nil {
 		t.Fatalf("routing file refused: %v", err)
 	}

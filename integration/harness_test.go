@@ -44,19 +44,20 @@ func monday(hour, minute int) time.Time {
 }
 
 // routingHead is the part of every test routing file that points at the lab.
-func routingHead(lab *labtest.Lab, dir, recPrefix string) string {
+// asterisk is more lines of its asterisk section ("  key: value\n"), or "".
+func routingHead(lab *labtest.Lab, dir, recPrefix, asterisk string) string {
 	return fmt.Sprintf(`
 asterisk:
   url: %s
   username: %s
   password: %s
   app: %s
-timezone: Europe/Paris
+%stimezone: Europe/Paris
 database: %s
 recordings:
   directory: %s
   prefix: %s
-`, lab.ARIURL, lab.ARIUser, lab.ARIPassword, lab.App, filepath.Join(dir, "ariflow.db"), lab.SpoolDir, recPrefix)
+`, lab.ARIURL, lab.ARIUser, lab.ARIPassword, lab.App, asterisk, filepath.Join(dir, "ariflow.db"), lab.SpoolDir, recPrefix)
 }
 
 // clock is the app's injectable time.
@@ -121,6 +122,8 @@ type options struct {
 	noticeTimeout time.Duration
 	// recordingName is recordings.name (placeholders {exten}, {caller}, {time}) when set
 	recordingName string
+	// dialContext is asterisk.dial_context when set (rings handed to Asterisk's Dial)
+	dialContext string
 }
 
 // start runs an app with the routing file made of the lab head and body.
@@ -141,7 +144,11 @@ func start(t *testing.T, o options) *harness {
 	if err := os.RemoveAll(filepath.Join(lab.SpoolDir, recPrefix)); err != nil { // recordings of earlier runs
 		t.Fatal(err)
 	}
-	yaml := routingHead(lab, h.dir, recPrefix)
+	asterisk := ""
+	if o.dialContext != "" {
+		asterisk = "  dial_context: " + o.dialContext + "\n"
+	}
+	yaml := routingHead(lab, h.dir, recPrefix, asterisk)
 	if o.recordingName != "" { // routingHead ends inside the recordings section
 		yaml += fmt.Sprintf("  name: %q\n", o.recordingName)
 	}

@@ -83,6 +83,7 @@ type Call struct {
 	digits   []string // DTMF received and not yet consumed, oldest first
 	answered bool
 	hungUp   bool
+	outside  bool // the caller is in the dialplan's Dial, out of the application (dialInDialplan)
 	seq      int // for ids of the resources this call creates
 
 	mu       sync.Mutex // guards state, read by the admin API
@@ -217,7 +218,7 @@ func (c *Call) observe(ev ari.Event) {
 			c.digits = append(c.digits, e.Digit)
 		}
 	case *ari.StasisEnd:
-		if e.Channel.ID == c.channelID {
+		if e.Channel.ID == c.channelID && !c.outside {
 			c.hungUp = true
 		}
 	case *ari.ChannelHangupRequest:
@@ -394,9 +395,16 @@ func (c *Call) Close(reason string) error {
 	c.mu.Lock()
 	handoff := c.handoff
 	c.mu.Unlock()
-	if handoff != nil && !c.hungUp {
+	switch {
+	case c.outside && !c.hungUp:
+		// stopped while Asterisk's Dial has the caller: the call goes on without us
+		c.log.Info().Msg("the call stays with Asterisk's Dial")
+		if handoff != nil {
+			errs = append(errs, errors.New("not redirected: the caller is in Asterisk's Dial, out of the application"))
+		}
+	case handoff != nil && !c.hungUp:
 		errs = append(errs, handoff(ctx))
-	} else if !c.hungUp {
+	case !c.hungUp:
 		if err := c.client.Channels.Hangup(ctx, c.channelID, reason); err != nil && !ari.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("hangup: %w", err))
 		}

@@ -27,6 +27,10 @@ type DialOptions struct {
 	Timeout      time.Duration // how long it rings
 	RecordName   string        // when set, the whole call is recorded under this name (a suffix on collision)
 	RecordFormat string        // "wav" by default
+	// DialContext, when set, hands an unrecorded ring to Asterisk's own Dial in this
+	// dialplan context (routing file: asterisk.dial_context; see dialInDialplan).
+	DialContext string
+	Exten       string // the extension rung, for the dial context ("" for a plain dial)
 }
 
 // DialResult is what happened.
@@ -42,9 +46,13 @@ type DialResult struct {
 // are bridged (and recorded when asked) until either hangs up; Dial then returns
 // DialAnswered. Otherwise it returns why the phone was not reached. If the caller hangs up
 // first, the phone stops ringing and Dial returns ErrHangup. It is RingMany with one phone
-// and ringback for a caller already answered.
+// and ringback for a caller already answered. With opts.DialContext, Asterisk's Dial does
+// the same (dialInDialplan).
 func (c *Call) Dial(ctx context.Context, opts DialOptions) (DialResult, error) {
 	c.setState("ringing " + opts.Endpoint)
+	if opts.DialContext != "" && opts.RecordName == "" && plainInDial(opts.Endpoint) && plainInDial(opts.Exten) {
+		return c.dialInDialplan(ctx, opts)
+	}
 	r, err := c.RingMany(ctx, RingOptions{
 		Endpoints: []string{opts.Endpoint}, Timeout: opts.Timeout, Ringback: true,
 		RecordName: opts.RecordName, RecordFormat: opts.RecordFormat,

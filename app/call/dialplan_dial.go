@@ -1,0 +1,114 @@
+package call
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ariflow/ariflow/ari"
+)
+
+// ArgRang is the first Stasis argument of a caller coming back from Asterisk's Dial in the
+// dial context (see DialOptions.DialContext): the second is Asterisk's DIALSTATUS, the
+// third the extension whose phone was rung ("" for a plain dial action).
+const ArgRang = "ariflow-rang"
+
+// DialVar is the channel variable the dial context reads: "<extension>|<endpoint>|<seconds>".
+const DialVar = "ARIFLOW_DIAL"
+
+// IsReturnFromDial reports whether Stasis arguments mark a caller coming back from the
+// dial context, and if so how the ringing ended and for which extension.
+func IsReturnFromDial(args []string) (status DialStatus, exten string, ok bool) {
+	if len(args) < 2 || args[0] != ArgRang {
+		return "", "", false
+	}
+	st, _, done := dialStatusOf(args[1])
+	if !done {
+		st = DialUnavailable // CANCEL, DONTCALL, INVALIDARGS...: not reached
+	}
+	if len(args) > 2 {
+		exten = args[2]
+	}
+	return st, exten, true
+}
+
+// DialVarValue is the value of DialVar that rings endpoint for ring on behalf of exten.
+func DialVarValue(exten, endpoint string, ring time.Duration) string {
+	secs := max(1, int((ring+time.Second-1)/time.Second))
+	return exten + "|" + endpoint + "|" + strconv.Itoa(secs)
+}
+
+// dialInDialplan rings opts.Endpoint with Asterisk's own Dial in opts.DialContext: the
+// caller leaves the application, Dial rings the phone (the caller hears ringing), bridges
+// the two when it answers and ends the call when either hangs up, as a dialplan would, at
+// a dialplan's cost. An unanswered caller comes back into the application
+// (ArgRang) and the flow goes on. The call keeps its goroutine throughout: the application
+// stays subscribed to the caller's channel, so that it sees the answer (Dial's event) and
+// the end of the call.
+func (c *Call) dialInDialplan(ctx context.Context, opts DialOptions) (DialResult, error) {
+	source := "channel:" + c.channelID
+	if _, err := c.client.Applications.Subscribe(ctx, c.app, source); err != nil {
+		return DialResult{}, c.channelErr("subscribe", err)
+	}
+	value := DialVarValue(opts.Exten, opts.Endpoint, opts.Timeout)
+	if err := c.client.Channels.SetVar(ctx, c.channelID, DialVar, value); err != nil {
+		return DialResult{}, c.channelErr("set "+DialVar, err)
+	}
+	c.outside = true
+	err := c.client.Channels.Continue(ctx, c.channelID, ari.ContinueRequest{Context: opts.DialContext, Extension: "s", Priority: 1})
+	if err != nil {
+		c.outside = false
+		return DialResult{}, c.channelErr("continue in "+opts.DialContext, err)
+	}
+	var res DialResult
+	dialed := false // Asterisk's Dial reported the phone ringing or its outcome
+	for {
+		ev, err := c.next(0)
+		if err != nil {
+			if !dialed && c.hungUp {
+				c.log.Error().Str("context", opts.DialContext).
+					Msg("the caller left the application for Asterisk's Dial and was hung up before it rang: is this context in extensions.conf?")
+			}
+			if res.Status == DialAnswered {
+				res.Talk = time.Since(res.Answered)
+			}
+			return res, err
+		}
+		switch e := ev.(type) {
+		case *ari.Dial:
+			if e.Caller == nil || e.Caller.ID != c.channelID {
+				continue
+			}
+			dialed = true
+			if st, _, done := dialStatusOf(e.DialStatus); done && st == DialAnswered {
+				res = DialResult{Status: DialAnswered, Answered: time.Now()}
+				c.answered = true
+				c.setState("connected " + opts.Endpoint + " (Asterisk's Dial)")
+				c.log.Info().Str("endpoint", opts.Endpoint).Msg("connected")
+			}
+		case *ari.StasisStart:
+			status, _, back := IsReturnFromDial(e.Args)
+			if e.Channel.ID != c.channelID || !back { // (the call's own first StasisStart)
+				continue
+			}
+			c.outside = false
+			c.log.Info().Str("endpoint", opts.Endpoint).Str("status", string(status)).Msg("not answered")
+			return DialResult{Status: status}, nil
+		}
+	}
+}
+
+// plainInDial reports whether s can stand in Dial's arguments as it is: the dial context
+// splits DialVar on '|' and Dial its arguments on ',' ('&' would ring another phone).
+func plainInDial(s string) bool {
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune("/_-.@:+*#", r):
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,148 @@
+package app_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ariflow/ariflow/ari/aritest"
+)
+
+// dialContextBody: 2000 unrecorded (its ring goes to Asterisk's Dial), 1000 recorded (it
+// stays in the application, bridged by the app).
+const dialContextBody = `
+extensions:
+  "2000": {endpoint: PJSIP/2000, ring_time: 15s, mailbox: "2000"}
+  "1000": {endpoint: PJSIP/1000, mailbox: "1000", record: true}
+voicemail: {boxes: {"2000": {pin: "2000"}, "1000": {pin: "1000"}}}
+numbers: {"77": {dial: {endpoint: PJSIP/7700, ring_time: 5s}}}
+`
+
+func newDialContextFixture(t *testing.T) *fixture {
+	return newFixtureAsterisk(t, ", dial_context: ariflow-dial", dialContextBody)
+}
+
+// handedToDial follows the app handing channelID's ring to the dial context: it keeps
+// the channel's events, tells Dial what to ring, and continues the caller there. It
+// returns the variable's value.
+func (f *fixture) handedToDial(channelID string) string {
+	f.t.Helper()
+	sub := f.want(http.MethodPost, "/applications/"+testApp+"/subscription")
+	if got := sub.Query.Get("eventSource"); got != "channel:"+channelID {
+		f.t.Errorf("subscribed to %q, want the caller's channel: its events would stop when it leaves the application", got)
+	}
+	v := f.want(http.MethodPost, "/channels/"+channelID+"/variable")
+	if got := v.Query.Get("variable"); got != "ARIFLOW_DIAL" {
+		f.t.Errorf("set variable %q, want ARIFLOW_DIAL", got)
+	}
+	cont := f.want(http.MethodPost, "/channels/"+channelID+"/continue")
+	if got := cont.Query.Get("context") + "," + cont.Query.Get("extension") + "," + cont.Query.Get("priority"); got != "ariflow-dial,s,1" {
+		f.t.Errorf("continued at %q, want ariflow-dial,s,1", got)
+	}
+	// Asterisk: the caller leaves the application for the dialplan.
+	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel(channelID)})
+	return v.Query.Get("value")
+}
+
+func callerDial(caller, peer, status string) map[string]any {
+	return map[string]any{"caller": aritest.Channel(caller), "peer": aritest.Channel(peer), "dialstatus": status}
+}
+
+// waitState waits for the live call on channelID to be in a state starting with prefix.
+func (f *fixture) waitState(channelID, prefix string) {
+	f.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		for _, c := range f.app.Calls() {
+			if c.Channel == channelID && strings.HasPrefix(c.State, prefix) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("no call on %s in state %q: %+v", channelID, prefix, f.app.Calls())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// noAppBridging fails if the app rang or bridged anything itself.
+func (f *fixture) noAppBridging() {
+	f.t.Helper()
+	for _, r := range f.srv.Requests() {
+		if r.Method == http.MethodPost && (r.Path == "/channels" || strings.HasPrefix(r.Path, "/bridges")) {
+			f.t.Errorf("the app rang or bridged itself: %s %s", r.Method, r.Path)
+		}
+	}
+}
+
+func TestDialContextAnsweredCallIsAsterisksDialToTheEnd(t *testing.T) {
+	f := newDialContextFixture(t)
+	f.call("c1", "2000")
+	if got := f.handedToDial("c1"); got != "2000|PJSIP/2000|15" {
+		t.Errorf("ARIFLOW_DIAL = %q, want 2000|PJSIP/2000|15", got)
+	}
+	// Out of the application, the call is still listed, ringing.
+	f.waitState("c1", "ringing PJSIP/2000")
+	f.push("Dial", callerDial("c1", "p1", ""))
+	f.push("Dial", callerDial("c1", "p1", "ANSWER"))
+	f.waitState("c1", "connected PJSIP/2000")
+	// The caller hangs up: the call ends, and the app has nothing to hang up or destroy.
+	f.push("ChannelHangupRequest", map[string]any{"channel": aritest.Channel("c1"), "cause": 16})
+	f.waitIdle()
+	if f.touched(http.MethodDelete, "/channels/c1") {
+		t.Error("the app hung up a caller Asterisk had already hung up")
+	}
+	f.noAppBridging()
+}
+
+func TestDialContextUnansweredCallerComesBackToVoicemail(t *testing.T) {
+	f := newDialContextFixture(t)
+	f.call("c1", "2000")
+	f.handedToDial("c1")
+	f.push("Dial", callerDial("c1", "p1", "NOANSWER"))
+	// The dial context sends the caller back into the application.
+	f.srv.Push(aritest.StasisStart(testApp, "c1", "ariflow-rang", "NOANSWER", "2000"))
+	f.want(http.MethodPost, "/channels/c1/answer")
+	play := f.want(http.MethodPost, "/channels/c1/play")
+	if got := play.Query.Get("media"); got != "sound:vm-nobodyavail" {
+		t.Errorf("caller heard %q, want the voicemail stand-in's sound:vm-nobodyavail", got)
+	}
+	if n := len(f.app.Calls()); n != 1 {
+		t.Errorf("%d calls live, want the one call: coming back must not start another", n)
+	}
+	f.noAppBridging()
+}
+
+// After a restart the app does not know the caller that comes back: the extension's
+// voicemail follows all the same; after a plain dial action the caller is hung up.
+func TestCallerBackFromDialAfterARestart(t *testing.T) {
+	f := newDialContextFixture(t)
+	f.srv.Push(aritest.StasisStart(testApp, "c9", "ariflow-rang", "BUSY", "2000"))
+	f.want(http.MethodPost, "/channels/c9/answer")
+	if got := f.want(http.MethodPost, "/channels/c9/play").Query.Get("media"); got != "sound:vm-nobodyavail" {
+		t.Errorf("caller heard %q, want the voicemail stand-in's sound:vm-nobodyavail", got)
+	}
+	f.srv.Push(aritest.StasisStart(testApp, "c8", "ariflow-rang", "NOANSWER", ""))
+	f.want(http.MethodDelete, "/channels/c8")
+}
+
+func TestDialContextPlainDialAction(t *testing.T) {
+	f := newDialContextFixture(t)
+	f.call("c1", "77")
+	if got := f.handedToDial("c1"); got != "|PJSIP/7700|5" {
+		t.Errorf("ARIFLOW_DIAL = %q, want |PJSIP/7700|5", got)
+	}
+	f.push("ChannelDestroyed", map[string]any{"channel": aritest.Channel("c1"), "cause": 16})
+	f.waitIdle()
+	f.noAppBridging()
+}
+
+// A recorded extension is recorded by the app: its ring stays in the application.
+func TestDialContextLeavesRecordedCallsToTheApp(t *testing.T) {
+	f := newDialContextFixture(t)
+	f.ring("c1", "1000", "PJSIP/1000")
+	if f.touched(http.MethodPost, "/channels/c1/continue") {
+		t.Error("a recorded call was handed to the dialplan: it would not be recorded")
+	}
+}

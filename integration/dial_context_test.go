@@ -1,0 +1,104 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/internal/labtest"
+)
+
+// dialContextBody: extension 1000 unrecorded, so that with asterisk.dial_context its ring
+// is handed to Asterisk's Dial (lab/asterisk/extensions.conf, [ariflow-dial]).
+const dialContextBody = `
+extensions:
+  "1000": {endpoint: PJSIP/1000, ring_time: 4s, mailbox: "1000"}
+voicemail:
+  boxes:
+    "1000": {pin: "1000"}
+`
+
+// An answered call is Asterisk's Dial from ring to hang-up: the caller's channel runs Dial
+// while the two talk, the app lists the call as connected, and when the caller hangs up
+// the app's call ends and nothing is left in Asterisk.
+func TestDialContextAnsweredCallIsAsterisksDial(t *testing.T) {
+	h := start(t, options{body: dialContextBody, dialContext: "ariflow-dial", now: monday(10, 0)})
+	phone := h.lab.Phone(t, "1000", "uas_answer.xml")
+	caller := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "1000", From: "2000",
+		Vars: map[string]string{"hold_ms": "3000"}, Timeout: 30 * time.Second})
+	if !phone.WaitReceived("ACK", 1, 15*time.Second) {
+		t.Fatal("phone 1000 was not connected to its caller")
+	}
+	calls := h.app.Calls()
+	if len(calls) != 1 || !strings.HasPrefix(calls[0].State, "connected PJSIP/1000") {
+		t.Errorf("live calls = %+v, want one, connected to PJSIP/1000", calls)
+	}
+	if out := h.lab.AsteriskCLI(t, "core show channels concise"); !strings.Contains(out, "!Dial!") {
+		t.Errorf("no channel runs Dial while the two talk:\n%s", out)
+	}
+	caller.Wait().AssertOK(t)
+	phone.Wait().AssertOK(t)
+	h.waitIdle(10 * time.Second)
+	h.lab.NoLeftovers(t)
+	if got := h.vm.Reasons(); len(got) != 0 {
+		t.Errorf("an answered call reached voicemail: %v", got)
+	}
+}
+
+// A phone that is busy or does not answer sends the caller back into the app, to the
+// extension's voicemail with the reason, as when the app rings the phone itself.
+func TestDialContextUnansweredCallsGoToVoicemail(t *testing.T) {
+	for _, tc := range []struct{ name, scenario, reason string }{
+		{"no answer", "uas_noanswer.xml", "noanswer"},
+		{"busy", "uas_busy.xml", "busy"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := start(t, options{body: dialContextBody, dialContext: "ariflow-dial", now: monday(10, 0)})
+			phone := h.lab.Phone(t, "1000", tc.scenario)
+			callToVoicemail(h, "2000").AssertOK(t)
+			phone.Wait().AssertOK(t)
+			h.waitIdle(10 * time.Second)
+			if got := h.vm.Reasons(); !slices.Equal(got, []string{"1000:" + tc.reason}) {
+				t.Errorf("voicemail reached with %v, want [1000:%s]", got, tc.reason)
+			}
+			h.lab.NoLeftovers(t)
+		})
+	}
+}
+
+// The app is killed while Asterisk's Dial rings the phone and started again: the phone
+// goes on ringing (Asterisk has the call), and when the ring time is over the caller comes
+// back to the new process, which takes them to the extension's voicemail.
+func TestAppKilledWhileAsterisksDialRings(t *testing.T) {
+	lab := labtest.Require(t)
+	dir := t.TempDir()
+	bin := buildAriflow(t, dir)
+	yaml := routingHead(lab, dir, "itest/"+t.Name()+"/", "  dial_context: ariflow-dial\n") + dialContextBody
+	if _, err := config.Parse("routing.yaml", []byte(yaml)); err != nil {
+		t.Fatalf("routing file refused: %v", err)
+	}
+	routing := filepath.Join(dir, "routing.yaml")
+	if err := os.WriteFile(routing, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first := startServe(t, bin, routing, filepath.Join(dir, "first.log"))
+	phone := lab.Phone(t, "1000", "uas_noanswer.xml")
+	caller := lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: "1000", From: "2000", Timeout: 60 * time.Second})
+	if !phone.WaitReceived("INVITE", 1, 15*time.Second) {
+		t.Fatal("phone 1000 did not ring")
+	}
+	first.kill(t)
+	second := startServe(t, bin, routing, filepath.Join(dir, "second.log"))
+	second.waitLog(t, "back from Asterisk's Dial, unanswered")
+	caller.Wait().AssertOK(t) // through the voicemail's greeting and recording
+	phone.Wait().AssertOK(t)
+	if logs := second.logs(); !strings.Contains(logs, `"box":"1000","reason":"noanswer"`) {
+		t.Errorf("the restarted app did not take the caller to box 1000's voicemail (reason noanswer):\n%s", logs)
+	}
+	lab.NoLeftovers(t)
+	second.stop(t)
+}
