@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -28,11 +29,24 @@ type callInfo struct {
 }
 
 func (s *Server) listCalls(w http.ResponseWriter, r *http.Request) {
-	out := callList{Calls: []callInfo{}}
+	write(w, r, http.StatusOK, callList{Calls: s.liveCalls(r.Context())})
+}
+
+// liveCalls are the app's calls, then the callers it handed to Asterisk's Dial (should
+// Asterisk not say which, they are logged and left out).
+func (s *Server) liveCalls(ctx context.Context) []callInfo {
+	out := []callInfo{}
 	for _, c := range s.deps.App.Calls() {
-		out.Calls = append(out.Calls, snapshotInfo(c))
+		out = append(out, snapshotInfo(c))
 	}
-	write(w, r, http.StatusOK, out)
+	inDial, err := s.deps.App.CallsInDial(ctx)
+	if err != nil {
+		s.log.Warn().Err(err).Msg("admin: the calls in Asterisk's Dial are left out of the list")
+	}
+	for _, c := range inDial {
+		out = append(out, snapshotInfo(c))
+	}
+	return out
 }
 
 // snapshotInfo describes a live call; its duration is real elapsed time (Deps.Now is the

@@ -16,6 +16,7 @@ import (
 // App is what the API needs of the running application (*app.App).
 type App interface {
 	Calls() []call.Snapshot
+	CallsInDial(ctx context.Context) ([]call.Snapshot, error)
 	Total() uint64
 	Connected() bool
 	Routing() *app.Routing

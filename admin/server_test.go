@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -31,15 +32,20 @@ var paris, _ = time.LoadLocation("Europe/Paris")
 type fakeApp struct {
 	routing    *app.Routing
 	calls      []call.Snapshot
+	inDial     []call.Snapshot // CallsInDial
+	inDialErr  error
 	originated []string
 	redirected []string
 	hungUp     []string
 }
 
 func (f *fakeApp) Calls() []call.Snapshot { return f.calls }
-func (f *fakeApp) Total() uint64          { return 7 }
-func (f *fakeApp) Connected() bool        { return true }
-func (f *fakeApp) Routing() *app.Routing  { return f.routing }
+func (f *fakeApp) CallsInDial(context.Context) ([]call.Snapshot, error) {
+	return f.inDial, f.inDialErr
+}
+func (f *fakeApp) Total() uint64         { return 7 }
+func (f *fakeApp) Connected() bool       { return true }
+func (f *fakeApp) Routing() *app.Routing { return f.routing }
 func (f *fakeApp) Originate(_ context.Context, ep, exten, _ string, _ time.Duration) (string, error) {
 	if _, ok := f.routing.File.Lookup(exten); !ok {
 		return "", app.ErrUnknownNumber
@@ -184,6 +190,28 @@ func TestCallsInJSONAndXMLCarryTheSameData(t *testing.T) {
 	a, b := fromJSON.Calls[0], fromXML.Calls[0]
 	if a.ID != b.ID || a.Caller != b.Caller || a.Exten != b.Exten || a.State != b.State || !a.Started.Equal(b.Started) {
 		t.Errorf("JSON %+v and XML %+v differ", a, b)
+	}
+}
+
+// Callers the app handed to Asterisk's Dial are live calls too; when Asterisk cannot say
+// which they are, the list still has the app's own calls.
+func TestCallsListTheCallersInAsterisksDial(t *testing.T) {
+	f := newFixture(t)
+	f.app.inDial = []call.Snapshot{{ID: "c7", Channel: "c7", Caller: "3000", Exten: "2000",
+		State: "connected PJSIP/2000 (Asterisk's Dial)", Started: time.Now()}}
+	_, js := f.get("/api/calls")
+	var got callList
+	if err := json.Unmarshal([]byte(js), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Calls) != 2 || got.Calls[0].ID != "c1" || got.Calls[1].ID != "c7" || got.Calls[1].State != "connected PJSIP/2000 (Asterisk's Dial)" {
+		t.Fatalf("calls = %+v, want c1 then c7 connected in Asterisk's Dial", got.Calls)
+	}
+	f.app.inDialErr = errors.New("ARI down")
+	f.app.inDial = nil
+	code, js := f.get("/api/calls")
+	if err := json.Unmarshal([]byte(js), &got); err != nil || code != 200 || len(got.Calls) != 1 {
+		t.Fatalf("with Asterisk not answering: %d %s, want 200 and the app's one call", code, js)
 	}
 }
 

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -166,11 +167,9 @@ type pageState struct {
 	At     time.Time             `json:"at"`
 }
 
-func (s *Server) state() pageState {
+func (s *Server) state(ctx context.Context) pageState {
 	st := pageState{Calls: []callInfo{}, Queues: []queueInfo{}, Rooms: []conference.RoomInfo{}, At: time.Now()}
-	for _, c := range s.deps.App.Calls() {
-		st.Calls = append(st.Calls, snapshotInfo(c))
-	}
+	st.Calls = s.liveCalls(ctx)
 	if s.deps.Queues != nil {
 		for _, name := range s.deps.Queues.Queues() {
 			if q, err := s.queueInfo(name); err == nil {
@@ -185,7 +184,7 @@ func (s *Server) state() pageState {
 }
 
 func (s *Server) pageState(w http.ResponseWriter, r *http.Request) {
-	write(w, r, http.StatusOK, s.state())
+	write(w, r, http.StatusOK, s.state(r.Context()))
 }
 
 // events streams the page's state once a second (server-sent events) until the page goes.
@@ -200,7 +199,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
-		data, _ := json.Marshal(s.state())
+		data, _ := json.Marshal(s.state(r.Context()))
 		if _, err := fmt.Fprintf(w, "event: state\ndata: %s\n\n", data); err != nil {
 			return
 		}

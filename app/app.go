@@ -195,6 +195,8 @@ func (a *App) serve(c *call.Call, flow func(context.Context, *call.Call) error) 
 	case err == nil, errors.Is(err, call.ErrHangup):
 	case errors.Is(err, call.ErrRedirected):
 		log.Info().Msg("call handed off")
+	case errors.Is(err, call.ErrInDialplan):
+		log.Info().Msg("call handed to Asterisk's Dial")
 	case errors.Is(err, context.Canceled), errors.Is(err, ErrDraining), errors.Is(err, call.ErrConnectionLost):
 		log.Warn().Err(context.Cause(c.Context())).Msg("call stopped")
 	default:
@@ -213,6 +215,43 @@ func (a *App) Calls() []call.Snapshot {
 	a.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].Started.Before(out[j].Started) })
 	return out
+}
+
+// CallsInDial lists the callers Asterisk's Dial has in the routing's dial context whose
+// call the app no longer runs (asterisk.dial_context: the ring was handed off), for the
+// admin's list of live calls: ringing or connected, and to which phone.
+func (a *App) CallsInDial(ctx context.Context) ([]call.Snapshot, error) {
+	dc := a.routing.Load().File.Asterisk.DialContext
+	if dc == "" {
+		return nil, nil
+	}
+	chans, err := a.client.Channels.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list channels: %w", err)
+	}
+	var out []call.Snapshot
+	for _, ch := range chans {
+		if ch.Dialplan.Context != dc {
+			continue
+		}
+		a.mu.Lock()
+		c, followed := a.calls[ch.ID]
+		a.mu.Unlock()
+		if followed && !c.Ending() {
+			continue // listed with the app's calls
+		}
+		exten, endpoint := "", ""
+		if v, err := a.client.Channels.GetVar(ctx, ch.ID, call.DialVar); err == nil {
+			exten, endpoint, _ = call.ParseDialVar(v)
+		}
+		state := "ringing " + endpoint
+		if ch.State == "Up" {
+			state = "connected " + endpoint
+		}
+		out = append(out, call.Snapshot{ID: ch.ID, Channel: ch.ID, Caller: ch.Caller.Number, Exten: exten,
+			State: state + " (Asterisk's Dial)", Started: ch.CreationTime.Time})
+	}
+	return out, nil
 }
 
 // Total is how many calls the app has taken since it started.

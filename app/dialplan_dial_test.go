@@ -9,32 +9,43 @@ import (
 	"github.com/ariflow/ariflow/ari/aritest"
 )
 
-// dialContextBody: 2000 unrecorded (its ring goes to Asterisk's Dial), 1000 recorded (it
-// stays in the application, bridged by the app).
+// dialContextBody: 2000 unrecorded (its ring goes to Asterisk's Dial for good), 2100 with
+// a notice (its ring goes to Asterisk's Dial, followed by the app), 1000 recorded (it stays
+// in the application, bridged by the app).
 const dialContextBody = `
 extensions:
   "2000": {endpoint: PJSIP/2000, ring_time: 15s, mailbox: "2000"}
+  "2100": {endpoint: PJSIP/2100, ring_time: 15s, mailbox: "2000", notify: true}
   "1000": {endpoint: PJSIP/1000, mailbox: "1000", record: true}
 voicemail: {boxes: {"2000": {pin: "2000"}, "1000": {pin: "1000"}}}
 numbers: {"77": {dial: {endpoint: PJSIP/7700, ring_time: 5s}}}
+notify: {mattermost: {url: "http://127.0.0.1:9", token: t, channel_id: y6qktfy6ht8e9gf6i3rxmst7no}}
 `
 
 func newDialContextFixture(t *testing.T) *fixture {
 	return newFixtureAsterisk(t, ", dial_context: ariflow-dial", dialContextBody)
 }
 
-// handedToDial follows the app handing channelID's ring to the dial context: it keeps
-// the channel's events, tells Dial what to ring, and continues the caller there. It
-// returns the variable's value.
-func (f *fixture) handedToDial(channelID string) string {
+// handedToDial follows the app handing channelID's ring to the dial context: when it
+// follows the call, it keeps the channel's events; it tells Dial what to ring, and
+// continues the caller there. It returns the variable's value.
+func (f *fixture) handedToDial(channelID string, follow bool) string {
 	f.t.Helper()
-	sub := f.want(http.MethodPost, "/applications/"+testApp+"/subscription")
-	if got := sub.Query.Get("eventSource"); got != "channel:"+channelID {
-		f.t.Errorf("subscribed to %q, want the caller's channel: its events would stop when it leaves the application", got)
-	}
 	v := f.want(http.MethodPost, "/channels/"+channelID+"/variable")
 	if got := v.Query.Get("variable"); got != "ARIFLOW_DIAL" {
 		f.t.Errorf("set variable %q, want ARIFLOW_DIAL", got)
+	}
+	subscribed := false
+	for _, r := range f.srv.Requests() {
+		if r.Method == http.MethodPost && r.Path == "/applications/"+testApp+"/subscription" {
+			subscribed = true
+			if got := r.Query.Get("eventSource"); got != "channel:"+channelID {
+				f.t.Errorf("subscribed to %q, want the caller's channel: its events would stop when it leaves the application", got)
+			}
+		}
+	}
+	if subscribed != follow {
+		f.t.Errorf("subscribed to the caller's channel: %v, want %v", subscribed, follow)
 	}
 	cont := f.want(http.MethodPost, "/channels/"+channelID+"/continue")
 	if got := cont.Query.Get("context") + "," + cont.Query.Get("extension") + "," + cont.Query.Get("priority"); got != "ariflow-dial,s,1" {
@@ -76,18 +87,38 @@ func (f *fixture) noAppBridging() {
 	}
 }
 
-func TestDialContextAnsweredCallIsAsterisksDialToTheEnd(t *testing.T) {
+// An extension without a notice is handed to Asterisk's Dial for good: the app's call
+// ends without hanging the caller up; unanswered, the caller comes back as a new call
+// that goes on to the extension's voicemail.
+func TestDialContextHandsTheRingToAsterisksDial(t *testing.T) {
 	f := newDialContextFixture(t)
 	f.call("c1", "2000")
-	if got := f.handedToDial("c1"); got != "2000|PJSIP/2000|15" {
+	if got := f.handedToDial("c1", false); got != "2000|PJSIP/2000|15" {
 		t.Errorf("ARIFLOW_DIAL = %q, want 2000|PJSIP/2000|15", got)
 	}
-	// Out of the application, the call is still listed, ringing.
-	f.waitState("c1", "ringing PJSIP/2000")
+	f.waitIdle()
+	if f.touched(http.MethodDelete, "/channels/c1") {
+		t.Error("the app hung up a caller it had handed to Asterisk's Dial")
+	}
+	f.srv.Push(aritest.StasisStart(testApp, "c1", "ariflow-rang", "NOANSWER", "2000"))
+	f.want(http.MethodPost, "/channels/c1/answer")
+	play := f.want(http.MethodPost, "/channels/c1/play")
+	if got := play.Query.Get("media"); got != "sound:vm-nobodyavail" {
+		t.Errorf("caller heard %q, want the voicemail stand-in's sound:vm-nobodyavail", got)
+	}
+	f.noAppBridging()
+}
+
+// An extension with a notice keeps its call while Asterisk's Dial rings and connects: the
+// call is listed, ringing then connected, and ends when the caller hangs up.
+func TestDialContextFollowsTheCallsThatNeedIt(t *testing.T) {
+	f := newDialContextFixture(t)
+	f.call("c1", "2100")
+	f.handedToDial("c1", true)
+	f.waitState("c1", "ringing PJSIP/2100")
 	f.push("Dial", callerDial("c1", "p1", ""))
 	f.push("Dial", callerDial("c1", "p1", "ANSWER"))
-	f.waitState("c1", "connected PJSIP/2000")
-	// The caller hangs up: the call ends, and the app has nothing to hang up or destroy.
+	f.waitState("c1", "connected PJSIP/2100")
 	f.push("ChannelHangupRequest", map[string]any{"channel": aritest.Channel("c1"), "cause": 16})
 	f.waitIdle()
 	if f.touched(http.MethodDelete, "/channels/c1") {
@@ -96,13 +127,13 @@ func TestDialContextAnsweredCallIsAsterisksDialToTheEnd(t *testing.T) {
 	f.noAppBridging()
 }
 
-func TestDialContextUnansweredCallerComesBackToVoicemail(t *testing.T) {
+// A followed caller whose phone does not answer comes back to the same call.
+func TestDialContextFollowedCallerComesBackToVoicemail(t *testing.T) {
 	f := newDialContextFixture(t)
-	f.call("c1", "2000")
-	f.handedToDial("c1")
+	f.call("c1", "2100")
+	f.handedToDial("c1", true)
 	f.push("Dial", callerDial("c1", "p1", "NOANSWER"))
-	// The dial context sends the caller back into the application.
-	f.srv.Push(aritest.StasisStart(testApp, "c1", "ariflow-rang", "NOANSWER", "2000"))
+	f.srv.Push(aritest.StasisStart(testApp, "c1", "ariflow-rang", "NOANSWER", "2100"))
 	f.want(http.MethodPost, "/channels/c1/answer")
 	play := f.want(http.MethodPost, "/channels/c1/play")
 	if got := play.Query.Get("media"); got != "sound:vm-nobodyavail" {
@@ -130,10 +161,9 @@ func TestCallerBackFromDialAfterARestart(t *testing.T) {
 func TestDialContextPlainDialAction(t *testing.T) {
 	f := newDialContextFixture(t)
 	f.call("c1", "77")
-	if got := f.handedToDial("c1"); got != "|PJSIP/7700|5" {
+	if got := f.handedToDial("c1", false); got != "|PJSIP/7700|5" {
 		t.Errorf("ARIFLOW_DIAL = %q, want |PJSIP/7700|5", got)
 	}
-	f.push("ChannelDestroyed", map[string]any{"channel": aritest.Channel("c1"), "cause": 16})
 	f.waitIdle()
 	f.noAppBridging()
 }

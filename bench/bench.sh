@@ -14,6 +14,8 @@
 #   BENCH_CONCURRENT_RATE  call rate while filling up to those [20]
 #   BENCH_MODES            ["app dialplan"];  BENCH_FLOWS ["extension ivr"]
 #   BENCH_GO               0 skips the Go benchmarks [1]
+#   BENCH_DIAL_CONTEXT     when set (ariflow-dial), the app runs with asterisk.dial_context:
+#                          its rings are handed to Asterisk's Dial in that context [unset]
 #   BENCH_QUIET_WAIT       seconds to wait, holding the lab, for the load average to fall
 #                          under 1.5 before measuring [120]
 #   BENCH_OUT              where the results go [bench/results]
@@ -38,7 +40,7 @@ RUN=${BENCH_RUN_DIR:-${ARIFLOW_LAB_DIR:-/var/cache/ariflow/lab}/bench/$STAMP}
 . "$HERE/lib.sh"
 
 # The command line as the results file shows it: the knobs that were set, then make bench.
-COMMAND=$(env | grep -E '^BENCH_(RATES|STEP_SECONDS|HOLD_MS|CONCURRENT|CONCURRENT_RATE|MODES|FLOWS|GO)=' | sort |
+COMMAND=$(env | grep -E '^BENCH_(RATES|STEP_SECONDS|HOLD_MS|CONCURRENT|CONCURRENT_RATE|MODES|FLOWS|GO|DIAL_CONTEXT)=' | sort |
 	sed -E "s/^([A-Z_]+)=(.*)$/\1='\2'/" | tr '\n' ' ')"make bench"
 
 for n in $RATES $CONCURRENT $STEP_SECONDS $HOLD_MS $CONCURRENT_RATE; do
@@ -217,6 +219,7 @@ load=$(wait_quiet "${BENCH_QUIET_WAIT:-120}")
 	echo "asterisk=$("$REPO/lab/asterisk.sh" cli 'core show version' 2>/dev/null | head -1 | cut -c1-60)"
 	echo "sipp=$(sipp -v 2>&1 | grep -o 'SIPp v[0-9.]*' | head -1)"
 	echo "go=$(go version | cut -d' ' -f3)"
+	echo "dial_context=${BENCH_DIAL_CONTEXT:-}"
 } >"$RUN/run"
 # The modes take turns at each rate, so that whatever else runs on the machine meanwhile
 # weighs on both alike. The app stays connected, idle, during the dialplan's turns (its

@@ -80,12 +80,18 @@ metric() {
 }
 
 # start_app: ariflow serve with bench/routing.yaml copied into $RUN/app (its database lands
-# there); recordings go to the lab root's spool, as Asterisk writes them.
+# there); recordings go to the lab root's spool, as Asterisk writes them. With
+# BENCH_DIAL_CONTEXT the copy hands rings to Asterisk's Dial (asterisk.dial_context).
 start_app() {
 	mkdir -p "$RUN/app"
 	app_connected && die "an app \"ariflow\" is already connected to the lab; stop it first"
 	sed "s|^\(  directory: \)/var/spool/asterisk/recording|\1$ARIFLOW_ROOT/var/spool/asterisk/recording|" \
 		"$REPO/bench/routing.yaml" >"$RUN/app/routing.yaml"
+	if [ -n "${BENCH_DIAL_CONTEXT:-}" ]; then
+		[[ $BENCH_DIAL_CONTEXT =~ ^[A-Za-z0-9_.-]+$ ]] || die "BENCH_DIAL_CONTEXT: not a context name: $BENCH_DIAL_CONTEXT"
+		sed -i "s|^  app: ariflow$|&\n  dial_context: $BENCH_DIAL_CONTEXT|" "$RUN/app/routing.yaml"
+		grep -q "^  dial_context: $BENCH_DIAL_CONTEXT$" "$RUN/app/routing.yaml" || die "could not set dial_context in $RUN/app/routing.yaml"
+	fi
 	ARIFLOW_ARI_PASSWORD=ariflow-lab ARIFLOW_ADMIN_TOKEN=$ADMIN_TOKEN \
 		"$BIN" serve --log-format json --drain 5s "$RUN/app/routing.yaml" </dev/null >"$RUN/app/ariflow.log" 2>&1 &
 	APP_PID=$!

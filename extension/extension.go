@@ -194,7 +194,7 @@ func (h *Handler) Serve(ctx context.Context, c Call, exten string) error {
 	}
 
 	opts := call.DialOptions{Endpoint: ext.Endpoint, Timeout: ext.RingTime,
-		DialContext: h.file.Asterisk.DialContext, Exten: exten}
+		DialContext: h.file.Asterisk.DialContext, Exten: exten, Follow: ext.Notify}
 	if ext.Record {
 		opts.RecordName = h.namer.Name(exten, number, c.ID(), now)
 		opts.RecordFormat = h.file.Recordings.Format

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,29 +24,50 @@ voicemail:
 `
 
 // An answered call is Asterisk's Dial from ring to hang-up: the caller's channel runs Dial
-// while the two talk, the app lists the call as connected, and when the caller hangs up
-// the app's call ends and nothing is left in Asterisk.
+// while the two talk, and the admin's list shows the call connected to phone 1000: from
+// the app's own calls when it follows the call (an extension with a notice), else from
+// Asterisk's channels. When the caller hangs up nothing is left in Asterisk.
 func TestDialContextAnsweredCallIsAsterisksDial(t *testing.T) {
-	h := start(t, options{body: dialContextBody, dialContext: "ariflow-dial", now: monday(10, 0)})
-	phone := h.lab.Phone(t, "1000", "uas_answer.xml")
-	caller := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "1000", From: "2000",
-		Vars: map[string]string{"hold_ms": "3000"}, Timeout: 30 * time.Second})
-	if !phone.WaitReceived("ACK", 1, 15*time.Second) {
-		t.Fatal("phone 1000 was not connected to its caller")
-	}
-	calls := h.app.Calls()
-	if len(calls) != 1 || !strings.HasPrefix(calls[0].State, "connected PJSIP/1000") {
-		t.Errorf("live calls = %+v, want one, connected to PJSIP/1000", calls)
-	}
-	if out := h.lab.AsteriskCLI(t, "core show channels concise"); !strings.Contains(out, "!Dial!") {
-		t.Errorf("no channel runs Dial while the two talk:\n%s", out)
-	}
-	caller.Wait().AssertOK(t)
-	phone.Wait().AssertOK(t)
-	h.waitIdle(10 * time.Second)
-	h.lab.NoLeftovers(t)
-	if got := h.vm.Reasons(); len(got) != 0 {
-		t.Errorf("an answered call reached voicemail: %v", got)
+	for _, tc := range []struct {
+		name   string
+		notify bool
+	}{{"handed off", false}, {"followed", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := dialContextBody
+			if tc.notify {
+				body = strings.Replace(body, `mailbox: "1000"}`, `mailbox: "1000", notify: true}`, 1)
+			}
+			h := start(t, options{body: body, dialContext: "ariflow-dial", now: monday(10, 0)})
+			phone := h.lab.Phone(t, "1000", "uas_answer.xml")
+			caller := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "1000", From: "2000",
+				Vars: map[string]string{"hold_ms": "3000"}, Timeout: 30 * time.Second})
+			if !phone.WaitReceived("ACK", 1, 15*time.Second) {
+				t.Fatal("phone 1000 was not connected to its caller")
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			inDial, err := h.app.CallsInDial(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed := append(h.app.Calls(), inDial...)
+			if len(listed) != 1 || listed[0].State != "connected PJSIP/1000 (Asterisk's Dial)" || listed[0].Caller != "2000" || listed[0].Exten != "1000" {
+				t.Errorf("live calls = %+v, want one from 2000 to 1000, connected to PJSIP/1000 in Asterisk's Dial", listed)
+			}
+			if followed := len(h.app.Calls()) == 1; followed != tc.notify {
+				t.Errorf("the app follows the call: %v, want %v", followed, tc.notify)
+			}
+			if out := h.lab.AsteriskCLI(t, "core show channels concise"); !strings.Contains(out, "!Dial!") {
+				t.Errorf("no channel runs Dial while the two talk:\n%s", out)
+			}
+			caller.Wait().AssertOK(t)
+			phone.Wait().AssertOK(t)
+			h.waitIdle(10 * time.Second)
+			h.lab.NoLeftovers(t)
+			if got := h.vm.Reasons(); len(got) != 0 {
+				t.Errorf("an answered call reached voicemail: %v", got)
+			}
+		})
 	}
 }
 

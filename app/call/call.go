@@ -84,7 +84,7 @@ type Call struct {
 	answered bool
 	hungUp   bool
 	outside  bool // the caller is in the dialplan's Dial, out of the application (dialInDialplan)
-	seq      int // for ids of the resources this call creates
+	seq      int  // for ids of the resources this call creates
 
 	mu       sync.Mutex // guards state, read by the admin API
 	state    string
@@ -94,6 +94,7 @@ type Call struct {
 	handoff  func(context.Context) error // guarded by mu; set by HandOff
 	cleanups []func(context.Context) error
 	closed   atomic.Bool
+	leaving  atomic.Bool // the caller is handed to Asterisk's Dial for good (dialInDialplan)
 }
 
 // ID is the call's id in logs: the caller channel's id.
@@ -373,9 +374,10 @@ func (c *Call) HandOff(fn func(ctx context.Context) error) {
 	c.End(ErrRedirected)
 }
 
-// Ending reports whether the call's flow was stopped (End, HandOff) or it is closing;
+// Ending reports whether the call's flow was stopped (End, HandOff), its caller handed to
+// Asterisk's Dial for good, or it is closing;
 // safe from any goroutine.
-func (c *Call) Ending() bool { return c.ctx.Err() != nil || c.closed.Load() }
+func (c *Call) Ending() bool { return c.ctx.Err() != nil || c.closed.Load() || c.leaving.Load() }
 
 // End stops the call's flow with cause; safe from any goroutine.
 func (c *Call) End(cause error) { c.cancel(cause) }

@@ -31,6 +31,9 @@ type DialOptions struct {
 	// dialplan context (routing file: asterisk.dial_context; see dialInDialplan).
 	DialContext string
 	Exten       string // the extension rung, for the dial context ("" for a plain dial)
+	// Follow keeps the call's goroutine while Asterisk's Dial has the caller, to learn how
+	// the call ended (see dialInDialplan); an extension's missed-call notice needs it.
+	Follow bool
 }
 
 // DialResult is what happened.

@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,10 @@ import (
 // dial context (see DialOptions.DialContext): the second is Asterisk's DIALSTATUS, the
 // third the extension whose phone was rung ("" for a plain dial action).
 const ArgRang = "ariflow-rang"
+
+// ErrInDialplan ends a call whose caller is now in Asterisk's Dial (dialInDialplan): the
+// caller is not hung up.
+var ErrInDialplan = errors.New("ring handed to Asterisk's Dial")
 
 // DialVar is the channel variable the dial context reads: "<extension>|<endpoint>|<seconds>".
 const DialVar = "ARIFLOW_DIAL"
@@ -39,27 +44,49 @@ func DialVarValue(exten, endpoint string, ring time.Duration) string {
 	return exten + "|" + endpoint + "|" + strconv.Itoa(secs)
 }
 
+// ParseDialVar reads a value of DialVar back.
+func ParseDialVar(v string) (exten, endpoint string, ok bool) {
+	exten, rest, ok1 := strings.Cut(v, "|")
+	endpoint, _, ok2 := strings.Cut(rest, "|")
+	return exten, endpoint, ok1 && ok2
+}
+
 // dialInDialplan rings opts.Endpoint with Asterisk's own Dial in opts.DialContext: the
 // caller leaves the application, Dial rings the phone (the caller hears ringing), bridges
 // the two when it answers and ends the call when either hangs up, as a dialplan would, at
-// a dialplan's cost. An unanswered caller comes back into the application
-// (ArgRang) and the flow goes on. The call keeps its goroutine throughout: the application
-// stays subscribed to the caller's channel, so that it sees the answer (Dial's event) and
-// the end of the call.
+// a dialplan's cost. An unanswered caller comes back into the application (ArgRang) and
+// the flow goes on.
+//
+// Unless opts.Follow, the call's goroutine ends here with ErrInDialplan (the caller is
+// not hung up), and a caller who comes back is a new call (the app's ResumeAfterRing).
+// With opts.Follow the call keeps its goroutine throughout: the application subscribes
+// to the caller's channel, sees the answer (Dial's event) and the end of the call, and
+// takes the caller back itself; that costs Asterisk and the app an event for each of
+// the channel's changes.
 func (c *Call) dialInDialplan(ctx context.Context, opts DialOptions) (DialResult, error) {
-	source := "channel:" + c.channelID
-	if _, err := c.client.Applications.Subscribe(ctx, c.app, source); err != nil {
-		return DialResult{}, c.channelErr("subscribe", err)
+	if opts.Follow {
+		if _, err := c.client.Applications.Subscribe(ctx, c.app, "channel:"+c.channelID); err != nil {
+			return DialResult{}, c.channelErr("subscribe", err)
+		}
 	}
 	value := DialVarValue(opts.Exten, opts.Endpoint, opts.Timeout)
 	if err := c.client.Channels.SetVar(ctx, c.channelID, DialVar, value); err != nil {
 		return DialResult{}, c.channelErr("set "+DialVar, err)
 	}
 	c.outside = true
+	if !opts.Follow {
+		// From now on a caller coming back is a new call, even before this one has closed.
+		c.leaving.Store(true)
+	}
 	err := c.client.Channels.Continue(ctx, c.channelID, ari.ContinueRequest{Context: opts.DialContext, Extension: "s", Priority: 1})
 	if err != nil {
 		c.outside = false
+		c.leaving.Store(false)
 		return DialResult{}, c.channelErr("continue in "+opts.DialContext, err)
+	}
+	if !opts.Follow {
+		c.setState("in Asterisk's Dial")
+		return DialResult{}, ErrInDialplan
 	}
 	var res DialResult
 	dialed := false // Asterisk's Dial reported the phone ringing or its outcome
