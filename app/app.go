@@ -240,10 +240,7 @@ func (a *App) CallsInDial(ctx context.Context) ([]call.Snapshot, error) {
 		if followed && !c.Ending() {
 			continue // listed with the app's calls
 		}
-		exten, endpoint := "", ""
-		if v, err := a.client.Channels.GetVar(ctx, ch.ID, call.DialVar); err == nil {
-			exten, endpoint, _ = call.ParseDialVar(v)
-		}
+		exten, endpoint, _ := call.ParseDialExten(ch.Dialplan.Exten)
 		state := "ringing " + endpoint
 		if ch.State == "Up" {
 			state = "connected " + endpoint

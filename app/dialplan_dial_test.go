@@ -27,13 +27,13 @@ func newDialContextFixture(t *testing.T) *fixture {
 }
 
 // handedToDial follows the app handing channelID's ring to the dial context: when it
-// follows the call, it keeps the channel's events; it tells Dial what to ring, and
-// continues the caller there. It returns the variable's value.
+// follows the call, it keeps the channel's events; it continues the caller there at the
+// extension that says what to ring, which it returns.
 func (f *fixture) handedToDial(channelID string, follow bool) string {
 	f.t.Helper()
-	v := f.want(http.MethodPost, "/channels/"+channelID+"/variable")
-	if got := v.Query.Get("variable"); got != "ARIFLOW_DIAL" {
-		f.t.Errorf("set variable %q, want ARIFLOW_DIAL", got)
+	cont := f.want(http.MethodPost, "/channels/"+channelID+"/continue")
+	if got := cont.Query.Get("context") + "," + cont.Query.Get("priority"); got != "ariflow-dial,1" {
+		f.t.Errorf("continued in %q, want ariflow-dial,1", got)
 	}
 	subscribed := false
 	for _, r := range f.srv.Requests() {
@@ -47,13 +47,9 @@ func (f *fixture) handedToDial(channelID string, follow bool) string {
 	if subscribed != follow {
 		f.t.Errorf("subscribed to the caller's channel: %v, want %v", subscribed, follow)
 	}
-	cont := f.want(http.MethodPost, "/channels/"+channelID+"/continue")
-	if got := cont.Query.Get("context") + "," + cont.Query.Get("extension") + "," + cont.Query.Get("priority"); got != "ariflow-dial,s,1" {
-		f.t.Errorf("continued at %q, want ariflow-dial,s,1", got)
-	}
 	// Asterisk: the caller leaves the application for the dialplan.
 	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel(channelID)})
-	return v.Query.Get("value")
+	return cont.Query.Get("extension")
 }
 
 func callerDial(caller, peer, status string) map[string]any {
@@ -93,8 +89,8 @@ func (f *fixture) noAppBridging() {
 func TestDialContextHandsTheRingToAsterisksDial(t *testing.T) {
 	f := newDialContextFixture(t)
 	f.call("c1", "2000")
-	if got := f.handedToDial("c1", false); got != "2000|PJSIP/2000|15" {
-		t.Errorf("ARIFLOW_DIAL = %q, want 2000|PJSIP/2000|15", got)
+	if got := f.handedToDial("c1", false); got != "~2000~PJSIP/2000~15" {
+		t.Errorf("continued at extension %q, want ~2000~PJSIP/2000~15", got)
 	}
 	f.waitIdle()
 	if f.touched(http.MethodDelete, "/channels/c1") {
@@ -161,8 +157,8 @@ func TestCallerBackFromDialAfterARestart(t *testing.T) {
 func TestDialContextPlainDialAction(t *testing.T) {
 	f := newDialContextFixture(t)
 	f.call("c1", "77")
-	if got := f.handedToDial("c1", false); got != "|PJSIP/7700|5" {
-		t.Errorf("ARIFLOW_DIAL = %q, want |PJSIP/7700|5", got)
+	if got := f.handedToDial("c1", false); got != "~~PJSIP/7700~5" {
+		t.Errorf("continued at extension %q, want ~~PJSIP/7700~5", got)
 	}
 	f.waitIdle()
 	f.noAppBridging()

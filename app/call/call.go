@@ -399,8 +399,7 @@ func (c *Call) Close(reason string) error {
 	c.mu.Unlock()
 	switch {
 	case c.outside && !c.hungUp:
-		// stopped while Asterisk's Dial has the caller: the call goes on without us
-		c.log.Info().Msg("the call stays with Asterisk's Dial")
+		// handed to Asterisk's Dial, or stopped while it has the caller: the call goes on there
 		if handoff != nil {
 			errs = append(errs, errors.New("not redirected: the caller is in Asterisk's Dial, out of the application"))
 		}

@@ -53,7 +53,7 @@ type DialResult struct {
 // the same (dialInDialplan).
 func (c *Call) Dial(ctx context.Context, opts DialOptions) (DialResult, error) {
 	c.setState("ringing " + opts.Endpoint)
-	if opts.DialContext != "" && opts.RecordName == "" && plainInDial(opts.Endpoint) && plainInDial(opts.Exten) {
+	if _, plain := DialExten(opts.Exten, opts.Endpoint, opts.Timeout); opts.DialContext != "" && opts.RecordName == "" && plain {
 		return c.dialInDialplan(ctx, opts)
 	}
 	r, err := c.RingMany(ctx, RingOptions{

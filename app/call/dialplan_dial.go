@@ -19,9 +19,6 @@ const ArgRang = "ariflow-rang"
 // caller is not hung up.
 var ErrInDialplan = errors.New("ring handed to Asterisk's Dial")
 
-// DialVar is the channel variable the dial context reads: "<extension>|<endpoint>|<seconds>".
-const DialVar = "ARIFLOW_DIAL"
-
 // IsReturnFromDial reports whether Stasis arguments mark a caller coming back from the
 // dial context, and if so how the ringing ended and for which extension.
 func IsReturnFromDial(args []string) (status DialStatus, exten string, ok bool) {
@@ -38,17 +35,25 @@ func IsReturnFromDial(args []string) (status DialStatus, exten string, ok bool) 
 	return st, exten, true
 }
 
-// DialVarValue is the value of DialVar that rings endpoint for ring on behalf of exten.
-func DialVarValue(exten, endpoint string, ring time.Duration) string {
+// DialExten is the dialplan extension the caller continues at in the dial context, which
+// says what Dial rings: "~<extension>~<endpoint>~<seconds>" ("~2000~PJSIP/2000~15"; the
+// context matches it with _~. and cuts it on '~'). It goes with the one request that
+// hands the caller over, and shows in Asterisk's `core show channels`. ok is false when it
+// cannot: a character Dial's arguments or the cut would take for a separator, or longer
+// than Asterisk's extensions (79 characters).
+func DialExten(exten, endpoint string, ring time.Duration) (string, bool) {
 	secs := max(1, int((ring+time.Second-1)/time.Second))
-	return exten + "|" + endpoint + "|" + strconv.Itoa(secs)
+	s := "~" + exten + "~" + endpoint + "~" + strconv.Itoa(secs)
+	return s, plainInDial(exten) && plainInDial(endpoint) && len(s) < 80
 }
 
-// ParseDialVar reads a value of DialVar back.
-func ParseDialVar(v string) (exten, endpoint string, ok bool) {
-	exten, rest, ok1 := strings.Cut(v, "|")
-	endpoint, _, ok2 := strings.Cut(rest, "|")
-	return exten, endpoint, ok1 && ok2
+// ParseDialExten reads a DialExten back.
+func ParseDialExten(s string) (exten, endpoint string, ok bool) {
+	parts := strings.Split(s, "~")
+	if len(parts) != 4 || parts[0] != "" {
+		return "", "", false
+	}
+	return parts[1], parts[2], true
 }
 
 // dialInDialplan rings opts.Endpoint with Asterisk's own Dial in opts.DialContext: the
@@ -69,16 +74,13 @@ func (c *Call) dialInDialplan(ctx context.Context, opts DialOptions) (DialResult
 			return DialResult{}, c.channelErr("subscribe", err)
 		}
 	}
-	value := DialVarValue(opts.Exten, opts.Endpoint, opts.Timeout)
-	if err := c.client.Channels.SetVar(ctx, c.channelID, DialVar, value); err != nil {
-		return DialResult{}, c.channelErr("set "+DialVar, err)
-	}
+	dialExten, _ := DialExten(opts.Exten, opts.Endpoint, opts.Timeout)
 	c.outside = true
 	if !opts.Follow {
 		// From now on a caller coming back is a new call, even before this one has closed.
 		c.leaving.Store(true)
 	}
-	err := c.client.Channels.Continue(ctx, c.channelID, ari.ContinueRequest{Context: opts.DialContext, Extension: "s", Priority: 1})
+	err := c.client.Channels.Continue(ctx, c.channelID, ari.ContinueRequest{Context: opts.DialContext, Extension: dialExten, Priority: 1})
 	if err != nil {
 		c.outside = false
 		c.leaving.Store(false)
@@ -127,7 +129,7 @@ func (c *Call) dialInDialplan(ctx context.Context, opts DialOptions) (DialResult
 }
 
 // plainInDial reports whether s can stand in Dial's arguments as it is: the dial context
-// splits DialVar on '|' and Dial its arguments on ',' ('&' would ring another phone).
+// cuts its extension on '~' and Dial its arguments on ',' ('&' would ring another phone).
 func plainInDial(s string) bool {
 	for _, r := range s {
 		switch {
