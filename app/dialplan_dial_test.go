@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -170,5 +171,23 @@ func TestDialContextLeavesRecordedCallsToTheApp(t *testing.T) {
 	f.ring("c1", "1000", "PJSIP/1000")
 	if f.touched(http.MethodPost, "/channels/c1/continue") {
 		t.Error("a recorded call was handed to the dialplan: it would not be recorded")
+	}
+}
+
+// `ariflow simulate` says which rings Asterisk's Dial makes.
+func TestExplainSaysWhichRingsAsterisksDialMakes(t *testing.T) {
+	f := newDialContextFixture(t)
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	for exten, want := range map[string]string{
+		"2000": "ring PJSIP/2000 for 15s with Asterisk's Dial (context ariflow-dial)",
+		"1000": "ring PJSIP/1000 for 15s", // recorded: the app rings it
+	} {
+		steps, err := f.app.Routing().Explain("3000", exten, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(steps, want) {
+			t.Errorf("Explain(3000 calls %s) = %q, want the step %q", exten, steps, want)
+		}
 	}
 }

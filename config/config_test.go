@@ -172,6 +172,7 @@ rooms:
 		{"absence codes", f.Absence.OnCode + f.Absence.OffCode, "*77*88"},
 		{"call_template", f.Notify.CallTemplate, "Message en provenance de {caller} pour {exten}"},
 		{"app", f.Asterisk.App, "ariflow"},
+		{"dial_context", f.Asterisk.DialContext, ""}, // rings stay in the app unless asked
 		{"admin listen", f.Admin.Listen, "127.0.0.1:5001"},
 		{"database", f.DatabasePath(), filepath.Join("dir", "ariflow.db")},
 		{"location", f.Location(), time.Local},

@@ -64,6 +64,8 @@
 //
 //   - asterisk is required: url, username, and exactly one of password / password_env.
 //     Secrets in *_env keys are read at run time (ResolvePassword, ResolveToken), not here.
+//     asterisk.dial_context (off by default) names the dialplan context that rings a phone
+//     with Asterisk's own Dial (the README's "Running it against an existing Asterisk").
 //   - timezone defaults to "Local", the host's zone; tzdata is embedded.
 //   - The music classes "default" and "classic" always exist; others must be listed.
 //   - A queue answers the caller first (answer: true) and join_empty is true by default;

@@ -135,11 +135,13 @@ asterisk:
   password: p
   password_env: P
   app: "my app"
+  dial_context: "ariflow dial,1"
 `, want: []string{
 			`1: asterisk: username is required`,
 			`1: asterisk: set password or password_env, not both`,
 			`2: asterisk: url "ws://x" is not an http(s) URL`,
 			`5: asterisk: app "my app": use letters, digits, '_', '-' and '.'`,
+			`6: asterisk: dial_context "ariflow dial,1": use letters, digits, '_', '-' and '.'`,
 		}},
 		{name: "password required", noBase: true, yaml: `
 asterisk: {url: "https://pbx/ari", username: u}

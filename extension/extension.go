@@ -147,7 +147,13 @@ func (h *Handler) Decide(exten, caller string, t time.Time) (Decision, error) {
 	if ext.Record {
 		d.Steps = append(d.Steps, "record the call as "+h.namer.Name(exten, caller, "", t)+"."+h.file.Recordings.Format)
 	}
-	d.Steps = append(d.Steps, fmt.Sprintf("ring %s for %s", ext.Endpoint, ext.RingTime))
+	ring := fmt.Sprintf("ring %s for %s", ext.Endpoint, ext.RingTime)
+	if dc := h.file.Asterisk.DialContext; dc != "" && !ext.Record {
+		if _, plain := call.DialExten(ext.Number, ext.Endpoint, ext.RingTime); plain {
+			ring += fmt.Sprintf(" with Asterisk's Dial (context %s)", dc)
+		}
+	}
+	d.Steps = append(d.Steps, ring)
 	d.Steps = append(d.Steps, "if not answered: "+voicemailStep(box, "busy or noanswer"))
 	return d, nil
 }
