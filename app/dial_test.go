@@ -79,6 +79,16 @@ func (f *fixture) answer(leg string) {
 	f.srv.Push(aritest.StasisStart(testApp, leg, "ariflow-leg", caller))
 }
 
+// reachesVoicemail waits for channelID to be answered and hear the voicemail stand-in.
+func (f *fixture) reachesVoicemail(channelID string) {
+	f.t.Helper()
+	f.want(http.MethodPost, "/channels/"+channelID+"/answer")
+	play := f.want(http.MethodPost, "/channels/"+channelID+"/play")
+	if got := play.Query.Get("media"); got != "sound:vm-nobodyavail" {
+		f.t.Errorf("caller heard %q, want the voicemail stand-in's sound:vm-nobodyavail", got)
+	}
+}
+
 func dialEvent(leg, status string) map[string]any {
 	return map[string]any{"peer": aritest.Channel(leg), "dialstatus": status}
 }
@@ -154,11 +164,7 @@ func TestUnansweredPhoneGoesToVoicemail(t *testing.T) {
 			if tc.hangup {
 				f.want(http.MethodDelete, "/channels/"+leg)
 			}
-			f.want(http.MethodPost, "/channels/c1/answer")
-			play := f.want(http.MethodPost, "/channels/c1/play")
-			if got := play.Query.Get("media"); got != "sound:vm-nobodyavail" {
-				t.Errorf("caller heard %q, want the voicemail stand-in's sound:vm-nobodyavail", got)
-			}
+			f.reachesVoicemail("c1")
 			for _, r := range f.srv.Requests() {
 				if r.Method == http.MethodPost && strings.HasPrefix(r.Path, "/bridges") {
 					t.Errorf("a bridge was made for an unanswered call: %s %s", r.Method, r.Path)

@@ -98,11 +98,7 @@ func TestDialContextHandsTheRingToAsterisksDial(t *testing.T) {
 		t.Error("the app hung up a caller it had handed to Asterisk's Dial")
 	}
 	f.srv.Push(aritest.StasisStart(testApp, "c1", "ariflow-rang", "NOANSWER", "2000"))
-	f.want(http.MethodPost, "/channels/c1/answer")
-	play := f.want(http.MethodPost, "/channels/c1/play")
-	if got := play.Query.Get("media"); got != "sound:vm-nobodyavail" {
-		t.Errorf("caller heard %q, want the voicemail stand-in's sound:vm-nobodyavail", got)
-	}
+	f.reachesVoicemail("c1")
 	f.noAppBridging()
 }
 
@@ -131,11 +127,7 @@ func TestDialContextFollowedCallerComesBackToVoicemail(t *testing.T) {
 	f.handedToDial("c1", true)
 	f.push("Dial", callerDial("c1", "p1", "NOANSWER"))
 	f.srv.Push(aritest.StasisStart(testApp, "c1", "ariflow-rang", "NOANSWER", "2100"))
-	f.want(http.MethodPost, "/channels/c1/answer")
-	play := f.want(http.MethodPost, "/channels/c1/play")
-	if got := play.Query.Get("media"); got != "sound:vm-nobodyavail" {
-		t.Errorf("caller heard %q, want the voicemail stand-in's sound:vm-nobodyavail", got)
-	}
+	f.reachesVoicemail("c1")
 	if n := len(f.app.Calls()); n != 1 {
 		t.Errorf("%d calls live, want the one call: coming back must not start another", n)
 	}
@@ -147,10 +139,7 @@ func TestDialContextFollowedCallerComesBackToVoicemail(t *testing.T) {
 func TestCallerBackFromDialAfterARestart(t *testing.T) {
 	f := newDialContextFixture(t)
 	f.srv.Push(aritest.StasisStart(testApp, "c9", "ariflow-rang", "BUSY", "2000"))
-	f.want(http.MethodPost, "/channels/c9/answer")
-	if got := f.want(http.MethodPost, "/channels/c9/play").Query.Get("media"); got != "sound:vm-nobodyavail" {
-		t.Errorf("caller heard %q, want the voicemail stand-in's sound:vm-nobodyavail", got)
-	}
+	f.reachesVoicemail("c9")
 	f.srv.Push(aritest.StasisStart(testApp, "c8", "ariflow-rang", "NOANSWER", ""))
 	f.want(http.MethodDelete, "/channels/c8")
 }

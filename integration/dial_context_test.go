@@ -2,14 +2,12 @@ package integration
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/internal/labtest"
 )
 
@@ -99,14 +97,7 @@ func TestAppKilledWhileAsterisksDialRings(t *testing.T) {
 	lab := labtest.Require(t)
 	dir := t.TempDir()
 	bin := buildAriflow(t, dir)
-	yaml := routingHead(lab, dir, "itest/"+t.Name()+"/", "  dial_context: ariflow-dial\n") + dialContextBody
-	if _, err := config.Parse("routing.yaml", []byte(yaml)); err != nil {
-		t.Fatalf("routing file refused: %v", err)
-	}
-	routing := filepath.Join(dir, "routing.yaml")
-	if err := os.WriteFile(routing, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	routing := writeRouting(t, lab, dir, "  dial_context: ariflow-dial\n", dialContextBody)
 	first := startServe(t, bin, routing, filepath.Join(dir, "first.log"))
 	phone := lab.Phone(t, "1000", "uas_noanswer.xml")
 	caller := lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: "1000", From: "2000", Timeout: 60 * time.Second})

@@ -20,7 +20,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/ariflow/ariflow/ari"
-	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/internal/labtest"
 )
 
@@ -495,14 +494,7 @@ func TestAppKilledAndRestartedWithCallsUp(t *testing.T) {
 	lab := labtest.Require(t)
 	dir := t.TempDir()
 	bin := buildAriflow(t, dir)
-	yaml := routingHead(lab, dir, "itest/"+t.Name()+"/", "") + faultsBody
-	if _, err := config.Parse("routing.yaml", []byte(yaml)); err != nil {
-		t.Fatalf("routing file refused: %v", err)
-	}
-	routing := filepath.Join(dir, "routing.yaml")
-	if err := os.WriteFile(routing, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	routing := writeRouting(t, lab, dir, "", faultsBody)
 	obs := newObserver(t, lab)
 
 	first := startServe(t, bin, routing, filepath.Join(dir, "first.log"))

@@ -60,6 +60,22 @@ recordings:
 `, lab.ARIURL, lab.ARIUser, lab.ARIPassword, lab.App, asterisk, filepath.Join(dir, "ariflow.db"), lab.SpoolDir, recPrefix)
 }
 
+// writeRouting writes the routing file of an `ariflow serve` subprocess into dir: the lab
+// head (with asterisk's more lines, see routingHead), then body, checked first. It returns
+// its path.
+func writeRouting(t *testing.T, lab *labtest.Lab, dir, asterisk, body string) string {
+	t.Helper()
+	yaml := routingHead(lab, dir, "itest/"+t.Name()+"/", asterisk) + body
+	if _, err := config.Parse("routing.yaml", []byte(yaml)); err != nil {
+		t.Fatalf("routing file refused: %v", err)
+	}
+	routing := filepath.Join(dir, "routing.yaml")
+	if err := os.WriteFile(routing, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return routing
+}
+
 // clock is the app's injectable time.
 type clock struct{ t atomic.Pointer[time.Time] }
 
