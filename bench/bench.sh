@@ -219,7 +219,6 @@ load=$(wait_quiet "${BENCH_QUIET_WAIT:-120}")
 	echo "asterisk=$("$REPO/lab/asterisk.sh" cli 'core show version' 2>/dev/null | head -1 | cut -c1-60)"
 	echo "sipp=$(sipp -v 2>&1 | grep -o 'SIPp v[0-9.]*' | head -1)"
 	echo "go=$(go version | cut -d' ' -f3)"
-	echo "dial_context=${BENCH_DIAL_CONTEXT:-}"
 } >"$RUN/run"
 # The modes take turns at each rate, so that whatever else runs on the machine meanwhile
 # weighs on both alike. The app stays connected, idle, during the dialplan's turns (its

@@ -197,7 +197,8 @@ take_lab() {
 	done
 }
 
-# run_info: the lines of $RUN/run that both reports show: when, the command, the commit, the machine.
+# run_info: the lines of $RUN/run that both reports show: when, the command, the commit, the
+# machine, and the app's dial context (BENCH_DIAL_CONTEXT, start_app).
 run_info() {
 	echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "command=$COMMAND"
@@ -205,4 +206,5 @@ run_info() {
 	echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
 	echo "cores=$(nproc)"
 	echo "memory_mb=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 }' /proc/meminfo)"
+	echo "dial_context=${BENCH_DIAL_CONTEXT:-}"
 }

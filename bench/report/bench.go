@@ -164,6 +164,16 @@ func latencyPrecision(steps []step) int {
 	return 1
 }
 
+// dialContextNote says, when the run's app had asterisk.dial_context (BENCH_DIAL_CONTEXT),
+// how it rang phones; "" otherwise.
+func dialContextNote(info meta) string {
+	dc := info["dial_context"]
+	if dc == "" {
+		return ""
+	}
+	return fmt.Sprintf("**The app ran with `asterisk.dial_context: %s`**: it hands its rings (unrecorded) to Asterisk's own `Dial` in that context and takes the caller back unless answered; the call's routing stays in the app.\n", dc)
+}
+
 // writeBench writes <stamp>.md, <stamp>.svg, <stamp>.tsv and latest.md into out.
 func writeBench(run, out string) (string, error) {
 	info, err := readMeta(filepath.Join(run, "run"))
@@ -191,9 +201,7 @@ func writeBench(run, out string) (string, error) {
 	w("Made with `%s` (from the repository root; %s, raw data in `%s`), at commit %s.\n", info["command"], "bench/README.md says what is measured", run, info["commit"])
 	w("Machine: %s, %s cores, %s MB; kernel %s; %s; %s; %s. Run %s to %s.\n",
 		info["cpu"], info["cores"], info["memory_mb"], info["kernel"], info["asterisk"], info["sipp"], info["go"], info["started"], info["ended"])
-	if dc := info["dial_context"]; dc != "" {
-		w("**The app ran with `asterisk.dial_context: %s`**: it hands its rings (unrecorded) to Asterisk's own `Dial` in that context and takes the caller back unless answered; the call's routing stays in the app.\n", dc)
-	}
+	w("%s", dialContextNote(info))
 	w("The machine is shared (other engineers' builds and tests may run beside the bench, outside the lab): load average %s when the measures started; each step's machine busy %% is in the table below.\n\n", info["load_before"])
 	w("Flows: **extension** = dial, phone 2000 rings and answers at once, talk, caller hangs up (app: number 2000; dialplan: 8801 `Dial(PJSIP/2000,15)`). ")
 	w("**ivr** = answer, prompt `service1`, key 1 half a second in, phone 2001 answers, talk, caller hangs up (app: menu at 900; dialplan: 8802 `Background`/`WaitExten`). ")
