@@ -105,7 +105,9 @@ func TestHandleOverrides(t *testing.T) {
 
 func TestWaitRequest(t *testing.T) {
 	s := aritest.NewServer(t)
+	sent := make(chan struct{})
 	go func() {
+		defer close(sent)
 		do(t, s, "POST", "/channels/c1/answer")
 		do(t, s, "POST", "/channels/c1/play?media=sound:a")
 		do(t, s, "POST", "/channels/c1/play?media=sound:b")
@@ -124,6 +126,9 @@ func TestWaitRequest(t *testing.T) {
 			t.Errorf("body %q", r.Body)
 		}
 	}
+	// The server records a request before it answers: the last one may still be waiting
+	// for its answer, which must come before the test ends (and its context with it).
+	<-sent
 	short, cancel2 := context.WithTimeout(t.Context(), 10*time.Millisecond)
 	defer cancel2()
 	if _, err := s.WaitRequest(short, "POST", "/channels/c1/play"); err == nil {
