@@ -164,6 +164,16 @@ func latencyPrecision(steps []step) int {
 	return 1
 }
 
+// warmUpNote says, when the run had a warm-up (BENCH_WARMUP_SECONDS), that each flow's first
+// step was not its first calls.
+func warmUpNote(info meta) string {
+	secs := info["warmup_seconds"]
+	if secs == "" || secs == "0" {
+		return ""
+	}
+	return fmt.Sprintf(" Before each flow's first step, each mode took %s s of calls at 10 calls/s that are not measured (warm-up: the first calls of a run also pay for loading prompts and starting up).", secs)
+}
+
 // dialContextNote says, when the run's app had asterisk.dial_context (BENCH_DIAL_CONTEXT),
 // how it rang phones; "" otherwise.
 func dialContextNote(info meta) string {
@@ -276,7 +286,7 @@ func writeBench(run, out string) (string, error) {
 	w("\n![latency and CPU per call by call rate](%s.svg)\n\n", stamp)
 
 	w("## Every rate step\n\n")
-	w("Each rate was offered for the run's step time; modes take turns at each rate, and a mode stops climbing at its first step with 0.1 %% failed calls or more. A call counts as good when the caller's SIPp completed it and the phone's SIPp answered it and saw it end normally.\n\n")
+	w("Each rate was offered for the run's step time; modes take turns at each rate, and a mode stops climbing at its first step with 0.1 %% failed calls or more. A call counts as good when the caller's SIPp completed it and the phone's SIPp answered it and saw it end normally.%s\n\n", warmUpNote(info))
 	w("Machine busy: the CPU of the whole machine during the step, in %% of both cores; others: the CPU of everything but Asterisk and the app (the SIPps, and whatever else ran on the machine), per call (the machine's counters are sampled, the processes' exact: near 0 it may come out slightly negative).\n\n")
 	w("| mode | flow | calls/s | calls | failed %% | INVITE→200 p50 / p99 / max (ms) | app CPU/call (ms) | Asterisk CPU/call (ms) | others CPU/call (ms) | machine busy %% |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	var tsv bytes.Buffer

@@ -211,6 +211,32 @@ func TestReportShowsMicrosecondLatenciesToATenthOfAMillisecond(t *testing.T) {
 	}
 }
 
+// The warm-up's calls (warmup/, BENCH_WARMUP_SECONDS) are not measured: the report says
+// there was one, and a warm-up that lost calls decides nothing.
+func TestWarmUpIsSaidAndNotMeasured(t *testing.T) {
+	run, out := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(run, "run"), "started=2026-12-06T00:00:00Z\ncommand=make bench\nwarmup_seconds=5\n")
+	writeFile(t, filepath.Join(run, "warmup", "app-extension-0010", "meta"), "mode=app\nflow=extension\nrate=10\ncalls=50\nok=10\n")
+	for _, mode := range []string{"app", "dialplan"} {
+		for _, rate := range []string{"0010", "0020"} {
+			writeFile(t, filepath.Join(run, "steps", mode+"-extension-"+rate, "meta"),
+				"mode="+mode+"\nflow=extension\nrate="+strings.TrimLeft(rate, "0")+"\ncalls=100\nok=100\n")
+		}
+	}
+	text := benchReport(t, run, out)
+	for _, want := range []string{
+		"each mode took 5 s of calls at 10 calls/s that are not measured",
+		"| extension | highest rate with < 0.1 % failed calls (calls/s) | ≥ 20 | ≥ 20 |",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "| app | extension | 10 | 50 |") {
+		t.Errorf("report shows the warm-up as a step:\n%s", text)
+	}
+}
+
 // writeFile writes text to path, making its directory first.
 func writeFile(t *testing.T, path, text string) {
 	t.Helper()
