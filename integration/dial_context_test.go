@@ -115,3 +115,21 @@ func TestAppKilledWhileAsterisksDialRings(t *testing.T) {
 	lab.NoLeftovers(t)
 	second.stop(t)
 }
+
+// A phone cannot dial into the dial context: its extension says what Dial rings, and the
+// phones' context (internal) has no way there, so a caller who dials that form of number
+// is refused (404) and the phone it names does not ring. The app, running with the dial
+// context, is not asked either.
+func TestPhonesCannotDialIntoTheDialContext(t *testing.T) {
+	h := start(t, options{body: dialContextBody, dialContext: "ariflow-dial", now: monday(10, 0)})
+	phone := h.lab.Phone(t, "1000", "uas_answer.xml")
+	h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_refused.xml", Service: "~1000~PJSIP/1000~4", From: "2000",
+		Timeout: 20 * time.Second}).Wait().AssertOK(t)
+	if phone.WaitReceived("INVITE", 1, 3*time.Second) {
+		t.Error("phone 1000 rang for a caller who dialed into the dial context")
+	}
+	if total := h.app.Total(); total != 0 {
+		t.Errorf("the app took %d calls, want none", total)
+	}
+	h.lab.NoLeftovers(t)
+}
