@@ -9,6 +9,9 @@
 # Environment (defaults in brackets):
 #   BENCH_RATES            call rates tried, calls per second, in order ["10 20 40 60 80 100 120 160 200 250 300"]
 #   BENCH_STEP_SECONDS     how long each rate is offered [15]
+#   BENCH_MIN_CALLS        each step offers at least this many calls, for longer than the
+#                          step time at the low rates, so that its p99 is not its second
+#                          worst call; 0 keeps every step to the step time [1000]
 #   BENCH_WARMUP_SECONDS   each mode's unmeasured warm-up at 10 calls/s before each flow's
 #                          first step; 0 skips it [5]
 #   BENCH_HOLD_MS          talk time of each call in the rate steps [2000]
@@ -29,6 +32,7 @@ REPO=$(dirname "$HERE")
 export PATH=/usr/local/go/bin:$PATH
 RATES=${BENCH_RATES:-"10 20 40 60 80 100 120 160 200 250 300"}
 STEP_SECONDS=${BENCH_STEP_SECONDS:-15}
+MIN_CALLS=${BENCH_MIN_CALLS:-1000}
 WARMUP_SECONDS=${BENCH_WARMUP_SECONDS:-5}
 STRAY_WAIT=33 # SIP's transaction timeout (64 × T1 of 500 ms), and a second
 HOLD_MS=${BENCH_HOLD_MS:-2000}
@@ -43,13 +47,14 @@ RUN=${BENCH_RUN_DIR:-${ARIFLOW_LAB_DIR:-/var/cache/ariflow/lab}/bench/$STAMP}
 . "$HERE/lib.sh"
 
 # The command line as the results file shows it: the knobs that were set, then make bench.
-COMMAND=$(env | grep -E '^BENCH_(RATES|STEP_SECONDS|WARMUP_SECONDS|HOLD_MS|CONCURRENT|CONCURRENT_RATE|MODES|FLOWS|GO|DIAL_CONTEXT)=' | sort |
+COMMAND=$(env | grep -E '^BENCH_(RATES|STEP_SECONDS|MIN_CALLS|WARMUP_SECONDS|HOLD_MS|CONCURRENT|CONCURRENT_RATE|MODES|FLOWS|GO|DIAL_CONTEXT)=' | sort |
 	sed -E "s/^([A-Z_]+)=(.*)$/\1='\2'/" | tr '\n' ' ')"make bench"
 
 for n in $RATES $CONCURRENT $STEP_SECONDS $HOLD_MS $CONCURRENT_RATE; do
 	[[ $n =~ ^[1-9][0-9]*$ ]] || die "not a whole positive number: $n"
 done
 [[ $WARMUP_SECONDS =~ ^[0-9]+$ ]] || die "not a whole number: BENCH_WARMUP_SECONDS=$WARMUP_SECONDS"
+[[ $MIN_CALLS =~ ^[0-9]+$ ]] || die "not a whole number: BENCH_MIN_CALLS=$MIN_CALLS"
 command -v sipp >/dev/null || die "sipp not found: make lab-up"
 [ -x "$BIN" ] || die "no $BIN: make build"
 mkdir -p "$RUN" "$OUT"
@@ -82,11 +87,13 @@ caller() {
 
 flow_args() { [ "$1" = ivr ] && echo "-set digits 1 -set pre_ms 500"; }
 
-# step MODE FLOW RATE: RATE calls per second for STEP_SECONDS; meta records what /proc and
+# step MODE FLOW RATE: RATE calls per second for STEP_SECONDS, or for MIN_CALLS calls when
+# that is more; meta records what /proc and
 # the phones say. Returns 1 when 0.1 % of the calls or more failed.
 step() {
 	local mode=$1 flow=$2 rate=$3 calls dir ph ast a0 a1 p0=0 p1=0 m0 m1 mt0 mt1 t0 t1 rc prc left ok pok failed
 	calls=$((rate * STEP_SECONDS))
+	[ "$calls" -lt "$MIN_CALLS" ] && calls=$MIN_CALLS
 	dir=$RUN/${STEPS_DIR:-steps}/$mode-$flow-$(printf '%04d' "$rate")
 	ph=$(phone "$flow")
 	mkdir -p "$dir"
@@ -147,7 +154,7 @@ META
 # the app's first database writes, caches, SIPp's start.
 warm_up() {
 	log "warm-up (not measured): $1 $2"
-	STEPS_DIR=warmup STEP_SECONDS=$WARMUP_SECONDS step "$1" "$2" 10 ||
+	STEPS_DIR=warmup STEP_SECONDS=$WARMUP_SECONDS MIN_CALLS=0 step "$1" "$2" 10 ||
 		log "warm-up $1 $2: calls failed (not measured; the steps go on)"
 }
 
@@ -229,6 +236,7 @@ load=$(wait_quiet "${BENCH_QUIET_WAIT:-120}")
 	echo "load_before=$load"
 	run_info
 	echo "warmup_seconds=$WARMUP_SECONDS"
+	echo "min_calls=$MIN_CALLS"
 	echo "kernel=$(uname -r)"
 	echo "asterisk=$("$REPO/lab/asterisk.sh" cli 'core show version' 2>/dev/null | head -1 | cut -c1-60)"
 	echo "sipp=$(sipp -v 2>&1 | grep -o 'SIPp v[0-9.]*' | head -1)"

@@ -107,30 +107,50 @@ func commonRate(steps []step, flow string) float64 {
 	return best
 }
 
-// p99HeldUpTo is the highest rate up to which the app added under 5 ms to the dialplan's
-// p99 at every rate, climbing while both modes sustained the rate; 0 when it added more
-// at the first.
-func p99HeldUpTo(steps []step, flow string) float64 {
-	held := 0.0
+// addedP99 is the app's p99 over the dialplan's at one rate both modes sustained, with its
+// 95 % bootstrap interval and what that interval decides.
+type addedP99 struct {
+	Rate, App, Dialplan, Added, Lo, Hi float64
+	Verdict                            p99Verdict
+}
+
+// addedP99ByRate compares the two modes' p99 at every rate both sustained, from the lowest.
+func addedP99ByRate(steps []step, flow string) []addedP99 {
+	var out []addedP99
 	for _, a := range steps {
-		if a.Mode != "app" || a.Flow != flow {
+		if a.Mode != "app" || a.Flow != flow || !a.Passed() {
 			continue
 		}
 		d, ok := find(steps, "dialplan", flow, a.Rate)
-		if !a.Passed() || !ok || !d.Passed() || !(percentile(a.Setup, 99)-percentile(d.Setup, 99) < targetAddedP99) {
-			break
+		if !ok || !d.Passed() {
+			continue
 		}
-		held = a.Rate
+		r := addedP99{Rate: a.Rate, App: percentile(a.Setup, 99), Dialplan: percentile(d.Setup, 99)}
+		r.Added = r.App - r.Dialplan
+		r.Lo, r.Hi = addedP99Interval(a.Setup, d.Setup)
+		r.Verdict = judgeAddedP99(r.Lo, r.Hi)
+		out = append(out, r)
 	}
-	return held
+	return out
 }
 
-// heldText says p99HeldUpTo in words.
-func heldText(rate float64) string {
-	if rate == 0 {
-		return "at no rate tried"
+// ratesText says at which rates the comparison came out as v: "20, 40 calls/s", or "none".
+func ratesText(rows []addedP99, v p99Verdict) string {
+	var rates []string
+	for _, r := range rows {
+		if r.Verdict == v {
+			rates = append(rates, f(r.Rate, 0))
+		}
 	}
-	return "at every rate up to " + f(rate, 0) + " calls/s"
+	if len(rates) == 0 {
+		return "none"
+	}
+	return strings.Join(rates, ", ") + " calls/s"
+}
+
+// intervalText is a bootstrap interval in ms, "95 % interval +1.2 to +8.0 ms".
+func intervalText(lo, hi float64, prec int) string {
+	return fmt.Sprintf("95 %% interval %s to %s ms", signed(lo, prec), signed(hi, prec))
 }
 
 func verdict(met, known bool) string {
@@ -141,6 +161,34 @@ func verdict(met, known bool) string {
 		return "**met**"
 	}
 	return "**missed**"
+}
+
+// p99TargetText is the target's verdict for an added p99: met or missed when the interval
+// decides it, else not shown either way.
+func p99TargetText(v p99Verdict) string {
+	switch v {
+	case p99Under:
+		return verdict(true, true)
+	case p99Over:
+		return verdict(false, true)
+	}
+	return "**not shown**"
+}
+
+// writeAddedP99 writes the table of the app's added p99 at every rate both modes sustained.
+func writeAddedP99(w func(string, ...any), byFlow map[string][]addedP99, lat int) {
+	if len(byFlow["extension"])+len(byFlow["ivr"]) == 0 {
+		return
+	}
+	w("\n## p99 added by the app, rate by rate\n\n")
+	w("At every rate both modes sustained: the app's p99 minus the dialplan's, and its 95 %% bootstrap interval (%d rounds, each drawing every call of both steps again with replacement). ", bootstrapRounds)
+	w("The interval says what one run can tell: when it holds 5 ms, this run cannot say on which side of the target the app is. A step's p99 rests on its slowest 1 %% of calls, so a step of 150 calls has it at its second worst.\n\n")
+	w("| flow | calls/s | app p99 (ms) | dialplan p99 (ms) | added (ms) | 95 %% interval (ms) | added < 5 ms |\n|---|---|---|---|---|---|---|\n")
+	for _, flow := range []string{"extension", "ivr"} {
+		for _, r := range byFlow[flow] {
+			w("| %s | %s | %s | %s | %s | %s to %s | %s |\n", flow, f(r.Rate, 0), f(r.App, lat), f(r.Dialplan, lat), signed(r.Added, lat), signed(r.Lo, lat), signed(r.Hi, lat), r.Verdict)
+		}
+	}
 }
 
 func ratio(a, b float64) string { return f(a/b, 2) }
@@ -172,6 +220,16 @@ func warmUpNote(info meta) string {
 		return ""
 	}
 	return fmt.Sprintf(" Before each flow's first step, each mode took %s s of calls at 10 calls/s that are not measured (warm-up: the first calls of a run also pay for loading prompts and starting up).", secs)
+}
+
+// minCallsNote says, when the run had BENCH_MIN_CALLS, that the low rates were offered for
+// longer than the step time.
+func minCallsNote(info meta) string {
+	n := info["min_calls"]
+	if n == "" || n == "0" {
+		return ""
+	}
+	return fmt.Sprintf(", or for as long as %s calls took when that was longer (BENCH_MIN_CALLS: a p99 that rests on at least 10 calls)", n)
 }
 
 // dialContextNote says, when the run's app had asterisk.dial_context (BENCH_DIAL_CONTEXT),
@@ -225,6 +283,7 @@ func writeBench(run, out string) (string, error) {
 	w("## Summary\n\n")
 	w("| flow | measure | app | dialplan | app/dialplan | target |\n|---|---|---|---|---|---|\n")
 	var verdicts []string
+	addedRows := map[string][]addedP99{}
 	for _, flow := range []string{"extension", "ivr"} {
 		app, dp := highest(steps, "app", flow), highest(steps, "dialplan", flow)
 		if !app.Tried && !dp.Tried {
@@ -242,13 +301,17 @@ func writeBench(run, out string) (string, error) {
 		ap50, dp50 := percentile(as.Setup, 50), percentile(ds.Setup, 50)
 		ap99, dp99 := percentile(as.Setup, 99), percentile(ds.Setup, 99)
 		added := ap99 - dp99
+		lo, hi := addedP99Interval(as.Setup, ds.Setup)
+		judged := judgeAddedP99(lo, hi)
+		p99Text := p99TargetText(judged)
 		w("| %s | INVITE→200 p50 at %s calls/s (ms) | %s | %s | %s | |\n", flow, f(rate, 0), f(ap50, lat), f(dp50, lat), ratio(ap50, dp50))
-		w("| %s | INVITE→200 p99 at %s calls/s (ms) | %s | %s | %s (%s ms) | < 5 ms added: %s |\n", flow, f(rate, 0), f(ap99, lat), f(dp99, lat), ratio(ap99, dp99), signed(added, lat),
-			verdict(added < targetAddedP99, !math.IsNaN(added)))
-		held := p99HeldUpTo(steps, flow)
-		w("| %s | highest rate up to which the app adds < 5 ms at p99 (calls/s) | %s | | | |\n", flow, f(held, 0))
-		verdicts = append(verdicts, fmt.Sprintf("%s: the app adds under 5 ms at p99: %s (%s ms at %s calls/s; under 5 ms %s)",
-			flow, verdict(added < targetAddedP99, !math.IsNaN(added)), signed(added, lat), f(rate, 0), heldText(held)))
+		w("| %s | INVITE→200 p99 at %s calls/s (ms) | %s | %s | %s (%s ms; %s) | < 5 ms added: %s |\n", flow, f(rate, 0), f(ap99, lat), f(dp99, lat), ratio(ap99, dp99), signed(added, lat),
+			intervalText(lo, hi, lat), p99Text)
+		rows := addedP99ByRate(steps, flow)
+		w("| %s | rates at which the app adds < 5 ms at p99, interval and all | %s | | | |\n", flow, ratesText(rows, p99Under))
+		verdicts = append(verdicts, fmt.Sprintf("%s: the app adds under 5 ms at p99: %s (%s ms at %s calls/s, %s; under 5 ms, interval and all, at %s; 5 ms or more at %s; not decided at %s)",
+			flow, p99Text, signed(added, lat), f(rate, 0), intervalText(lo, hi, lat), ratesText(rows, p99Under), ratesText(rows, p99Over), ratesText(rows, p99Undecided)))
+		addedRows[flow] = rows
 		w("| %s | app CPU per call at %s calls/s (ms) | %s | - | | |\n", flow, f(rate, 0), f(as.AppCPU, 2))
 		w("| %s | Asterisk CPU per call at %s calls/s (ms) | %s | %s | %s | |\n", flow, f(rate, 0), f(as.AsteriskCPU, 2), f(ds.AsteriskCPU, 2), ratio(as.AsteriskCPU, ds.AsteriskCPU))
 		w("| %s | app + Asterisk CPU per call (ms) | %s | %s | %s | |\n", flow, f(as.AppCPU+as.AsteriskCPU, 2), f(ds.AsteriskCPU, 2), ratio(as.AppCPU+as.AsteriskCPU, ds.AsteriskCPU))
@@ -283,10 +346,12 @@ func writeBench(run, out string) (string, error) {
 		w("- %s\n", v)
 	}
 
+	writeAddedP99(w, addedRows, lat)
+
 	w("\n![latency and CPU per call by call rate](%s.svg)\n\n", stamp)
 
 	w("## Every rate step\n\n")
-	w("Each rate was offered for the run's step time; modes take turns at each rate, and a mode stops climbing at its first step with 0.1 %% failed calls or more. A call counts as good when the caller's SIPp completed it and the phone's SIPp answered it and saw it end normally.%s\n\n", warmUpNote(info))
+	w("Each rate was offered for the run's step time%s; modes take turns at each rate, and a mode stops climbing at its first step with 0.1 %% failed calls or more. A call counts as good when the caller's SIPp completed it and the phone's SIPp answered it and saw it end normally.%s\n\n", minCallsNote(info), warmUpNote(info))
 	w("Machine busy: the CPU of the whole machine during the step, in %% of both cores; others: the CPU of everything but Asterisk and the app (the SIPps, and whatever else ran on the machine), per call (the machine's counters are sampled, the processes' exact: near 0 it may come out slightly negative).\n\n")
 	w("| mode | flow | calls/s | calls | failed %% | INVITE→200 p50 / p99 / max (ms) | app CPU/call (ms) | Asterisk CPU/call (ms) | others CPU/call (ms) | machine busy %% |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	var tsv bytes.Buffer
