@@ -33,18 +33,19 @@ func (m *metrics) handler() http.Handler {
 }
 
 var (
-	descActive = prometheus.NewDesc("ariflow_calls_active", "Calls in progress, by dialed number's action.", []string{"entry"}, nil)
-	descTotal  = prometheus.NewDesc("ariflow_calls_total", "Calls taken since start.", nil, nil)
-	descUp     = prometheus.NewDesc("ariflow_ari_connected", "1 when the ARI events websocket is up.", nil, nil)
-	descNotify = prometheus.NewDesc("ariflow_notify_total", "Chat notices, by outcome.", []string{"outcome"}, nil)
-	descQueued = prometheus.NewDesc("ariflow_notify_queued", "Chat notices waiting to be sent.", nil, nil)
+	descActive  = prometheus.NewDesc("ariflow_calls_active", "Calls in progress, by dialed number's action.", []string{"entry"}, nil)
+	descTotal   = prometheus.NewDesc("ariflow_calls_total", "Calls taken since start.", nil, nil)
+	descRefused = prometheus.NewDesc("ariflow_calls_refused_total", "New calls refused with congestion since start, by the routing file's limit they were over.", []string{"limit"}, nil)
+	descUp      = prometheus.NewDesc("ariflow_ari_connected", "1 when the ARI events websocket is up.", nil, nil)
+	descNotify  = prometheus.NewDesc("ariflow_notify_total", "Chat notices, by outcome.", []string{"outcome"}, nil)
+	descQueued  = prometheus.NewDesc("ariflow_notify_queued", "Chat notices waiting to be sent.", nil, nil)
 )
 
 // appCollector reads the app's state at scrape time.
 type appCollector struct{ d Deps }
 
 func (c *appCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descActive, descTotal, descUp, descNotify, descQueued} {
+	for _, d := range []*prometheus.Desc{descActive, descTotal, descRefused, descUp, descNotify, descQueued} {
 		ch <- d
 	}
 }
@@ -63,6 +64,9 @@ func (c *appCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descActive, prometheus.GaugeValue, float64(n), entry)
 	}
 	ch <- prometheus.MustNewConstMetric(descTotal, prometheus.CounterValue, float64(c.d.App.Total()))
+	refused := c.d.App.Refusals()
+	ch <- prometheus.MustNewConstMetric(descRefused, prometheus.CounterValue, float64(refused.MaxCalls), "max_calls")
+	ch <- prometheus.MustNewConstMetric(descRefused, prometheus.CounterValue, float64(refused.CallsPerSecond), "calls_per_second")
 	up := 0.0
 	if c.d.App.Connected() {
 		up = 1

@@ -18,6 +18,7 @@ type App interface {
 	Calls() []call.Snapshot
 	CallsInDial(ctx context.Context) ([]call.Snapshot, error)
 	Total() uint64
+	Refusals() app.Refusals
 	Connected() bool
 	Routing() *app.Routing
 	Originate(ctx context.Context, endpoint, exten, callerID string, timeout time.Duration) (string, error)

@@ -43,9 +43,10 @@ func (f *fakeApp) Calls() []call.Snapshot { return f.calls }
 func (f *fakeApp) CallsInDial(context.Context) ([]call.Snapshot, error) {
 	return f.inDial, f.inDialErr
 }
-func (f *fakeApp) Total() uint64         { return 7 }
-func (f *fakeApp) Connected() bool       { return true }
-func (f *fakeApp) Routing() *app.Routing { return f.routing }
+func (f *fakeApp) Total() uint64          { return 7 }
+func (f *fakeApp) Refusals() app.Refusals { return app.Refusals{MaxCalls: 3, CallsPerSecond: 2} }
+func (f *fakeApp) Connected() bool        { return true }
+func (f *fakeApp) Routing() *app.Routing  { return f.routing }
 func (f *fakeApp) Originate(_ context.Context, ep, exten, _ string, _ time.Duration) (string, error) {
 	if _, ok := f.routing.File.Lookup(exten); !ok {
 		return "", app.ErrUnknownNumber
@@ -404,7 +405,7 @@ func TestMetrics(t *testing.T) {
 	f := newFixture(t)
 	f.get("/api/calls")
 	_, body := f.get("/metrics")
-	for _, want := range []string{`ariflow_calls_active{entry="extension"} 1`, "ariflow_calls_total 7", "ariflow_ari_connected 1", `ariflow_admin_request_seconds_count{code="200",route="/api/calls"} 1`} {
+	for _, want := range []string{`ariflow_calls_active{entry="extension"} 1`, "ariflow_calls_total 7", `ariflow_calls_refused_total{limit="max_calls"} 3`, `ariflow_calls_refused_total{limit="calls_per_second"} 2`, "ariflow_ari_connected 1", `ariflow_admin_request_seconds_count{code="200",route="/api/calls"} 1`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)
 		}

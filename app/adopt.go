@@ -37,7 +37,7 @@ func (a *App) takeBackBridges(ctx context.Context, channels []ari.Channel, bridg
 			if args, ours := stasisArgs(ch.Dialplan, a.appName); ours && !call.IsOwnChannel(args) {
 				log.Warn().Strs("channels", b.Channels).Msg("reconcile: taking back a connected call")
 				bridgeID := b.ID
-				a.startFlow(ch, args, func(ctx context.Context, c *call.Call) error { return c.Rejoin(ctx, bridgeID) })
+				a.startFlow(ch, args, func(ctx context.Context, c *call.Call) error { return c.Rejoin(ctx, bridgeID) }, false)
 				continue
 			}
 		}

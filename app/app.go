@@ -51,12 +51,18 @@ type App struct {
 
 	mu    sync.Mutex
 	calls map[string]*call.Call // by caller channel id
+	// transferred are the callers Redirect sent back through the dialplan, by channel id,
+	// with when: their new call is not a new caller for the limits.
+	transferred map[string]time.Time
 	wg    sync.WaitGroup
 
 	callsCtx    context.Context
 	cancelCalls context.CancelCauseFunc
 
 	total atomic.Uint64
+
+	refusalLog                        zerolog.Logger // sampled: see refuse
+	refusedMaxCalls, refusedPerSecond atomic.Uint64
 }
 
 // New builds the App; Run starts it.
@@ -74,7 +80,8 @@ func New(opts Options) (*App, error) {
 	a := &App{
 		client: opts.Client, appName: opts.AppName, bus: ari.NewBus(opts.Logger),
 		log: opts.Logger, buffer: opts.CallBuffer, onState: opts.OnConnState,
-		calls: map[string]*call.Call{}, callsCtx: ctx, cancelCalls: cancel,
+		calls: map[string]*call.Call{}, transferred: map[string]time.Time{}, callsCtx: ctx, cancelCalls: cancel,
+		refusalLog: opts.Logger.Sample(&zerolog.BurstSampler{Burst: 5, Period: 10 * time.Second}),
 	}
 	a.routing.Store(opts.Routing)
 	return a, nil
@@ -117,7 +124,7 @@ func (a *App) ConnState(s ari.ConnState) {
 // call's subscription before the next event is published, so a call misses nothing.
 func (a *App) onEvent(ev ari.Event) {
 	if e, ok := ev.(*ari.StasisStart); ok && !call.IsOwnChannel(e.Args) {
-		a.start(e.Channel, e.Args)
+		a.start(e.Channel, e.Args, true)
 	}
 	a.bus.Publish(ev)
 }
@@ -125,27 +132,40 @@ func (a *App) onEvent(ev ari.Event) {
 // start makes and runs the call of a channel in the application, unless it has one
 // already (a channel adopted after a reconnect whose StasisStart then arrives late).
 // A caller back from Asterisk's Dial that no call owns (this process started while the
-// phone rang) goes on with what follows an unanswered ring.
-func (a *App) start(ch ari.Channel, args []string) {
+// phone rang) goes on with what follows an unanswered ring. fresh says the channel has
+// just entered the application: only such a caller may be refused by the routing file's
+// limits, and only when no call of this process had its channel.
+func (a *App) start(ch ari.Channel, args []string, fresh bool) {
 	if status, exten, ok := call.IsReturnFromDial(args); ok {
-		a.startFlow(ch, []string{exten}, a.routing.Load().ResumeAfterRing(status, exten))
+		a.startFlow(ch, []string{exten}, a.routing.Load().ResumeAfterRing(status, exten), false)
 		return
 	}
-	a.startFlow(ch, args, nil)
+	a.startFlow(ch, args, nil, fresh)
 }
 
 // startFlow is start with the flow the call runs: nil for the routing's (the dialed
-// number's action), else flow (a call taken back after a restart).
-func (a *App) startFlow(ch ari.Channel, args []string, flow func(context.Context, *call.Call) error) {
+// number's action), else flow (a call taken back after a restart). limited puts the call
+// under the routing file's limits.
+func (a *App) startFlow(ch ari.Channel, args []string, flow func(context.Context, *call.Call) error, limited bool) {
 	exten := ch.Dialplan.Exten
 	if len(args) > 0 && args[0] != "" {
 		exten = args[0]
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if old, ok := a.calls[ch.ID]; ok && !old.Ending() {
+	old, had := a.calls[ch.ID]
+	if had && !old.Ending() {
 		return // a live call has it already
 	} // a call that is ending (a redirect hands its channel back to us) is replaced
+	_, moved := a.transferred[ch.ID]
+	delete(a.transferred, ch.ID)
+	routing := a.routing.Load()
+	if limited && !had && !moved {
+		if limit := routing.admission.over(len(a.calls), routing.now()); limit != "" {
+			a.refuse(ch, exten, limit)
+			return
+		}
+	}
 	log := a.log.With().Str("call_id", ch.ID).Str("channel", ch.Name).
 		Str("caller", ch.Caller.Number).Str("exten", exten).Logger()
 	sub := a.bus.Subscribe(a.buffer, "channel:"+ch.ID)
@@ -157,7 +177,7 @@ func (a *App) startFlow(ch ari.Channel, args []string, flow func(context.Context
 	a.wg.Add(1)
 	a.total.Add(1)
 	if flow == nil {
-		flow = a.routing.Load().Serve
+		flow = routing.Serve
 	}
 	go a.serve(c, flow)
 }
@@ -349,7 +369,7 @@ func (a *App) reconcile() {
 		}
 		if !a.hasCall(ch.ID) && !a.draining.Load() {
 			a.log.Warn().Str("channel", ch.Name).Strs("args", args).Msg("reconcile: taking in a channel no call owns")
-			a.start(ch, args)
+			a.start(ch, args, false)
 		}
 	}
 }

@@ -66,6 +66,14 @@ func (a *App) Redirect(ctx context.Context, channelID, exten string) error {
 	// The call's flow ends (its playback stopped, what it was connected to hung up), then
 	// Continue takes the channel out of Stasis into the dialplan, whose one line sends it
 	// back to the application with exten as its argument: a new call, routed afresh.
+	a.mu.Lock()
+	for id, at := range a.transferred { // ones that never came back (hung up meanwhile)
+		if time.Since(at) > time.Minute {
+			delete(a.transferred, id)
+		}
+	}
+	a.transferred[channelID] = time.Now()
+	a.mu.Unlock()
 	c.HandOff(func(ctx context.Context) error {
 		return a.client.Channels.Continue(ctx, channelID, ari.ContinueRequest{Context: dialplan, Extension: exten, Priority: 1})
 	})

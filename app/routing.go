@@ -36,6 +36,8 @@ type Routing struct {
 	ext      *extension.Handler
 	features map[config.ActionKind]Feature
 	now      func() time.Time
+	// admission is the file's limits on new calls; a reload starts them afresh.
+	admission admission
 }
 
 // NewRouting builds the flows of a routing file that config has validated.
@@ -54,7 +56,7 @@ func NewRouting(f *config.File, s Services) (*Routing, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Routing{File: f, LoadedAt: s.Now(), ext: ext, features: features, now: s.Now}, nil
+	return &Routing{File: f, LoadedAt: s.Now(), ext: ext, features: features, now: s.Now, admission: newAdmission(f.Limits)}, nil
 }
 
 // Extensions is the extension flow of this routing.

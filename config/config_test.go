@@ -174,6 +174,7 @@ rooms:
 		{"app", f.Asterisk.App, "ariflow"},
 		{"dial_context", f.Asterisk.DialContext, ""}, // rings stay in the app unless asked
 		{"admin listen", f.Admin.Listen, "127.0.0.1:5001"},
+		{"limits", f.Limits.MaxCalls + f.Limits.CallsPerSecond, 0}, // no limit unless asked
 		{"database", f.DatabasePath(), filepath.Join("dir", "ariflow.db")},
 		{"location", f.Location(), time.Local},
 	} {

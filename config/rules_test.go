@@ -143,6 +143,16 @@ asterisk:
 			`5: asterisk: app "my app": use letters, digits, '_', '-' and '.'`,
 			`6: asterisk: dial_context "ariflow dial,1": use letters, digits, '_', '-' and '.'`,
 		}},
+		{name: "limits", yaml: `
+limits:
+  max_calls: -1
+  calls_per_second: 1.5
+  max_call: 3
+`, want: []string{
+			`2: limits: max_calls must be >= 0`,
+			`3: limits: calls_per_second must be a whole number, not "1.5"`,
+			`4: limits: unknown key "max_call"`,
+		}},
 		{name: "password required", noBase: true, yaml: `
 asterisk: {url: "https://pbx/ari", username: u}
 `, want: []string{`1: asterisk: password or password_env is required`}},

@@ -32,6 +32,7 @@ var sections = []section{
 	{"rooms", (*decoder).rooms},
 	{"numbers", (*decoder).numbers},
 	{"admin", (*decoder).admin},
+	{"limits", (*decoder).limits},
 }
 
 // named iterates a mapping of named entries (menus, queues...), checking each name.
@@ -132,6 +133,22 @@ func (d *decoder) asterisk(p pair) {
 		d.add(a.Line, w, "username is required")
 	}
 	d.secret(w, a.Line, "password", a.Password, a.PasswordEnv)
+}
+
+func (d *decoder) limits(p pair) {
+	l := &d.f.Limits
+	l.Line = p.k.Line
+	const w = "limits"
+	for _, q := range d.fields(p.v, "", p.key) {
+		switch q.key {
+		case "max_calls":
+			d.integer(w, q, 0, &l.MaxCalls)
+		case "calls_per_second":
+			d.integer(w, q, 0, &l.CallsPerSecond)
+		default:
+			d.unknown(w, q)
+		}
+	}
 }
 
 func (d *decoder) timezone(p pair) {

@@ -29,6 +29,7 @@ type File struct {
 	Spy               Spy                   // who may listen to whom
 	Numbers           map[string]Action     // dialed number -> what happens
 	Admin             Admin                 // the admin API
+	Limits            Limits                // how many new calls the app takes
 
 	loc *time.Location
 }
@@ -45,6 +46,17 @@ type Asterisk struct {
 	// that rings a phone with Asterisk's own Dial: unrecorded rings go there, at a
 	// dialplan's cost, and come back to the app unless answered.
 	DialContext string
+}
+
+// Limits bound the new calls the app takes, as Asterisk's maxcalls does for the whole
+// system: past a limit a new caller is refused at once with congestion (SIP 503), and the
+// calls in progress keep the machine. Callers already in a call (back from Asterisk's Dial,
+// transferred, taken back after a reconnect) are never refused. Zero is no limit, the
+// default.
+type Limits struct {
+	Line           int
+	MaxCalls       int // calls the app runs at once
+	CallsPerSecond int // new calls per second, in bursts of up to one second's worth
 }
 
 // Sounds holds prompt settings.
