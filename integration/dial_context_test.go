@@ -123,8 +123,12 @@ func TestAppKilledWhileAsterisksDialRings(t *testing.T) {
 func TestPhonesCannotDialIntoTheDialContext(t *testing.T) {
 	h := start(t, options{body: dialContextBody, dialContext: "ariflow-dial", now: monday(10, 0)})
 	phone := h.lab.Phone(t, "1000", "uas_answer.xml")
-	h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_refused.xml", Service: "~1000~PJSIP/1000~4", From: "2000",
-		Timeout: 20 * time.Second}).Wait().AssertOK(t)
+	refused := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_refused.xml", Service: "~1000~PJSIP/1000~4", From: "2000",
+		Timeout: 20 * time.Second}).Wait()
+	refused.AssertOK(t)
+	if msgs := refused.Messages(); !strings.Contains(msgs, "SIP/2.0 404") {
+		t.Errorf("not refused with 404 (nowhere to go):\n%s", msgs)
+	}
 	if phone.WaitReceived("INVITE", 1, 3*time.Second) {
 		t.Error("phone 1000 rang for a caller who dialed into the dial context")
 	}
