@@ -21,6 +21,8 @@
 #   BENCH_GO               0 skips the Go benchmarks [1]
 #   BENCH_DIAL_CONTEXT     when set (ariflow-dial), the app runs with asterisk.dial_context:
 #                          its rings are handed to Asterisk's Dial in that context [unset]
+#   BENCH_LIMITS           when set ({calls_per_second: 140}), the routing file's limits:
+#                          past them the app refuses new callers with congestion [unset]
 #   BENCH_QUIET_WAIT       seconds to wait, holding the lab, for the load average to fall
 #                          under 1.5 before measuring [120]
 #   BENCH_OUT              where the results go [bench/results]
@@ -47,7 +49,7 @@ RUN=${BENCH_RUN_DIR:-${ARIFLOW_LAB_DIR:-/var/cache/ariflow/lab}/bench/$STAMP}
 . "$HERE/lib.sh"
 
 # The command line as the results file shows it: the knobs that were set, then make bench.
-COMMAND=$(env | grep -E '^BENCH_(RATES|STEP_SECONDS|MIN_CALLS|WARMUP_SECONDS|HOLD_MS|CONCURRENT|CONCURRENT_RATE|MODES|FLOWS|GO|DIAL_CONTEXT)=' | sort |
+COMMAND=$(env | grep -E '^BENCH_(RATES|STEP_SECONDS|MIN_CALLS|WARMUP_SECONDS|HOLD_MS|CONCURRENT|CONCURRENT_RATE|MODES|FLOWS|GO|DIAL_CONTEXT|LIMITS)=' | sort |
 	sed -E "s/^([A-Z_]+)=(.*)$/\1='\2'/" | tr '\n' ' ')"make bench"
 
 for n in $RATES $CONCURRENT $STEP_SECONDS $HOLD_MS $CONCURRENT_RATE; do

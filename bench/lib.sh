@@ -92,6 +92,11 @@ start_app() {
 		sed -i "s|^  app: ariflow$|&\n  dial_context: $BENCH_DIAL_CONTEXT|" "$RUN/app/routing.yaml"
 		grep -q "^  dial_context: $BENCH_DIAL_CONTEXT$" "$RUN/app/routing.yaml" || die "could not set dial_context in $RUN/app/routing.yaml"
 	fi
+	if [ -n "${BENCH_LIMITS:-}" ]; then
+		[[ $BENCH_LIMITS =~ ^\{[a-z_]+:\ ?[0-9]+(,\ ?[a-z_]+:\ ?[0-9]+)*\}$ ]] ||
+			die "BENCH_LIMITS: not a flow map of whole numbers such as {calls_per_second: 140}: $BENCH_LIMITS"
+		printf '\nlimits: %s\n' "$BENCH_LIMITS" >>"$RUN/app/routing.yaml"
+	fi
 	ARIFLOW_ARI_PASSWORD=ariflow-lab ARIFLOW_ADMIN_TOKEN=$ADMIN_TOKEN \
 		"$BIN" serve --log-format json --drain 5s "$RUN/app/routing.yaml" </dev/null >"$RUN/app/ariflow.log" 2>&1 &
 	APP_PID=$!
@@ -198,7 +203,7 @@ take_lab() {
 }
 
 # run_info: the lines of $RUN/run that both reports show: when, the command, the commit, the
-# machine, and the app's dial context (BENCH_DIAL_CONTEXT, start_app).
+# machine, and the app's dial context and limits (BENCH_DIAL_CONTEXT, BENCH_LIMITS, start_app).
 run_info() {
 	echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "command=$COMMAND"
@@ -207,4 +212,5 @@ run_info() {
 	echo "cores=$(nproc)"
 	echo "memory_mb=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 }' /proc/meminfo)"
 	echo "dial_context=${BENCH_DIAL_CONTEXT:-}"
+	echo "limits=${BENCH_LIMITS:-}"
 }

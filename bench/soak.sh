@@ -12,6 +12,7 @@
 #   SOAK_OUT        where the report goes [bench/results]
 #   SOAK_RUN_DIR    raw data [/var/cache/ariflow/lab/soak/<time>]
 #   BENCH_DIAL_CONTEXT  when set (ariflow-dial), the app runs with asterisk.dial_context [unset]
+#   BENCH_LIMITS        when set ({max_calls: 50}), the routing file's limits [unset]
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
@@ -35,7 +36,7 @@ DUR_S=$(seconds "$DURATION")
 INTERVAL_S=60
 [ $((DUR_S / 6)) -lt $INTERVAL_S ] && INTERVAL_S=$((DUR_S / 6 > 10 ? DUR_S / 6 : 10))
 [ -n "${SOAK_INTERVAL:-}" ] && { [[ $SOAK_INTERVAL =~ ^[1-9][0-9]*[hms]?$ ]] || die "SOAK_INTERVAL: $SOAK_INTERVAL"; INTERVAL_S=$(seconds "$SOAK_INTERVAL"); }
-COMMAND=$(env | grep -E '^(SOAK_(DURATION|INTERVAL)|BENCH_DIAL_CONTEXT)=' | sort | sed -E "s/^([A-Z_]+)=(.*)$/\1='\2'/" | tr '\n' ' ')"make soak"
+COMMAND=$(env | grep -E '^(SOAK_(DURATION|INTERVAL)|BENCH_DIAL_CONTEXT|BENCH_LIMITS)=' | sort | sed -E "s/^([A-Z_]+)=(.*)$/\1='\2'/" | tr '\n' ' ')"make soak"
 SPOOL=$ARIFLOW_ROOT/var/spool/asterisk
 
 # The calls, one SIPp caller each (load_uac.xml: Asterisk may hang up first):

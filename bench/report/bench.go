@@ -232,6 +232,16 @@ func minCallsNote(info meta) string {
 	return fmt.Sprintf(", or for as long as %s calls took when that was longer (BENCH_MIN_CALLS: a p99 that rests on at least 10 calls)", n)
 }
 
+// limitsNote says, when the run's app had limits (BENCH_LIMITS), that it refused callers
+// past them; "" otherwise.
+func limitsNote(info meta) string {
+	l := info["limits"]
+	if l == "" {
+		return ""
+	}
+	return fmt.Sprintf("**The app ran with `limits: %s`**: past them it refuses new callers with congestion (503), and they count as failed calls.\n", l)
+}
+
 // dialContextNote says, when the run's app had asterisk.dial_context (BENCH_DIAL_CONTEXT),
 // how it rang phones; "" otherwise.
 func dialContextNote(info meta) string {
@@ -270,6 +280,7 @@ func writeBench(run, out string) (string, error) {
 	w("Machine: %s, %s cores, %s MB; kernel %s; %s; %s; %s. Run %s to %s.\n",
 		info["cpu"], info["cores"], info["memory_mb"], info["kernel"], info["asterisk"], info["sipp"], info["go"], info["started"], info["ended"])
 	w("%s", dialContextNote(info))
+	w("%s", limitsNote(info))
 	w("The machine is shared (other engineers' builds and tests may run beside the bench, outside the lab): load average %s when the measures started; each step's machine busy %% is in the table below.\n\n", info["load_before"])
 	w("Flows: **extension** = dial, phone 2000 rings and answers at once, talk, caller hangs up (app: number 2000; dialplan: 8801 `Dial(PJSIP/2000,15)`). ")
 	w("**ivr** = answer, prompt `service1`, key 1 half a second in, phone 2001 answers, talk, caller hangs up (app: menu at 900; dialplan: 8802 `Background`/`WaitExten`). ")

@@ -114,7 +114,7 @@ func TestFlatVerdict(t *testing.T) {
 
 func TestWriteBenchReportsAMissedTarget(t *testing.T) {
 	run, out := t.TempDir(), t.TempDir()
-	writeFile(t, filepath.Join(run, "run"), "started=2026-11-25T22:17:00Z\ncommand=make bench\nmin_calls=1000\n")
+	writeFile(t, filepath.Join(run, "run"), "started=2026-11-25T22:17:00Z\ncommand=make bench\nmin_calls=1000\nlimits={calls_per_second: 140}\n")
 	// rtt is SIPp's -trace_rtt file of n calls that took ms each.
 	rtt := func(n int, ms string) string {
 		return "Date_ms;response_time_ms;rtd_no\n" + strings.Repeat("1;"+ms+";setup\n", n)
@@ -144,6 +144,7 @@ func TestWriteBenchReportsAMissedTarget(t *testing.T) {
 		"| app | extension | 20 | 200 | 5.00 |",
 		"Made with `make bench`",
 		"or for as long as 1000 calls took when that was longer",
+		"**The app ran with `limits: {calls_per_second: 140}`**: past them it refuses new callers",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report lacks %q:\n%s", want, text)

@@ -171,7 +171,7 @@ func writeSoak(run, out string) (string, error) {
 	w("Made with `%s` (from the repository root; raw data in `%s`), at commit %s. ", info["command"], run, info["commit"])
 	w("%s concurrent calls for %s across the features (below), ariflow serving bench/routing.yaml on the lab's Asterisk. Machine: %s, %s cores. Run %s to %s.\n\n",
 		info["concurrent"], info["duration"], info["cpu"], info["cores"], info["started"], info["ended"])
-	if note := dialContextNote(info); note != "" {
+	if note := dialContextNote(info) + limitsNote(info); note != "" {
 		w("%s\n", note)
 	}
 	verdictText := "**flat**"
