@@ -163,8 +163,25 @@ func verdict(met, known bool) string {
 	return "**missed**"
 }
 
-// p99TargetText is the target's verdict for an added p99: met or missed when the interval
-// decides it, else not shown either way.
+// overallAddedP99 judges the target over every rate both modes sustained: missed when the
+// app added 5 ms or more at any of them (its interval all over), met when it added under 5 ms
+// at every one (each interval all under), else not decided by this run.
+func overallAddedP99(rows []addedP99) p99Verdict {
+	under := len(rows) > 0
+	for _, r := range rows {
+		if r.Verdict == p99Over {
+			return p99Over
+		}
+		under = under && r.Verdict == p99Under
+	}
+	if under {
+		return p99Under
+	}
+	return p99Undecided
+}
+
+// p99TargetText is the target's verdict for the added p99: met or missed when the
+// intervals decide it, else not shown either way.
 func p99TargetText(v p99Verdict) string {
 	switch v {
 	case p99Under:
@@ -313,15 +330,15 @@ func writeBench(run, out string) (string, error) {
 		ap99, dp99 := percentile(as.Setup, 99), percentile(ds.Setup, 99)
 		added := ap99 - dp99
 		lo, hi := addedP99Interval(as.Setup, ds.Setup)
-		judged := judgeAddedP99(lo, hi)
-		p99Text := p99TargetText(judged)
-		w("| %s | INVITE→200 p50 at %s calls/s (ms) | %s | %s | %s | |\n", flow, f(rate, 0), f(ap50, lat), f(dp50, lat), ratio(ap50, dp50))
-		w("| %s | INVITE→200 p99 at %s calls/s (ms) | %s | %s | %s (%s ms; %s) | < 5 ms added: %s |\n", flow, f(rate, 0), f(ap99, lat), f(dp99, lat), ratio(ap99, dp99), signed(added, lat),
-			intervalText(lo, hi, lat), p99Text)
 		rows := addedP99ByRate(steps, flow)
-		w("| %s | rates at which the app adds < 5 ms at p99, interval and all | %s | | | |\n", flow, ratesText(rows, p99Under))
-		verdicts = append(verdicts, fmt.Sprintf("%s: the app adds under 5 ms at p99: %s (%s ms at %s calls/s, %s; under 5 ms, interval and all, at %s; 5 ms or more at %s; not decided at %s)",
-			flow, p99Text, signed(added, lat), f(rate, 0), intervalText(lo, hi, lat), ratesText(rows, p99Under), ratesText(rows, p99Over), ratesText(rows, p99Undecided)))
+		p99Text := p99TargetText(overallAddedP99(rows))
+		w("| %s | INVITE→200 p50 at %s calls/s (ms) | %s | %s | %s | |\n", flow, f(rate, 0), f(ap50, lat), f(dp50, lat), ratio(ap50, dp50))
+		w("| %s | INVITE→200 p99 at %s calls/s (ms) | %s | %s | %s (%s ms; %s) | |\n", flow, f(rate, 0), f(ap99, lat), f(dp99, lat), ratio(ap99, dp99), signed(added, lat),
+			intervalText(lo, hi, lat))
+		w("| %s | p99 added, at every rate both sustained (95 %% interval) | under 5 ms at %s; 5 ms or more at %s; not decided at %s | | | < 5 ms added: %s |\n",
+			flow, ratesText(rows, p99Under), ratesText(rows, p99Over), ratesText(rows, p99Undecided), p99Text)
+		verdicts = append(verdicts, fmt.Sprintf("%s: the app adds under 5 ms at p99: %s (5 ms or more, interval and all, at %s; under 5 ms at %s; not decided at %s; at %s calls/s, the highest rate both sustained: %s ms, %s)",
+			flow, p99Text, ratesText(rows, p99Over), ratesText(rows, p99Under), ratesText(rows, p99Undecided), f(rate, 0), signed(added, lat), intervalText(lo, hi, lat)))
 		addedRows[flow] = rows
 		w("| %s | app CPU per call at %s calls/s (ms) | %s | - | | |\n", flow, f(rate, 0), f(as.AppCPU, 2))
 		w("| %s | Asterisk CPU per call at %s calls/s (ms) | %s | %s | %s | |\n", flow, f(rate, 0), f(as.AsteriskCPU, 2), f(ds.AsteriskCPU, 2), ratio(as.AsteriskCPU, ds.AsteriskCPU))
