@@ -54,7 +54,7 @@ type App struct {
 	// transferred are the callers Redirect sent back through the dialplan, by channel id,
 	// with when: their new call is not a new caller for the limits.
 	transferred map[string]time.Time
-	wg    sync.WaitGroup
+	wg          sync.WaitGroup
 
 	callsCtx    context.Context
 	cancelCalls context.CancelCauseFunc
