@@ -125,13 +125,29 @@ func addedP99ByRate(steps []step, flow string) []addedP99 {
 		if !ok || !d.Passed() {
 			continue
 		}
-		r := addedP99{Rate: a.Rate, App: percentile(a.Setup, 99), Dialplan: percentile(d.Setup, 99)}
-		r.Added = r.App - r.Dialplan
-		r.Lo, r.Hi = addedP99Interval(a.Setup, d.Setup)
-		r.Verdict = judgeAddedP99(r.Lo, r.Hi)
-		out = append(out, r)
+		out = append(out, compareP99(a, d))
 	}
 	return out
+}
+
+// compareP99 is the app's step against the dialplan's at the same rate.
+func compareP99(app, dialplan step) addedP99 {
+	r := addedP99{Rate: app.Rate, App: percentile(app.Setup, 99), Dialplan: percentile(dialplan.Setup, 99)}
+	r.Added = r.App - r.Dialplan
+	r.Lo, r.Hi = addedP99Interval(app.Setup, dialplan.Setup)
+	r.Verdict = judgeAddedP99(r.Lo, r.Hi)
+	return r
+}
+
+// rowAt is the comparison at rate from rows, else made from the two steps (a rate one of
+// the modes did not sustain).
+func rowAt(rows []addedP99, rate float64, app, dialplan step) addedP99 {
+	for _, r := range rows {
+		if r.Rate == rate {
+			return r
+		}
+	}
+	return compareP99(app, dialplan)
 }
 
 // ratesText says at which rates the comparison came out as v: "20, 40 calls/s", or "none".
@@ -327,18 +343,16 @@ func writeBench(run, out string) (string, error) {
 			continue
 		}
 		ap50, dp50 := percentile(as.Setup, 50), percentile(ds.Setup, 50)
-		ap99, dp99 := percentile(as.Setup, 99), percentile(ds.Setup, 99)
-		added := ap99 - dp99
-		lo, hi := addedP99Interval(as.Setup, ds.Setup)
 		rows := addedP99ByRate(steps, flow)
+		at := rowAt(rows, rate, as, ds)
 		p99Text := p99TargetText(overallAddedP99(rows))
 		w("| %s | INVITE→200 p50 at %s calls/s (ms) | %s | %s | %s | |\n", flow, f(rate, 0), f(ap50, lat), f(dp50, lat), ratio(ap50, dp50))
-		w("| %s | INVITE→200 p99 at %s calls/s (ms) | %s | %s | %s (%s ms; %s) | |\n", flow, f(rate, 0), f(ap99, lat), f(dp99, lat), ratio(ap99, dp99), signed(added, lat),
-			intervalText(lo, hi, lat))
+		w("| %s | INVITE→200 p99 at %s calls/s (ms) | %s | %s | %s (%s ms; %s) | |\n", flow, f(rate, 0), f(at.App, lat), f(at.Dialplan, lat), ratio(at.App, at.Dialplan), signed(at.Added, lat),
+			intervalText(at.Lo, at.Hi, lat))
 		w("| %s | p99 added, at every rate both sustained (95 %% interval) | under 5 ms at %s; 5 ms or more at %s; not decided at %s | | | < 5 ms added: %s |\n",
 			flow, ratesText(rows, p99Under), ratesText(rows, p99Over), ratesText(rows, p99Undecided), p99Text)
 		verdicts = append(verdicts, fmt.Sprintf("%s: the app adds under 5 ms at p99: %s (5 ms or more, interval and all, at %s; under 5 ms at %s; not decided at %s; at %s calls/s, the highest rate both sustained: %s ms, %s)",
-			flow, p99Text, ratesText(rows, p99Over), ratesText(rows, p99Under), ratesText(rows, p99Undecided), f(rate, 0), signed(added, lat), intervalText(lo, hi, lat)))
+			flow, p99Text, ratesText(rows, p99Over), ratesText(rows, p99Under), ratesText(rows, p99Undecided), f(rate, 0), signed(at.Added, lat), intervalText(at.Lo, at.Hi, lat)))
 		addedRows[flow] = rows
 		w("| %s | app CPU per call at %s calls/s (ms) | %s | - | | |\n", flow, f(rate, 0), f(as.AppCPU, 2))
 		w("| %s | Asterisk CPU per call at %s calls/s (ms) | %s | %s | %s | |\n", flow, f(rate, 0), f(as.AsteriskCPU, 2), f(ds.AsteriskCPU, 2), ratio(as.AsteriskCPU, ds.AsteriskCPU))
