@@ -139,15 +139,15 @@ func compareP99(app, dialplan step) addedP99 {
 	return r
 }
 
-// rowAt is the comparison at rate from rows, else made from the two steps (a rate one of
-// the modes did not sustain).
-func rowAt(rows []addedP99, rate float64, app, dialplan step) addedP99 {
+// rowAt is the comparison at rate from rows, and true; else, at a rate one of the modes
+// did not sustain (no rate both did), it is made from the two steps, and false.
+func rowAt(rows []addedP99, rate float64, app, dialplan step) (addedP99, bool) {
 	for _, r := range rows {
 		if r.Rate == rate {
-			return r
+			return r, true
 		}
 	}
-	return compareP99(app, dialplan)
+	return compareP99(app, dialplan), false
 }
 
 // ratesText says at which rates the comparison came out as v: "20, 40 calls/s", or "none".
@@ -344,15 +344,19 @@ func writeBench(run, out string) (string, error) {
 		}
 		ap50, dp50 := percentile(as.Setup, 50), percentile(ds.Setup, 50)
 		rows := addedP99ByRate(steps, flow)
-		at := rowAt(rows, rate, as, ds)
+		at, both := rowAt(rows, rate, as, ds)
+		atWhat := "the highest rate both sustained"
+		if !both {
+			atWhat = "the lowest rate tried (no rate both sustained)"
+		}
 		p99Text := p99TargetText(overallAddedP99(rows))
 		w("| %s | INVITE→200 p50 at %s calls/s (ms) | %s | %s | %s | |\n", flow, f(rate, 0), f(ap50, lat), f(dp50, lat), ratio(ap50, dp50))
 		w("| %s | INVITE→200 p99 at %s calls/s (ms) | %s | %s | %s (%s ms; %s) | |\n", flow, f(rate, 0), f(at.App, lat), f(at.Dialplan, lat), ratio(at.App, at.Dialplan), signed(at.Added, lat),
 			intervalText(at.Lo, at.Hi, lat))
 		w("| %s | p99 added, at every rate both sustained (95 %% interval) | under 5 ms at %s; 5 ms or more at %s; not decided at %s | | | < 5 ms added: %s |\n",
 			flow, ratesText(rows, p99Under), ratesText(rows, p99Over), ratesText(rows, p99Undecided), p99Text)
-		verdicts = append(verdicts, fmt.Sprintf("%s: the app adds under 5 ms at p99: %s (5 ms or more, interval and all, at %s; under 5 ms at %s; not decided at %s; at %s calls/s, the highest rate both sustained: %s ms, %s)",
-			flow, p99Text, ratesText(rows, p99Over), ratesText(rows, p99Under), ratesText(rows, p99Undecided), f(rate, 0), signed(at.Added, lat), intervalText(at.Lo, at.Hi, lat)))
+		verdicts = append(verdicts, fmt.Sprintf("%s: the app adds under 5 ms at p99: %s (5 ms or more, interval and all, at %s; under 5 ms at %s; not decided at %s; at %s calls/s, %s: %s ms, %s)",
+			flow, p99Text, ratesText(rows, p99Over), ratesText(rows, p99Under), ratesText(rows, p99Undecided), f(rate, 0), atWhat, signed(at.Added, lat), intervalText(at.Lo, at.Hi, lat)))
 		addedRows[flow] = rows
 		w("| %s | app CPU per call at %s calls/s (ms) | %s | - | | |\n", flow, f(rate, 0), f(as.AppCPU, 2))
 		w("| %s | Asterisk CPU per call at %s calls/s (ms) | %s | %s | %s | |\n", flow, f(rate, 0), f(as.AsteriskCPU, 2), f(ds.AsteriskCPU, 2), ratio(as.AsteriskCPU, ds.AsteriskCPU))

@@ -115,11 +115,7 @@ func TestFlatVerdict(t *testing.T) {
 func TestWriteBenchReportsAMissedTarget(t *testing.T) {
 	run, out := t.TempDir(), t.TempDir()
 	writeFile(t, filepath.Join(run, "run"), "started=2026-11-25T22:17:00Z\ncommand=make bench\nmin_calls=1000\nlimits={calls_per_second: 140}\n")
-	// rtt is SIPp's -trace_rtt file of n calls that took ms each.
-	rtt := func(n int, ms string) string {
-		return "Date_ms;response_time_ms;rtd_no\n" + strings.Repeat("1;"+ms+";setup\n", n)
-	}
-	for _, st := range []struct{ dir, meta, rtt string }{
+	writeSteps(t, run, []fakeStep{
 		{"app-extension-0010", "mode=app\nflow=extension\nrate=10\ncalls=200\nok=200\napp_ticks=50\nasterisk_ticks=100\n", rtt(200, "30")},
 		{"app-extension-0020", "mode=app\nflow=extension\nrate=20\ncalls=200\nok=190\n", rtt(190, "8")},
 		{"dialplan-extension-0010", "mode=dialplan\nflow=extension\nrate=10\ncalls=200\nok=200\nasterisk_ticks=80\n", rtt(200, "8")},
@@ -128,10 +124,7 @@ func TestWriteBenchReportsAMissedTarget(t *testing.T) {
 		{"app-ivr-0020", "mode=app\nflow=ivr\nrate=20\ncalls=200\nok=200\n", rtt(200, "30")},
 		{"dialplan-ivr-0010", "mode=dialplan\nflow=ivr\nrate=10\ncalls=200\nok=200\n", rtt(200, "4")},
 		{"dialplan-ivr-0020", "mode=dialplan\nflow=ivr\nrate=20\ncalls=200\nok=200\n", rtt(200, "4")},
-	} {
-		writeFile(t, filepath.Join(run, "steps", st.dir, "meta"), st.meta)
-		writeFile(t, filepath.Join(run, "steps", st.dir, "bench_uac_1_rtt.csv"), st.rtt)
-	}
+	})
 	writeFile(t, filepath.Join(run, "holds", "app-0500", "meta"), "mode=app\nconcurrent=500\napp_rss_kb=150000\nok=500\n")
 	text := benchReport(t, run, out)
 	for _, want := range []string{
@@ -301,6 +294,24 @@ func writeFile(t *testing.T, path, text string) {
 }
 
 // benchReport writes the bench report of run into out and returns its text.
+// fakeStep is one rate step of a run: its directory under steps/, its meta file and its
+// SIPp -trace_rtt file.
+type fakeStep struct{ dir, meta, rtt string }
+
+// writeSteps writes steps into run as bench.sh leaves them.
+func writeSteps(t *testing.T, run string, steps []fakeStep) {
+	t.Helper()
+	for _, st := range steps {
+		writeFile(t, filepath.Join(run, "steps", st.dir, "meta"), st.meta)
+		writeFile(t, filepath.Join(run, "steps", st.dir, "bench_uac_1_rtt.csv"), st.rtt)
+	}
+}
+
+// rtt is SIPp's -trace_rtt file of n calls that took ms each.
+func rtt(n int, ms string) string {
+	return "Date_ms;response_time_ms;rtd_no\n" + strings.Repeat("1;"+ms+";setup\n", n)
+}
+
 func benchReport(t *testing.T, run, out string) string {
 	t.Helper()
 	md, err := writeBench(run, out)
@@ -338,5 +349,24 @@ func TestAddedP99TargetLooksAtEveryRate(t *testing.T) {
 		if got := overallAddedP99(tc.rows); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// When no rate was sustained by both modes, the summary's p99 is at the lowest rate tried,
+// and says so rather than calling it the highest rate both sustained.
+func TestSummaryNamesTheLowestRateWhenNoneWasSustainedByBoth(t *testing.T) {
+	run, out := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(run, "run"), "started=2026-12-06T17:00:00Z\ncommand=make bench\n")
+	writeSteps(t, run, []fakeStep{
+		{"app-extension-0010", "mode=app\nflow=extension\nrate=10\ncalls=200\nok=190\n", rtt(190, "30")},
+		{"dialplan-extension-0010", "mode=dialplan\nflow=extension\nrate=10\ncalls=200\nok=200\n", rtt(200, "8")},
+	})
+	text := benchReport(t, run, out)
+	want := "extension: the app adds under 5 ms at p99: **not shown** (5 ms or more, interval and all, at none; under 5 ms at none; not decided at none; at 10 calls/s, the lowest rate tried (no rate both sustained): +22 ms"
+	if !strings.Contains(text, want) {
+		t.Errorf("report lacks %q:\n%s", want, text)
+	}
+	if strings.Contains(text, "the highest rate both sustained") {
+		t.Errorf("report calls a rate only one mode sustained the highest both sustained:\n%s", text)
 	}
 }
