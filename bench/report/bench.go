@@ -316,7 +316,7 @@ func writeBench(run, out string) (string, error) {
 	w("%s", limitsNote(info))
 	w("The machine is shared (other engineers' builds and tests may run beside the bench, outside the lab): load average %s when the measures started; each step's machine busy %% is in the table below.\n\n", info["load_before"])
 	w("Flows: **extension** = dial, phone 2000 rings and answers at once, talk, caller hangs up (app: number 2000; dialplan: 8801 `Dial(PJSIP/2000,15)`). ")
-	w("**ivr** = answer, prompt `service1`, key 1 half a second in, phone 2001 answers, talk, caller hangs up (app: menu at 900; dialplan: 8802 `Background`/`WaitExten`). ")
+	w("**ivr** = answer, prompt `service1`, key 1 half a second in, phone 2001 answers, talk, caller hangs up (app: menu at 900; dialplan: 8802 `Answer(,i)`, `Background`, `WaitExten`). ")
 	lat := latencyPrecision(steps)
 	if lat > 0 {
 		w("SIPp callers and phones send no RTP. Latency is the time from the caller's INVITE to its 200 for every answered call, to the microsecond (the caller's SIPp logs both with the time of day; its own response times tick by 4 ms). CPU is utime+stime from /proc per successful call.\n\n")
