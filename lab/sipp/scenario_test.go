@@ -1,5 +1,5 @@
-// Package sipp_test checks the lab's SIPp scenarios against SIPp itself (skipped where
-// sipp is not installed: make lab-up installs it).
+// Package sipp_test checks the lab's SIPp scenarios against SIPp itself, the test playing
+// the other side (skipped where sipp is not installed: make lab-up installs it).
 package sipp_test
 
 import (
@@ -64,6 +64,82 @@ func TestBenchPhoneAnswersARetransmittedInvite(t *testing.T) {
 	if err := sipp.Wait(); err != nil {
 		t.Fatalf("sipp counted the call as failed (%v); errors:\n%s\nsipp said:\n%s", err, readFile(errs), out.String())
 	}
+}
+
+// TestBenchCallerIgnoresASecond200ToItsKey: when the 200 to the caller's INFO (its key)
+// is late, SIPp resends the INFO and Asterisk answers both; the second 200, not byte for byte
+// the first, comes during the talk. The bench's caller (bench_uac.xml) must ignore it and
+// complete the call, as a phone does, not drop it as unexpected.
+func TestBenchCallerIgnoresASecond200ToItsKey(t *testing.T) {
+	if _, err := exec.LookPath("sipp"); err != nil {
+		t.Skip("sipp not installed (make lab-up installs it)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	errs := filepath.Join(t.TempDir(), "errors.log")
+	sipp := exec.CommandContext(ctx, "sipp", "-sf", "bench_uac.xml", "-s", "900", "-i", "127.0.0.1",
+		"-p", fmt.Sprint(freeUDPPort(t)), "-mi", "127.0.0.1", "-mp", fmt.Sprint(freeUDPPort(t)), "-m", "1", "-nostdin",
+		"-set", "digits", "1", "-set", "pre_ms", "0", "-set", "hold_ms", "1000",
+		"-trace_err", "-error_file", errs, conn.LocalAddr().String())
+	var out bytes.Buffer
+	sipp.Stdout, sipp.Stderr = &out, &out
+	if err := sipp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = sipp.Process.Kill() }()
+
+	const tag = "phone1"
+	invite, caller := awaitRequest(t, conn, "INVITE")
+	sdp := "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40002 RTP/AVP 0\r\n"
+	send(t, conn, caller, response(invite, tag, "", sdp))
+	awaitRequest(t, conn, "ACK")
+	info, _ := awaitRequest(t, conn, "INFO")
+	send(t, conn, caller, response(info, tag, "", ""))
+	send(t, conn, caller, response(info, tag, "Server: the answer to the resent INFO\r\n", ""))
+	bye, _ := awaitRequest(t, conn, "BYE")
+	send(t, conn, caller, response(bye, tag, "", ""))
+	if err := sipp.Wait(); err != nil {
+		t.Fatalf("sipp counted the call as failed (%v); errors:\n%s\nsipp said:\n%s", err, readFile(errs), out.String())
+	}
+}
+
+// awaitRequest reads until a request of method comes (10 s at most) and returns it and
+// where it came from.
+func awaitRequest(t *testing.T, conn net.PacketConn, method string) (string, net.Addr) {
+	t.Helper()
+	buf := make([]byte, 65535)
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		n, from, err := conn.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("no %s: %v", method, err)
+		}
+		if msg := string(buf[:n]); strings.HasPrefix(msg, method+" ") {
+			return msg, from
+		}
+	}
+}
+
+// response is a 200 OK to req from the phone tagged tag, with extra headers and body.
+func response(req, tag, extra, body string) []byte {
+	msg := "SIP/2.0 200 OK\r\n"
+	for _, name := range []string{"Via", "From", "To", "Call-ID", "CSeq"} {
+		v := header(req, name)
+		if name == "To" && !strings.Contains(v, ";tag=") {
+			v += ";tag=" + tag
+		}
+		msg += name + ": " + v + "\r\n"
+	}
+	msg += "Contact: <sip:900@127.0.0.1>\r\n" + extra
+	if body != "" {
+		msg += "Content-Type: application/sdp\r\n"
+	}
+	return []byte(msg + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body)) + body)
 }
 
 func freeUDPPort(t *testing.T) int {
