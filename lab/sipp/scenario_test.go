@@ -20,28 +20,9 @@ import (
 // call, still answer it with its 200 and carry the call to the end, as a phone does, not
 // drop it as unexpected.
 func TestBenchPhoneAnswersARetransmittedInvite(t *testing.T) {
-	if _, err := exec.LookPath("sipp"); err != nil {
-		t.Skip("sipp not installed (make lab-up installs it)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	phonePort, mediaPort := freeUDPPort(t), freeUDPPort(t)
-	dir := t.TempDir()
-	errs := filepath.Join(dir, "errors.log")
-	sipp := exec.CommandContext(ctx, "sipp", "-sf", "bench_uas.xml", "-s", "2000", "-i", "127.0.0.1",
-		"-p", fmt.Sprint(phonePort), "-mi", "127.0.0.1", "-mp", fmt.Sprint(mediaPort), "-m", "1", "-nostdin",
-		"-trace_err", "-error_file", errs)
-	var out bytes.Buffer
-	sipp.Stdout, sipp.Stderr = &out, &out
-	if err := sipp.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = sipp.Process.Kill() }()
+	phonePort := freeUDPPort(t)
+	run := startSIPp(t, "bench_uas.xml", phonePort, false, "-s", "2000")
+	conn := run.conn
 
 	phone := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: phonePort}
 	local := conn.LocalAddr().String()
@@ -50,20 +31,18 @@ func TestBenchPhoneAnswersARetransmittedInvite(t *testing.T) {
 	send(t, conn, phone, invite)
 	tag := awaitFinal(conn, 5*time.Second)
 	if tag == "" {
-		t.Fatalf("no 200 to the INVITE; sipp said:\n%s", out.String())
+		t.Fatalf("no 200 to the INVITE; %s", run.said())
 	}
 	send(t, conn, phone, invite) // the same INVITE again: a retransmission
 	if again := awaitFinal(conn, 3*time.Second); again != tag {
-		t.Fatalf("the retransmitted INVITE got no 200 with the call's tag %q (got %q); errors:\n%s", tag, again, readFile(errs))
+		t.Fatalf("the retransmitted INVITE got no 200 with the call's tag %q (got %q); %s", tag, again, run.said())
 	}
 	send(t, conn, phone, sipRequest("ACK", local, "z9hG4bK-retrans-2", "1 ACK", tag))
 	send(t, conn, phone, sipRequest("BYE", local, "z9hG4bK-retrans-3", "2 BYE", tag))
 	if code := awaitStatus(conn, "2 BYE", 3*time.Second); code != "200" {
-		t.Fatalf("BYE answered %q, want 200; errors:\n%s", code, readFile(errs))
+		t.Fatalf("BYE answered %q, want 200; %s", code, run.said())
 	}
-	if err := sipp.Wait(); err != nil {
-		t.Fatalf("sipp counted the call as failed (%v); errors:\n%s\nsipp said:\n%s", err, readFile(errs), out.String())
-	}
+	run.wait(t)
 }
 
 // TestBenchCallerIgnoresASecond200ToItsKey: when the 200 to the caller's INFO (its key)
@@ -71,27 +50,9 @@ func TestBenchPhoneAnswersARetransmittedInvite(t *testing.T) {
 // the first, comes during the talk. The bench's caller (bench_uac.xml) must ignore it and
 // complete the call, as a phone does, not drop it as unexpected.
 func TestBenchCallerIgnoresASecond200ToItsKey(t *testing.T) {
-	if _, err := exec.LookPath("sipp"); err != nil {
-		t.Skip("sipp not installed (make lab-up installs it)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	errs := filepath.Join(t.TempDir(), "errors.log")
-	sipp := exec.CommandContext(ctx, "sipp", "-sf", "bench_uac.xml", "-s", "900", "-i", "127.0.0.1",
-		"-p", fmt.Sprint(freeUDPPort(t)), "-mi", "127.0.0.1", "-mp", fmt.Sprint(freeUDPPort(t)), "-m", "1", "-nostdin",
-		"-set", "digits", "1", "-set", "pre_ms", "0", "-set", "hold_ms", "1000",
-		"-trace_err", "-error_file", errs, conn.LocalAddr().String())
-	var out bytes.Buffer
-	sipp.Stdout, sipp.Stderr = &out, &out
-	if err := sipp.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = sipp.Process.Kill() }()
+	run := startSIPp(t, "bench_uac.xml", freeUDPPort(t), true, "-s", "900",
+		"-set", "digits", "1", "-set", "pre_ms", "0", "-set", "hold_ms", "1000")
+	conn := run.conn
 
 	const tag = "phone1"
 	invite, caller := awaitRequest(t, conn, "INVITE")
@@ -103,9 +64,7 @@ func TestBenchCallerIgnoresASecond200ToItsKey(t *testing.T) {
 	send(t, conn, caller, response(info, tag, "Server: the answer to the resent INFO\r\n", ""))
 	bye, _ := awaitRequest(t, conn, "BYE")
 	send(t, conn, caller, response(bye, tag, "", ""))
-	if err := sipp.Wait(); err != nil {
-		t.Fatalf("sipp counted the call as failed (%v); errors:\n%s\nsipp said:\n%s", err, readFile(errs), out.String())
-	}
+	run.wait(t)
 }
 
 // awaitRequest reads until a request of method comes (10 s at most) and returns it and
@@ -140,6 +99,59 @@ func response(req, tag, extra, body string) []byte {
 		msg += "Content-Type: application/sdp\r\n"
 	}
 	return []byte(msg + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body)) + body)
+}
+
+// sippRun is SIPp running one call of a lab scenario, the test's socket playing the other
+// side.
+type sippRun struct {
+	cmd  *exec.Cmd
+	out  bytes.Buffer   // SIPp's screen
+	errs string         // SIPp's error file
+	conn net.PacketConn // the test's end
+}
+
+// startSIPp starts sipp on scenario for one call at port (skipping the test where sipp is
+// not installed); with dial, it calls the test's socket. The test's end kills it.
+func startSIPp(t *testing.T, scenario string, port int, dial bool, args ...string) *sippRun {
+	t.Helper()
+	if _, err := exec.LookPath("sipp"); err != nil {
+		t.Skip("sipp not installed (make lab-up installs it)")
+	}
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	r := &sippRun{conn: conn, errs: filepath.Join(t.TempDir(), "errors.log")}
+	args = append([]string{"-sf", scenario, "-i", "127.0.0.1", "-p", fmt.Sprint(port),
+		"-mi", "127.0.0.1", "-mp", fmt.Sprint(freeUDPPort(t)), "-m", "1", "-nostdin",
+		"-trace_err", "-error_file", r.errs}, args...)
+	if dial {
+		args = append(args, conn.LocalAddr().String())
+	}
+	r.cmd = exec.CommandContext(ctx, "sipp", args...)
+	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.cmd.Process.Kill() })
+	return r
+}
+
+// wait fails the test unless SIPp ends with its call counted as successful.
+func (r *sippRun) wait(t *testing.T) {
+	t.Helper()
+	if err := r.cmd.Wait(); err != nil {
+		t.Fatalf("sipp counted the call as failed (%v); %s", err, r.said())
+	}
+}
+
+// said is SIPp's error file and screen, for a failure's message.
+func (r *sippRun) said() string {
+	b, _ := os.ReadFile(r.errs)
+	return "sipp's errors:\n" + string(b) + "\nsipp's screen:\n" + r.out.String()
 }
 
 func freeUDPPort(t *testing.T) int {
@@ -253,9 +265,4 @@ func header(msg, name string) string {
 		}
 	}
 	return ""
-}
-
-func readFile(path string) string {
-	b, _ := os.ReadFile(path)
-	return string(b)
 }
