@@ -128,12 +128,16 @@ func TestSpyListenWhisperBarge(t *testing.T) {
 	// reach the phone
 	s1 := supervisor(h, "52", "1000#", "4000")
 	snoop := h.findChannel("Snoop/", 10*time.Second)
+	// The snoop is up a moment before the app has added it to the supervisor's bridge.
 	var bridges []ari.Bridge
-	h.lab.ARIGet(t, "/bridges", &bridges)
 	bridged := false
-	for _, b := range bridges {
-		if slices.Contains(b.Channels, snoop.ID) && len(b.Channels) == 2 && !slices.Contains(b.Channels, leg.ID) {
-			bridged = true
+	for deadline := time.Now().Add(5 * time.Second); !bridged && time.Now().Before(deadline); {
+		h.lab.ARIGet(t, "/bridges", &bridges)
+		bridged = slices.ContainsFunc(bridges, func(b ari.Bridge) bool {
+			return slices.Contains(b.Channels, snoop.ID) && len(b.Channels) == 2 && !slices.Contains(b.Channels, leg.ID)
+		})
+		if !bridged {
+			time.Sleep(50 * time.Millisecond)
 		}
 	}
 	if !bridged {
