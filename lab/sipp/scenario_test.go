@@ -71,17 +71,12 @@ func TestBenchCallerIgnoresASecond200ToItsKey(t *testing.T) {
 // where it came from.
 func awaitRequest(t *testing.T, conn net.PacketConn, method string) (string, net.Addr) {
 	t.Helper()
-	buf := make([]byte, 65535)
-	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	for {
-		n, from, err := conn.ReadFrom(buf)
-		if err != nil {
-			t.Fatalf("no %s: %v", method, err)
-		}
-		if msg := string(buf[:n]); strings.HasPrefix(msg, method+" ") {
-			return msg, from
-		}
+	isIt := func(m string) bool { return strings.HasPrefix(m, method+" ") }
+	msgs, from := readUntil(conn, 10*time.Second, isIt)
+	if len(msgs) == 0 || !isIt(msgs[len(msgs)-1]) {
+		t.Fatalf("no %s within 10 s", method)
 	}
+	return msgs[len(msgs)-1], from
 }
 
 // response is a 200 OK to req from the phone tagged tag, with extra headers and body.
@@ -211,7 +206,8 @@ func send(t *testing.T, conn net.PacketConn, to net.Addr, msg []byte) {
 
 // awaitFinal reads until a 200 to the INVITE and returns its To tag ("" when none came).
 func awaitFinal(conn net.PacketConn, wait time.Duration) string {
-	for _, msg := range readUntil(conn, wait, func(m string) bool { return status(m, "1 INVITE") == "200" }) {
+	msgs, _ := readUntil(conn, wait, func(m string) bool { return status(m, "1 INVITE") == "200" })
+	for _, msg := range msgs {
 		if status(msg, "1 INVITE") == "200" {
 			_, tag, _ := strings.Cut(header(msg, "To"), ";tag=")
 			return tag
@@ -222,7 +218,7 @@ func awaitFinal(conn net.PacketConn, wait time.Duration) string {
 
 // awaitStatus returns the status code of the first final response for cseq ("" when none).
 func awaitStatus(conn net.PacketConn, cseq string, wait time.Duration) string {
-	msgs := readUntil(conn, wait, func(m string) bool { return status(m, cseq) >= "200" })
+	msgs, _ := readUntil(conn, wait, func(m string) bool { return status(m, cseq) >= "200" })
 	for _, m := range msgs {
 		if code := status(m, cseq); code >= "200" {
 			return code
@@ -231,19 +227,21 @@ func awaitStatus(conn net.PacketConn, cseq string, wait time.Duration) string {
 	return ""
 }
 
-// readUntil returns the messages read until done says so or wait runs out.
-func readUntil(conn net.PacketConn, wait time.Duration, done func(string) bool) []string {
+// readUntil returns the messages read until done says so or wait runs out, and where the
+// last one came from.
+func readUntil(conn net.PacketConn, wait time.Duration, done func(string) bool) ([]string, net.Addr) {
 	var msgs []string
+	var last net.Addr
 	buf := make([]byte, 65535)
 	_ = conn.SetReadDeadline(time.Now().Add(wait))
 	for {
-		n, _, err := conn.ReadFrom(buf)
+		n, from, err := conn.ReadFrom(buf)
 		if err != nil {
-			return msgs
+			return msgs, last
 		}
-		msgs = append(msgs, string(buf[:n]))
+		msgs, last = append(msgs, string(buf[:n])), from
 		if done(msgs[len(msgs)-1]) {
-			return msgs
+			return msgs, last
 		}
 	}
 }
