@@ -40,34 +40,38 @@ func restClient(t *testing.T, lab *labtest.Lab) *ari.Client {
 // findChannel waits for an answered channel whose name starts with prefix.
 func (h *harness) findChannel(prefix string, timeout time.Duration) ari.Channel {
 	h.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		var all []ari.Channel
-		h.lab.ARIGet(h.t, "/channels", &all)
-		for _, ch := range all {
-			if strings.HasPrefix(ch.Name, prefix) && ch.State == "Up" {
-				return ch
-			}
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("no answered %s channel within %s: %+v", prefix, timeout, all)
-		}
-		time.Sleep(100 * time.Millisecond)
+	answered := func(ch ari.Channel) bool { return strings.HasPrefix(ch.Name, prefix) && ch.State == "Up" }
+	all, ok := pollARI(h, "/channels", timeout, func(all []ari.Channel) bool { return slices.ContainsFunc(all, answered) })
+	if !ok {
+		h.t.Fatalf("no answered %s channel within %s: %+v", prefix, timeout, all)
 	}
+	return all[slices.IndexFunc(all, answered)]
 }
 
 // waitNoChannel waits until Asterisk has no channel whose name starts with prefix.
 func (h *harness) waitNoChannel(prefix string, timeout time.Duration) {
 	h.t.Helper()
+	all, ok := pollARI(h, "/channels", timeout, func(all []ari.Channel) bool {
+		return !slices.ContainsFunc(all, func(ch ari.Channel) bool { return strings.HasPrefix(ch.Name, prefix) })
+	})
+	if !ok {
+		h.t.Fatalf("a %s channel is still up after %s: %+v", prefix, timeout, all)
+	}
+}
+
+// pollARI lists path (every 100 ms, for timeout at most) until done accepts the list,
+// and returns the last list and whether done accepted it.
+func pollARI[T any](h *harness, path string, timeout time.Duration, done func([]T) bool) ([]T, bool) {
+	h.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		var all []ari.Channel
-		h.lab.ARIGet(h.t, "/channels", &all)
-		if !slices.ContainsFunc(all, func(ch ari.Channel) bool { return strings.HasPrefix(ch.Name, prefix) }) {
-			return
+		var all []T
+		h.lab.ARIGet(h.t, path, &all)
+		if done(all) {
+			return all, true
 		}
 		if time.Now().After(deadline) {
-			h.t.Fatalf("a %s channel is still up after %s: %+v", prefix, timeout, all)
+			return all, false
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -129,17 +133,11 @@ func TestSpyListenWhisperBarge(t *testing.T) {
 	s1 := supervisor(h, "52", "1000#", "4000")
 	snoop := h.findChannel("Snoop/", 10*time.Second)
 	// The snoop is up a moment before the app has added it to the supervisor's bridge.
-	var bridges []ari.Bridge
-	bridged := false
-	for deadline := time.Now().Add(5 * time.Second); !bridged && time.Now().Before(deadline); {
-		h.lab.ARIGet(t, "/bridges", &bridges)
-		bridged = slices.ContainsFunc(bridges, func(b ari.Bridge) bool {
+	bridges, bridged := pollARI(h, "/bridges", 5*time.Second, func(bridges []ari.Bridge) bool {
+		return slices.ContainsFunc(bridges, func(b ari.Bridge) bool {
 			return slices.Contains(b.Channels, snoop.ID) && len(b.Channels) == 2 && !slices.Contains(b.Channels, leg.ID)
 		})
-		if !bridged {
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+	})
 	if !bridged {
 		t.Errorf("the snoop %s is not bridged with the supervisor alone: %+v", snoop.Name, bridges)
 	}
