@@ -32,6 +32,7 @@ type Options struct {
 	RequestTimeout time.Duration // default 10s; used when ctx has no earlier deadline
 	PingInterval   time.Duration // default 5s; a ping unanswered within it means a dead connection
 	HTTPClient     *http.Client  // optional; when nil, a client of at most MaxConns connections
+	MaxConns       int           // HTTP connections to Asterisk at most, the events websocket included; default DefaultMaxConns
 	Logger         zerolog.Logger
 	OnState        func(ConnState) // optional: called on every events connection state change
 }
@@ -102,7 +103,7 @@ func New(opts Options) (*Client, error) {
 	}
 	hc := opts.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Transport: newTransport()}
+		hc = &http.Client{Transport: newTransport(opts.MaxConns)}
 	}
 	c := &Client{opts: opts, base: u, http: hc, log: opts.Logger}
 	c.Channels = &ChannelService{c}
@@ -117,18 +118,26 @@ func New(opts Options) (*Client, error) {
 	return c, nil
 }
 
-// MaxConns bounds the HTTP connections a Client opens to Asterisk (the events websocket
-// included), below Asterisk's own limit (http.conf sessionlimit, 100 by default): beyond
-// it Asterisk drops new connections and requests fail with EOF, which make bench saw at
-// 80 calls/s. Past MaxConns, requests wait for a free connection, within their deadline.
-const MaxConns = 64
+// DefaultMaxConns bounds the HTTP connections a Client opens to Asterisk (the events
+// websocket included) unless Options.MaxConns says otherwise: below Asterisk's own limit
+// (http.conf sessionlimit, 100 by default), beyond which Asterisk drops new connections and
+// requests fail with EOF, which make bench saw at 80 calls/s. Past the bound, requests wait
+// for a free connection, within their deadline. A request holds its connection until
+// Asterisk answers it, and some wait for the channel (an answer waits for the SIP side):
+// at about 140 calls/s through a menu, 64 were all busy with the machine two-thirds idle
+// (bench/README.md), so a busier system raises both limits together.
+const DefaultMaxConns = 64
 
-// newTransport is http.DefaultTransport keeping up to MaxConns connections open for reuse
-// (the default keeps 2, so every burst of requests opened and closed new ones).
-func newTransport() *http.Transport {
+// newTransport is http.DefaultTransport keeping up to max (DefaultMaxConns when 0)
+// connections open for reuse (the default keeps 2, so every burst of requests opened and
+// closed new ones), and opening no more.
+func newTransport(max int) *http.Transport {
+	if max <= 0 {
+		max = DefaultMaxConns
+	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxConnsPerHost = MaxConns
-	t.MaxIdleConnsPerHost = MaxConns
+	t.MaxConnsPerHost = max
+	t.MaxIdleConnsPerHost = max
 	return t
 }
 

@@ -13,13 +13,35 @@ import (
 	"github.com/ariflow/ariflow/ari"
 )
 
-// Many requests at once (hundreds of calls starting together) share at most MaxConns
-// connections to Asterisk, which refuses connections past its session limit, and all
-// succeed.
+// Many requests at once (hundreds of calls starting together) share at most
+// DefaultMaxConns connections to Asterisk, which refuses connections past its session
+// limit, or Options.MaxConns when set, and all succeed.
 func TestConcurrentRequestsShareBoundedConnections(t *testing.T) {
-	var open, peak atomic.Int64
+	for _, tc := range []struct {
+		name          string
+		maxConns, max int
+	}{
+		{"default", 0, ari.DefaultMaxConns},
+		{"configured", 8, 8},
+		{"configured above the default", 2 * ari.DefaultMaxConns, 2 * ari.DefaultMaxConns},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testBoundedConnections(t, tc.maxConns, tc.max) })
+	}
+}
+
+func testBoundedConnections(t *testing.T, maxConns, max int) {
+	var open, peak, inflight atomic.Int64
+	full := make(chan struct{}) // closed once max requests are in Asterisk's hands at once
+	var fullOnce sync.Once
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(20 * time.Millisecond)
+		if inflight.Add(1) >= int64(max) {
+			fullOnce.Do(func() { close(full) })
+		}
+		select { // hold the connection as a slow answer would, until the bound is reached
+		case <-full:
+		case <-time.After(2 * time.Second):
+		}
+		inflight.Add(-1)
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"system":{"version":"22.10.1"}}`))
 	}))
@@ -35,11 +57,11 @@ func TestConcurrentRequestsShareBoundedConnections(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
-	c, err := ari.New(ari.Options{BaseURL: srv.URL + "/ari", Username: "u", Password: "p", Application: "ariflow"})
+	c, err := ari.New(ari.Options{BaseURL: srv.URL + "/ari", Username: "u", Password: "p", Application: "ariflow", MaxConns: maxConns})
 	if err != nil {
 		t.Fatal(err)
 	}
-	const requests = 4 * ari.MaxConns
+	requests := 4 * max
 	var wg sync.WaitGroup
 	var failed atomic.Int64
 	for range requests {
@@ -53,7 +75,7 @@ func TestConcurrentRequestsShareBoundedConnections(t *testing.T) {
 	if n := failed.Load(); n != 0 {
 		t.Errorf("%d of %d requests failed", n, requests)
 	}
-	if p := peak.Load(); p > ari.MaxConns {
-		t.Errorf("%d connections open at once, want at most %d", p, ari.MaxConns)
+	if p := peak.Load(); p != int64(max) {
+		t.Errorf("%d connections open at once, want %d: as many as the requests need, and no more", p, max)
 	}
 }

@@ -173,6 +173,7 @@ rooms:
 		{"call_template", f.Notify.CallTemplate, "Message en provenance de {caller} pour {exten}"},
 		{"app", f.Asterisk.App, "ariflow"},
 		{"dial_context", f.Asterisk.DialContext, ""}, // rings stay in the app unless asked
+		{"max_connections", f.Asterisk.MaxConnections, 0}, // the ari client's default
 		{"admin listen", f.Admin.Listen, "127.0.0.1:5001"},
 		{"limits", f.Limits.MaxCalls + f.Limits.CallsPerSecond, 0}, // no limit unless asked
 		{"database", f.DatabasePath(), filepath.Join("dir", "ariflow.db")},
@@ -181,6 +182,19 @@ rooms:
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
+	}
+}
+
+// asterisk.max_connections reaches the file as written (serve hands it to the ARI client).
+func TestMaxConnections(t *testing.T) {
+	f, err := Parse("r.yaml", []byte(`
+asterisk: {url: "http://127.0.0.1:8088/ari", username: u, password: p, max_connections: 400}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Asterisk.MaxConnections; got != 400 {
+		t.Errorf("max_connections = %d, want 400", got)
 	}
 }
 

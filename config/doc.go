@@ -66,6 +66,8 @@
 //     Secrets in *_env keys are read at run time (ResolvePassword, ResolveToken), not here.
 //     asterisk.dial_context (off by default) names the dialplan context that rings a phone
 //     with Asterisk's own Dial (the README's "Running it against an existing Asterisk").
+//     asterisk.max_connections (64 when absent, at least 2) bounds the app's HTTP
+//     connections to Asterisk, to stay under http.conf's sessionlimit (100 by default).
 //   - limits (max_calls, calls_per_second) are off (0) by default. Past one, a new caller is
 //     refused with congestion at once; callers already in a call are never refused.
 //   - timezone defaults to "Local", the host's zone; tzdata is embedded.

@@ -136,12 +136,14 @@ asterisk:
   password_env: P
   app: "my app"
   dial_context: "ariflow dial,1"
+  max_connections: 1
 `, want: []string{
 			`1: asterisk: username is required`,
 			`1: asterisk: set password or password_env, not both`,
 			`2: asterisk: url "ws://x" is not an http(s) URL`,
 			`5: asterisk: app "my app": use letters, digits, '_', '-' and '.'`,
 			`6: asterisk: dial_context "ariflow dial,1": use letters, digits, '_', '-' and '.'`,
+			`7: asterisk: max_connections must be >= 2`,
 		}},
 		{name: "limits", yaml: `
 limits:

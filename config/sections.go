@@ -122,6 +122,8 @@ func (d *decoder) asterisk(p pair) {
 			if a.DialContext != "" && !isName(a.DialContext) {
 				d.bad(w, q, "%q: use letters, digits, '_', '-' and '.'", a.DialContext)
 			}
+		case "max_connections":
+			d.integer(w, q, 2, &a.MaxConnections) // the events websocket and one request
 		default:
 			d.unknown(w, q)
 		}

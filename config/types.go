@@ -46,6 +46,10 @@ type Asterisk struct {
 	// that rings a phone with Asterisk's own Dial: unrecorded rings go there, at a
 	// dialplan's cost, and come back to the app unless answered.
 	DialContext string
+	// MaxConnections bounds the HTTP connections the app opens to Asterisk, the events
+	// websocket included (0: ari.DefaultMaxConns, under Asterisk's default http.conf
+	// sessionlimit of 100). Raise sessionlimit with it.
+	MaxConnections int
 }
 
 // Limits bound the new calls the app takes, as Asterisk's maxcalls does for the whole

@@ -156,7 +156,8 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 	var a *app.App
 	client, err := ari.New(ari.Options{
 		BaseURL: file.Asterisk.URL, Username: file.Asterisk.Username, Password: password,
-		Application: file.Asterisk.App, Logger: log.With().Str("component", "ari").Logger(),
+		Application: file.Asterisk.App, MaxConns: file.Asterisk.MaxConnections,
+		Logger:  log.With().Str("component", "ari").Logger(),
 		OnState: func(st ari.ConnState) { a.ConnState(st) },
 	})
 	if err != nil {
