@@ -172,7 +172,7 @@ rooms:
 		{"absence codes", f.Absence.OnCode + f.Absence.OffCode, "*77*88"},
 		{"call_template", f.Notify.CallTemplate, "Message en provenance de {caller} pour {exten}"},
 		{"app", f.Asterisk.App, "ariflow"},
-		{"dial_context", f.Asterisk.DialContext, ""}, // rings stay in the app unless asked
+		{"dial_context", f.Asterisk.DialContext, ""},      // rings stay in the app unless asked
 		{"max_connections", f.Asterisk.MaxConnections, 0}, // the ari client's default
 		{"admin listen", f.Admin.Listen, "127.0.0.1:5001"},
 		{"limits", f.Limits.MaxCalls + f.Limits.CallsPerSecond, 0}, // no limit unless asked
