@@ -124,20 +124,20 @@ func New(opts Options) (*Client, error) {
 // requests fail with EOF, which make bench saw at 80 calls/s. Past the bound, requests wait
 // for a free connection, within their deadline. A request holds its connection until
 // Asterisk answers it, and some wait for the channel (an answer waits for the SIP side):
-// at about 140 calls/s through a menu, 64 were all busy with the machine two-thirds idle
+// at about 140 calls/s through a menu, 64 were all busy with the machine a third idle
 // (bench/README.md), so a busier system raises both limits together.
 const DefaultMaxConns = 64
 
-// newTransport is http.DefaultTransport keeping up to max (DefaultMaxConns when 0)
+// newTransport is http.DefaultTransport keeping up to limit (DefaultMaxConns when 0)
 // connections open for reuse (the default keeps 2, so every burst of requests opened and
 // closed new ones), and opening no more.
-func newTransport(max int) *http.Transport {
-	if max <= 0 {
-		max = DefaultMaxConns
+func newTransport(limit int) *http.Transport {
+	if limit <= 0 {
+		limit = DefaultMaxConns
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxConnsPerHost = max
-	t.MaxIdleConnsPerHost = max
+	t.MaxConnsPerHost = limit
+	t.MaxIdleConnsPerHost = limit
 	return t
 }
 

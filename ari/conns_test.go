@@ -18,23 +18,23 @@ import (
 // limit, or Options.MaxConns when set, and all succeed.
 func TestConcurrentRequestsShareBoundedConnections(t *testing.T) {
 	for _, tc := range []struct {
-		name          string
-		maxConns, max int
+		name            string
+		maxConns, limit int
 	}{
 		{"default", 0, ari.DefaultMaxConns},
 		{"configured", 8, 8},
 		{"configured above the default", 2 * ari.DefaultMaxConns, 2 * ari.DefaultMaxConns},
 	} {
-		t.Run(tc.name, func(t *testing.T) { testBoundedConnections(t, tc.maxConns, tc.max) })
+		t.Run(tc.name, func(t *testing.T) { testBoundedConnections(t, tc.maxConns, tc.limit) })
 	}
 }
 
-func testBoundedConnections(t *testing.T, maxConns, max int) {
+func testBoundedConnections(t *testing.T, maxConns, limit int) {
 	var open, peak, inflight atomic.Int64
-	full := make(chan struct{}) // closed once max requests are in Asterisk's hands at once
+	full := make(chan struct{}) // closed once limit requests are in Asterisk's hands at once
 	var fullOnce sync.Once
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if inflight.Add(1) >= int64(max) {
+		if inflight.Add(1) >= int64(limit) {
 			fullOnce.Do(func() { close(full) })
 		}
 		select { // hold the connection as a slow answer would, until the bound is reached
@@ -61,7 +61,7 @@ func testBoundedConnections(t *testing.T, maxConns, max int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	requests := 4 * max
+	requests := 4 * limit
 	var wg sync.WaitGroup
 	var failed atomic.Int64
 	for range requests {
@@ -75,7 +75,7 @@ func testBoundedConnections(t *testing.T, maxConns, max int) {
 	if n := failed.Load(); n != 0 {
 		t.Errorf("%d of %d requests failed", n, requests)
 	}
-	if p := peak.Load(); p != int64(max) {
-		t.Errorf("%d connections open at once, want %d: as many as the requests need, and no more", p, max)
+	if p := peak.Load(); p != int64(limit) {
+		t.Errorf("%d connections open at once, want %d: as many as the requests need, and no more", p, limit)
 	}
 }
