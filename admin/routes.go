@@ -39,12 +39,15 @@ type Deps struct {
 	Absence      Absences
 	ReloadModule func(ctx context.Context, module string) error // Asterisk's module reload (ari.AsteriskService)
 	Reload       func() error                                   // re-read the routing file; config.Problems when refused
-	Restart      func()                                         // graceful restart of the app (drain, then exit for the supervisor to start it again)
-	NotifyStats  func() notify.Stats                            // optional
-	Queues       Queues                                         // optional: the queues' live state
-	Voicemail    Voicemail                                      // optional: the voicemail service
-	Rooms        Rooms                                          // optional: the conference rooms
-	Now          func() time.Time
+	// RestartNeeded, optional, names the current file's settings that wait for a restart
+	// (changed since the start; a reload cannot apply them): the reload answer lists them.
+	RestartNeeded func() []string
+	Restart       func()              // graceful restart of the app (drain, then exit for the supervisor to start it again)
+	NotifyStats   func() notify.Stats // optional
+	Queues        Queues              // optional: the queues' live state
+	Voicemail     Voicemail           // optional: the voicemail service
+	Rooms         Rooms               // optional: the conference rooms
+	Now           func() time.Time
 }
 
 func (d *Deps) check() error {
@@ -99,7 +102,7 @@ func (s *Server) routes() []route {
 		{method: "PUT", pattern: "/api/absence/{exten}", summary: "turn absence on or off", request: `{"on":true,"until":"optional RFC 3339 time"}`, handler: h(s.setAbsence)},
 		{method: "GET", pattern: "/api/schedules", summary: "whether each schedule is open now, and until when", handler: h(s.schedules)},
 		{method: "POST", pattern: "/api/routing/check", summary: "validate a routing file (the body, YAML)", request: "routing file YAML", handler: h(s.checkRouting)},
-		{method: "POST", pattern: "/api/routing/reload", summary: "reload the routing file; a bad one is refused and the old one kept", handler: h(s.reloadRouting)},
+		{method: "POST", pattern: "/api/routing/reload", summary: "reload the routing file; a bad one is refused and the old one kept; restart_needed names changed settings only a restart applies", handler: h(s.reloadRouting)},
 		{method: "GET", pattern: "/api/routing/simulate", summary: "the path of a call: ?from=2000&to=1000&at=YYYY-MM-DD HH:MM", handler: h(s.simulate)},
 		{method: "POST", pattern: "/api/asterisk/reload", summary: "reload an Asterisk module", request: `{"module":"res_pjsip.so"}`, handler: h(s.reloadModule)},
 		{method: "POST", pattern: "/api/restart", summary: "graceful restart of ariflow (drain, then exit for the service manager)", handler: h(s.restart)},

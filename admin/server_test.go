@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +77,8 @@ type fixture struct {
 	recDir string
 	reload error
 	logs   *strings.Builder
+	// restartNeeded is what Deps.RestartNeeded answers.
+	restartNeeded []string
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -109,8 +112,9 @@ extensions:
 		State: "ringing PJSIP/1000", Started: time.Now().Add(-42 * time.Second)}}}
 	s, err := New(Config{Token: token, Logger: zerolog.New(f.logs)}, Deps{
 		App: f.app, Absence: absence.New(db, nil), Now: now,
-		Reload:       func() error { return f.reload },
-		ReloadModule: func(context.Context, string) error { return nil },
+		Reload:        func() error { return f.reload },
+		RestartNeeded: func() []string { return f.restartNeeded },
+		ReloadModule:  func(context.Context, string) error { return nil },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -353,8 +357,17 @@ func TestRoutingCheckReloadAndSimulate(t *testing.T) {
 		t.Errorf("refused reload: %d %s", code, body)
 	}
 	f.reload = nil
-	if code, _ := f.do("POST", "/api/routing/reload", "", "", token); code != 200 {
-		t.Errorf("reload: %d", code)
+	if code, body := f.do("POST", "/api/routing/reload", "", "", token); code != 200 || strings.Contains(body, "restart_needed") {
+		t.Errorf("reload with nothing waiting for a restart: %d %s", code, body)
+	}
+	f.restartNeeded = []string{"asterisk.max_connections", "notify.call_template"}
+	if code, body := f.do("POST", "/api/routing/reload", "", "", token); code != 200 ||
+		!strings.Contains(body, `"restart_needed": [`) || !strings.Contains(body, `"asterisk.max_connections"`) {
+		t.Errorf("reload with settings waiting for a restart: %d %s", code, body)
+	}
+	if code, body := f.do("POST", "/api/routing/reload", "", "application/xml", token); code != 200 ||
+		!regexp.MustCompile(`<restart_needed>\s*<setting>asterisk.max_connections</setting>\s*<setting>notify.call_template</setting>\s*</restart_needed>`).MatchString(body) {
+		t.Errorf("reload with settings waiting for a restart, in XML: %d %s", code, body)
 	}
 	code, body = f.get("/api/routing/simulate?from=2000&to=1000&at=2026-11-23%2018:05")
 	if code != 200 || !strings.Contains(body, "closed (period mon-fri 17:00-24:00)") {

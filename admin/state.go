@@ -144,12 +144,14 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
 	write(w, r, http.StatusOK, out)
 }
 
-// problemList answers a routing check or a refused reload.
+// problemList answers a routing check or a reload.
 type problemList struct {
 	XMLName  struct{}  `json:"-" xml:"routing"`
 	OK       bool      `json:"ok" xml:"ok"`
 	Summary  string    `json:"summary,omitempty" xml:"summary,omitempty"`
 	Problems []problem `json:"problems" xml:"problem"`
+	// RestartNeeded: after a reload, the settings that changed but apply at the next restart.
+	RestartNeeded []string `json:"restart_needed,omitempty" xml:"restart_needed>setting,omitempty"`
 }
 
 type problem struct {
@@ -191,7 +193,11 @@ func (s *Server) reloadRouting(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.changed(r, "reload the routing file")
-	write(w, r, http.StatusOK, problemList{OK: true, Summary: s.deps.App.Routing().File.Summary(), Problems: []problem{}})
+	answer := problemList{OK: true, Summary: s.deps.App.Routing().File.Summary(), Problems: []problem{}}
+	if s.deps.RestartNeeded != nil {
+		answer.RestartNeeded = s.deps.RestartNeeded()
+	}
+	write(w, r, http.StatusOK, answer)
 }
 
 // pathSteps is a simulated call.

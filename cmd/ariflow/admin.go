@@ -30,9 +30,10 @@ func (s *server) startAdmin(file *config.File, client *ari.Client, restart func(
 	}
 	deps := admin.Deps{
 		App: s.app, Absence: s.services.Absence.(admin.Absences),
-		ReloadModule: client.Asterisk.ReloadModule,
-		Reload:       s.reloadFile,
-		Restart:      restart,
+		ReloadModule:  client.Asterisk.ReloadModule,
+		Reload:        s.reloadFile,
+		RestartNeeded: s.restartNeeded,
+		Restart:       restart,
 	}
 	if s.services.Queues != nil {
 		deps.Queues = s.services.Queues
@@ -68,6 +69,15 @@ func (s *server) startAdmin(file *config.File, client *ari.Client, restart func(
 	}, nil
 }
 
+// restartNeeded names the settings of the current routing file that differ from the file
+// the server started with and that only a restart applies (startOnlyChanges).
+func (s *server) restartNeeded() []string {
+	if s.started == nil {
+		return nil
+	}
+	return startOnlyChanges(s.started, s.app.Routing().File)
+}
+
 // reloadFile reads the routing file again. A bad file is refused with its problems (and
 // logged) and the app keeps the last good one; calls in progress keep the routing they
 // started with.
@@ -78,6 +88,10 @@ func (s *server) reloadFile() error {
 		if r, err = app.NewRouting(file, s.services); err == nil {
 			s.app.SetRouting(r)
 			s.log.Info().Str("routing", s.path).Msg("routing file reloaded")
+			if keys := s.restartNeeded(); len(keys) > 0 {
+				s.log.Warn().Str("routing", s.path).Strs("settings", keys).
+					Msg("these settings changed since the start and apply at the next restart (POST /api/restart, or the service manager)")
+			}
 			return nil
 		}
 	}

@@ -181,12 +181,16 @@ func adminCLI(name string, args []string, stdout, stderr io.Writer) int {
 		return c.rooms(rest)
 	case "reload":
 		var p struct {
-			Summary  string
-			Problems []struct{ Text string }
+			Summary       string
+			Problems      []struct{ Text string }
+			RestartNeeded []string `json:"restart_needed"`
 		}
 		code := c.call("POST", "/api/routing/reload", nil, &p)
 		if !c.json && code == 0 {
 			fmt.Fprintln(c.out, "reloaded:", p.Summary)
+			if len(p.RestartNeeded) > 0 {
+				fmt.Fprintln(c.out, "changed, applied at the next restart:", strings.Join(p.RestartNeeded, ", "))
+			}
 		}
 		return code
 	}

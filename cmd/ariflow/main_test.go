@@ -105,31 +105,9 @@ func TestBadUsageExitsTwo(t *testing.T) {
 // SIGHUP with a broken file keeps the last good routing and logs the problems; a good
 // file replaces it.
 func TestReloadKeepsTheLastGoodFile(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "routing.yaml")
 	good := "asterisk: {url: http://127.0.0.1:1/ari, username: u, password: p}\nnumbers: {\"7001\": {play: sound:hello}}\n"
-	if err := os.WriteFile(path, []byte(good), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	file, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs bytes.Buffer
-	log := zerolog.New(&logs)
-	routing, err := app.NewRouting(file, app.Services{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := ari.New(ari.Options{BaseURL: "http://127.0.0.1:1/ari", Application: "ariflow"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.New(app.Options{Client: client, Logger: log, Routing: routing})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &server{path: path, log: log, app: a}
+	s, path, logs := startedServer(t, good)
+	a, routing := s.app, s.app.Routing()
 
 	if err := os.WriteFile(path, []byte(good+"numbers2: {}\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -151,6 +129,35 @@ func TestReloadKeepsTheLastGoodFile(t *testing.T) {
 	}
 }
 
+// startedServer writes content as a routing file and returns the server as runServer
+// leaves it for reloads (no Asterisk behind it), the file's path and the server's log.
+func startedServer(t *testing.T, content string) (*server, string, *bytes.Buffer) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "routing.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &bytes.Buffer{}
+	log := zerolog.New(logs)
+	routing, err := app.NewRouting(file, app.Services{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := ari.New(ari.Options{BaseURL: "http://127.0.0.1:1/ari", Application: "ariflow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(app.Options{Client: client, Logger: log, Routing: routing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &server{path: path, started: file, log: log, app: a}, path, logs
+}
+
 // The admin commands print the API's answers as aligned tables and its reasons on errors.
 func TestAdminCommandsTalkToTheAPI(t *testing.T) {
 	var got []string
@@ -165,6 +172,8 @@ func TestAdminCommandsTalkToTheAPI(t *testing.T) {
 		switch r.URL.Path {
 		case "/api/calls":
 			io.WriteString(w, `{"calls":[{"channel":"1795.1","caller":"2000","exten":"1000","state":"ringing PJSIP/1000","duration_seconds":12}]}`)
+		case "/api/routing/reload":
+			io.WriteString(w, `{"ok":true,"summary":"3 numbers","problems":[],"restart_needed":["asterisk.max_connections","admin.listen"]}`)
 		case "/api/calls/originate":
 			w.WriteHeader(http.StatusUnprocessableEntity)
 			io.WriteString(w, `{"error":"the routing file does not route that number","field":"exten"}`)
@@ -193,6 +202,9 @@ func TestAdminCommandsTalkToTheAPI(t *testing.T) {
 	}
 	if got[len(got)-1] != `PUT /api/absence/1000 {"on":true}` {
 		t.Errorf("requests: %q", got)
+	}
+	if code, out, _ := runCmd("reload"); code != 0 || !strings.Contains(out, "reloaded: 3 numbers\nchanged, applied at the next restart: asterisk.max_connections, admin.listen\n") {
+		t.Errorf("ariflow reload: exit %d %q", code, out)
 	}
 	t.Setenv("ARIFLOW_ADMIN_TOKEN", "wrong")
 	if code, _, errs := runCmd("calls"); code != 1 || !strings.Contains(errs, "401") {

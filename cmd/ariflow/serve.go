@@ -18,6 +18,7 @@ import (
 	"github.com/ariflow/ariflow/app"
 	"github.com/ariflow/ariflow/ari"
 	"github.com/ariflow/ariflow/conference"
+	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/queue"
 	"github.com/ariflow/ariflow/store"
 )
@@ -111,6 +112,7 @@ func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
 // server is the running process: its services, outliving reloads, and the app.
 type server struct {
 	path     string
+	started  *config.File // the file read at start: what startOnlyChanges compares with
 	log      zerolog.Logger
 	db       *store.DB
 	services app.Services
@@ -130,7 +132,7 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 		return err
 	}
 	defer db.Close()
-	s := &server{path: path, log: log, db: db}
+	s := &server{path: path, started: file, log: log, db: db}
 	notices, stopNotices, err := newNotices(file, log)
 	if err != nil {
 		return err

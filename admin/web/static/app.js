@@ -145,7 +145,12 @@ $("#simulate").onsubmit = async (e) => {
 function showProblems(text, result) {
   const out = $("#check-result");
   out.replaceChildren();
-  if (result.ok) { out.textContent = "OK: " + result.summary; out.className = "ok"; return; }
+  if (result.ok) {
+    out.textContent = "OK: " + result.summary;
+    if (result.restart_needed) out.textContent += "; changed, applied at the next restart: " + result.restart_needed.join(", ");
+    out.className = "ok";
+    return;
+  }
   out.className = "";
   const bad = new Set(result.problems.map((p) => p.line));
   const list = document.createElement("ul");
