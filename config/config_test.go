@@ -198,6 +198,25 @@ asterisk: {url: "http://127.0.0.1:8088/ari", username: u, password: p, max_conne
 	}
 }
 
+// Recordings are kept for a number of days or a Go duration, never less than an hour; no
+// key keeps them forever.
+func TestRecordingsRetention(t *testing.T) {
+	for written, want := range map[string]time.Duration{"": 0, "90d": 90 * 24 * time.Hour, "36h": 36 * time.Hour, "0": 0, "1h": time.Hour} {
+		text := "asterisk: {url: \"http://127.0.0.1:8088/ari\", username: u, password: p}\n"
+		if written != "" {
+			text += "recordings: {retention: " + written + "}\n"
+		}
+		f, err := Parse("r.yaml", []byte(text))
+		if err != nil {
+			t.Errorf("retention %q: %v", written, err)
+			continue
+		}
+		if f.Recordings.Retention != want {
+			t.Errorf("retention %q = %v, want %v", written, f.Recordings.Retention, want)
+		}
+	}
+}
+
 func TestLookup(t *testing.T) {
 	f, err := Load(officePath)
 	if err != nil {

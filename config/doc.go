@@ -18,7 +18,7 @@
 //
 // Strings take any scalar and keep its text (pin: 0123 is "0123"). Booleans are true or
 // false only (yes/on are refused). Durations are Go durations with a unit ("15s", "500ms");
-// a bare number is refused. Sounds are Asterisk media URIs (sound:, recording:, digits:,
+// a bare number is refused; recordings.retention also takes whole days ("90d"). Sounds are Asterisk media URIs (sound:, recording:, digits:,
 // number:, characters:, tone:). Endpoints are TECH/resource. Dial strings (extension
 // numbers, numbers keys, absence codes, menu digits) use 0-9, * and #; PINs and box
 // numbers are digits. Names of schedules, menus, queues, rooms and music classes use

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/mail"
 	"path"
+	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -34,11 +36,40 @@ func (d *decoder) recordings(p pair) {
 		case "format":
 			d.oneOf(w, q, mediaFormats, &r.Format)
 		case "retention":
-			d.duration(w, q, false, &r.Retention)
+			d.retention(w, q, &r.Retention)
 		default:
 			d.unknown(w, q)
 		}
 	}
+}
+
+// MinRetention is the shortest recordings retention the file takes: a shorter one could
+// remove a recording while its call is still going on.
+const MinRetention = time.Hour
+
+// retention decodes recordings.retention: a whole number of days ("90d") or a Go duration
+// ("36h"), at least MinRetention; 0 (or no key) keeps recordings forever.
+func (d *decoder) retention(where string, p pair, dst *time.Duration) {
+	s, ok := d.scalar(where, p, "a duration")
+	if !ok {
+		return
+	}
+	var v time.Duration
+	if days, isDays := strings.CutSuffix(s, "d"); isDays {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 36500 {
+			d.bad(where, p, "%q: days must be a whole number from 0 to 36500, e.g. \"90d\"", s)
+			return
+		}
+		v = time.Duration(n) * 24 * time.Hour
+	} else {
+		d.duration(where, p, false, &v) // reports its own problems
+	}
+	if v > 0 && v < MinRetention {
+		d.bad(where, p, "%s is shorter than an hour: it would remove recordings of calls still going on", s)
+		return
+	}
+	*dst = v
 }
 
 func (d *decoder) extensionDefaults(p pair) {

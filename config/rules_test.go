@@ -221,6 +221,18 @@ recordings:
 			`4: recordings: format must be one of wav, wav49, gsm, ulaw, alaw, sln, g722, not "mp3"`,
 			`5: recordings: retention must not be negative`,
 		}},
+		{name: "recordings retention too short", yaml: `
+recordings:
+  retention: 30m
+`, want: []string{
+			`2: recordings: retention 30m is shorter than an hour: it would remove recordings of calls still going on`,
+		}},
+		{name: "recordings retention in part days", yaml: `
+recordings:
+  retention: 1.5d
+`, want: []string{
+			`2: recordings: retention "1.5d": days must be a whole number from 0 to 36500, e.g. "90d"`,
+		}},
 		{name: "admin listen and token", yaml: `
 admin:
   listen: "127.0.0.1:99999"

@@ -1,6 +1,7 @@
 // Package recordings names call recordings the way the seed did
 // (EXTEN-YYYY:MM:DD_HHhMMmSSs.wav), never reuses a name, keeps a JSON sidecar of each
-// recording's metadata beside its audio, and lists them newest first.
+// recording's metadata beside its audio, lists them newest first, and removes those older
+// than the routing file's retention.
 package recordings
 
 import (
@@ -15,6 +16,10 @@ import (
 	"strings"
 	"time"
 )
+
+// VoicemailFolder is the folder under the recordings' prefix where voicemail keeps its
+// messages and greetings: they are not call recordings, and List leaves them out.
+const VoicemailFolder = "voicemail"
 
 // TimeLayout is the seed's ${STRFTIME(${EPOCH},,%Y:%m:%d_%Hh%Mm%Ss)} as a Go layout.
 const TimeLayout = "2006:01:02_15h04m05s"
@@ -158,9 +163,11 @@ func (e Entry) Start() time.Time {
 
 var audioExt = map[string]bool{".wav": true, ".gsm": true, ".ulaw": true, ".alaw": true, ".wav16": true, ".sln": true}
 
-// List returns the recordings under dir/prefix, newest first.
+// List returns the call recordings under dir/prefix, newest first (not voicemail's files,
+// under prefix + VoicemailFolder).
 func List(dir, prefix string) ([]Entry, error) {
 	root := filepath.Join(dir, filepath.FromSlash(prefix))
+	voicemail := filepath.Join(root, VoicemailFolder)
 	var out []Entry
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -168,6 +175,9 @@ func List(dir, prefix string) ([]Entry, error) {
 				return fs.SkipAll
 			}
 			return err
+		}
+		if d.IsDir() && path == voicemail {
+			return fs.SkipDir
 		}
 		ext := filepath.Ext(path)
 		if d.IsDir() || !audioExt[ext] {

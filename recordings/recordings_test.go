@@ -58,6 +58,8 @@ func TestCandidatesNeverRepeat(t *testing.T) {
 	}
 }
 
+// Voicemail's messages and greetings, under the prefix's voicemail folder, are not call
+// recordings: List leaves them out.
 func TestListNewestFirstWithSidecars(t *testing.T) {
 	dir := t.TempDir()
 	base := time.Date(2023, 6, 10, 10, 0, 0, 0, time.UTC)
@@ -79,6 +81,7 @@ func TestListNewestFirstWithSidecars(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "monitor", "notes.txt"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	writeVoicemail(t, dir, "monitor/")
 
 	got, err := List(dir, "monitor/")
 	if err != nil {
@@ -101,4 +104,21 @@ func TestListOfMissingFolderIsEmpty(t *testing.T) {
 	if err != nil || len(got) != 0 {
 		t.Fatalf("List of missing folder = %v, %v; want empty, nil", got, err)
 	}
+}
+
+// writeVoicemail puts a message and a greeting where voicemail keeps them, under prefix.
+func writeVoicemail(t *testing.T, dir, prefix string) (paths []string) {
+	t.Helper()
+	box := filepath.Join(dir, filepath.FromSlash(prefix), VoicemailFolder, "7100")
+	if err := os.MkdirAll(box, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"msg-1700000000-1.wav", "greet-unavail.wav"} {
+		p := filepath.Join(box, name)
+		if err := os.WriteFile(p, []byte("RIFF"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	return paths
 }

@@ -29,6 +29,7 @@ import (
 
 	"github.com/ariflow/ariflow/app/call"
 	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/recordings"
 	"github.com/ariflow/ariflow/store"
 )
 
@@ -153,7 +154,7 @@ func (s *Service) lock(box string) func() {
 
 // recName is the recording name of a box's file (a message id or a greeting kind).
 func (s *Service) recName(box, file string) string {
-	return s.deps.Prefix + "voicemail/" + box + "/" + file
+	return s.deps.Prefix + recordings.VoicemailFolder + "/" + box + "/" + file
 }
 
 // path is where the app sees a recording's file.
@@ -163,7 +164,7 @@ func (s *Service) path(name string) string {
 
 // boxDir is where a box's files are.
 func (s *Service) boxDir(box string) string {
-	return filepath.Join(s.deps.Dir, filepath.FromSlash(s.deps.Prefix), "voicemail", box)
+	return filepath.Join(s.deps.Dir, filepath.FromSlash(s.deps.Prefix), recordings.VoicemailFolder, box)
 }
 
 // digits is "digits:1000" for prompts that say a number, or "" when s is not all digits.

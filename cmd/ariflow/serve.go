@@ -20,6 +20,7 @@ import (
 	"github.com/ariflow/ariflow/conference"
 	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/queue"
+	"github.com/ariflow/ariflow/recordings"
 	"github.com/ariflow/ariflow/store"
 )
 
@@ -189,6 +190,11 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 	defer signal.Stop(signals)
 	runErr := make(chan error, 1)
 	go func() { runErr <- a.Run(ctx) }()
+	expired := make(chan struct{})
+	go func() {
+		defer close(expired)
+		recordings.ExpireEvery(ctx, expireInterval, s.retention, time.Now, log.With().Str("component", "recordings").Logger())
+	}()
 	log.Info().Str("routing", path).Str("ari", file.Asterisk.URL).Str("app", file.Asterisk.App).Msg("ariflow serving")
 
 	if err := s.waitForStop(signals, restart, runErr); err != nil {
@@ -200,7 +206,17 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 	cancel()
 	stop()
 	<-runErr
+	<-expired
 	return err
+}
+
+// expireInterval is how often recordings older than the retention are looked for.
+const expireInterval = time.Hour
+
+// retention is the current routing file's: reloads apply from the next sweep.
+func (s *server) retention() recordings.Retention {
+	r := s.app.Routing().File.Recordings
+	return recordings.Retention{Dir: r.Directory, Prefix: r.Prefix, Keep: r.Retention}
 }
 
 // waitForStop reloads the routing file on SIGHUP until SIGTERM or SIGINT, a restart asked

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A reload takes what it can and names, in a warning, the settings that changed but wait
@@ -61,5 +62,27 @@ numbers: {"7001": {play: sound:hello}}
 	if got := reload(strings.Replace(started, "password: p}", "password: secret-2}", 1)); !slices.Equal(got, []string{"asterisk.password"}) ||
 		strings.Contains(logs.String(), "secret-2") {
 		t.Errorf("reload with a new password: warned of %q, want only its name, never its value\n%s", got, logs)
+	}
+}
+
+// The hourly sweep of old recordings reads the retention of the routing file in force: a
+// reload that changes it applies from the next sweep, with no restart.
+func TestRetentionFollowsReloads(t *testing.T) {
+	started := "asterisk: {url: http://127.0.0.1:1/ari, username: u, password: p}\nrecordings: {directory: /rec, retention: 90d}\n"
+	s, path, _ := startedServer(t, started)
+	if r := s.retention(); r.Dir != "/rec" || r.Prefix != "monitor/" || r.Keep != 90*24*time.Hour {
+		t.Errorf("retention at start = %+v, want /rec, monitor/, 90 days", r)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(started, "90d", "30d", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.reloadFile(); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.retention(); r.Keep != 30*24*time.Hour {
+		t.Errorf("retention after the reload = %v, want 30 days", r.Keep)
+	}
+	if keys := s.restartNeeded(); len(keys) != 0 {
+		t.Errorf("a new retention waits for a restart: %q", keys)
 	}
 }
