@@ -165,6 +165,19 @@ func TestPlayActionAnswersPlaysAndHangsUp(t *testing.T) {
 	}
 }
 
+// The routing file's sounds.language goes with every prompt the app plays to a caller;
+// without it, Asterisk plays the channel's own language.
+func TestPromptsPlayInTheFilesLanguage(t *testing.T) {
+	for lang, body := range map[string]string{"fr": "sounds: {language: fr}\n", "": ""} {
+		f := newFixture(t, body+`numbers: {"7001": {play: [sound:hello]}}`)
+		f.call("c1", "7001")
+		play := f.want(http.MethodPost, "/channels/c1/play")
+		if got, set := play.Query["lang"]; lang == "" && set || lang != "" && (len(got) != 1 || got[0] != lang) {
+			t.Errorf("sounds.language %q: the play asked for lang %q", lang, got)
+		}
+	}
+}
+
 func TestUnknownNumberHearsNoService(t *testing.T) {
 	f := newFixture(t, ``)
 	f.call("c1", "5555")

@@ -52,7 +52,13 @@ const (
 // "tone:ring", "digits:123") in sequence to the channel. playbackID names the playback
 // (Asterisk picks one when empty); follow it with the Playback* events.
 func (s *ChannelService) Play(ctx context.Context, id, playbackID string, media ...string) (*Playback, error) {
-	q := query{}.set("media", strings.Join(media, ",")).set("playbackId", playbackID)
+	return s.PlayIn(ctx, id, playbackID, "", media...)
+}
+
+// PlayIn is Play with the prompts in language lang ("fr", "en_GB"; "" keeps the channel's
+// language): a sound missing in that language plays in Asterisk's default one.
+func (s *ChannelService) PlayIn(ctx context.Context, id, playbackID, lang string, media ...string) (*Playback, error) {
+	q := query{}.set("media", strings.Join(media, ",")).set("playbackId", playbackID).set("lang", lang)
 	var pb Playback
 	err := s.c.do(ctx, call{method: http.MethodPost, route: route{"channels", id, "play"}, query: q.values(), out: &pb})
 	if err != nil {

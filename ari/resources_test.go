@@ -70,6 +70,10 @@ func TestRequests(t *testing.T) {
 			_, err := c.Channels.Play(ctx, "c1", "pb-1", "sound:closed", "sound:vm-goodbye")
 			return err
 		}, "POST", "/channels/c1/play", q{"media": {"sound:closed,sound:vm-goodbye"}, "playbackId": {"pb-1"}}, ""},
+		{"channels play in French", func(ctx context.Context, c *ari.Client) error {
+			_, err := c.Channels.PlayIn(ctx, "c1", "pb-1", "fr", "sound:closed")
+			return err
+		}, "POST", "/channels/c1/play", q{"media": {"sound:closed"}, "playbackId": {"pb-1"}, "lang": {"fr"}}, ""},
 		{"channels record", func(ctx context.Context, c *ari.Client) error {
 			_, err := c.Channels.Record(ctx, "c1", ari.RecordRequest{Name: "vm/1000/msg", Format: "wav",
 				MaxDuration: time.Minute, MaxSilence: 5 * time.Second, IfExists: "overwrite", Beep: true, TerminateOn: "#"})

@@ -71,7 +71,13 @@
 //   - limits (max_calls, calls_per_second) are off (0) by default. Past one, a new caller is
 //     refused with congestion at once; callers already in a call are never refused.
 //   - timezone defaults to "Local", the host's zone; tzdata is embedded.
-//   - The music classes "default" and "classic" always exist; others must be listed.
+//   - The music classes "default" and "classic" always exist; others must be listed. A
+//     listed class is one Asterisk's musiconhold.conf defines (ARI cannot make one): its
+//     directory says where that class's files are, for the reader; the app checks names.
+//   - sounds.language (the channel's own when absent) is the language of every prompt the
+//     app plays to a caller; Asterisk plays a sound it lacks in that language in English.
+//   - recordings.retention (absent: forever; at least an hour) is how long call recordings
+//     are kept; voicemail has its own limits.
 //   - A queue answers the caller first (answer: true) and join_empty is true by default;
 //     after_max_wait needs max_wait > 0 and defaults to hanging up.
 //   - notify.mattermost is the REST API (url, token or token_env, channel_id) or a

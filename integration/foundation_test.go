@@ -36,6 +36,29 @@ func TestCallIsAnsweredHearsPromptAndLeavesNothing(t *testing.T) {
 	}
 }
 
+// With sounds.language, the caller hears the prompt in that language, and where Asterisk
+// has no file in it (the lab has English sounds only), in English rather than silence.
+func TestPromptsPlayInTheFilesLanguage(t *testing.T) {
+	h := start(t, options{body: "sounds: {language: fr}\n" + playBody})
+	astLog := asteriskLog(h)
+	h.lab.SIPp(t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: "7001", From: "2000", Timeout: 20 * time.Second}).AssertOK(t)
+	started := h.waitEvent(5*time.Second, "prompt hello started", func(ev ari.Event) bool {
+		e, ok := ev.(*ari.PlaybackStarted)
+		return ok && e.Playback.MediaURI == "sound:hello"
+	}).(*ari.PlaybackStarted)
+	if started.Playback.Language != "fr" {
+		t.Errorf("playback language %q, want fr", started.Playback.Language)
+	}
+	h.waitEvent(5*time.Second, "prompt hello played to its end", func(ev ari.Event) bool {
+		e, ok := ev.(*ari.PlaybackFinished)
+		return ok && e.Playback.ID == started.Playback.ID && e.Playback.State == "done"
+	})
+	if log := astLog(); !strings.Contains(log, "Playing 'hello.") || !strings.Contains(log, "(language 'fr')") {
+		t.Errorf("Asterisk did not play hello with language fr:\n%s", log)
+	}
+	h.waitIdle(5 * time.Second)
+}
+
 // Asterisk stops during a call and starts again: the app logs the loss, reconnects, ends
 // the call Asterisk no longer has, and serves the next call.
 func TestAsteriskRestartDuringCall(t *testing.T) {

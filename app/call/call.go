@@ -42,6 +42,7 @@ type Params struct {
 	CallerName   string
 	Exten        string
 	Dialplan     string // the dialplan context the channel came from (redirects go back to it)
+	Language     string // of the prompts played to the caller ("fr", "en_GB"); "" keeps the channel's
 	App          string // the Stasis application, for the channels the call creates
 	Client       *ari.Client
 	Sub          *ari.Subscription // already holding the caller channel's key
@@ -54,7 +55,7 @@ func New(p Params) *Call {
 	ctx, cancel := context.WithCancelCause(p.Parent)
 	return &Call{
 		id: p.ChannelID, channelID: p.ChannelID,
-		callerNumber: p.CallerNumber, callerName: p.CallerName, exten: p.Exten, dialplan: p.Dialplan,
+		callerNumber: p.CallerNumber, callerName: p.CallerName, exten: p.Exten, dialplan: p.Dialplan, lang: p.Language,
 		started: time.Now(), app: p.App, client: p.Client, sub: p.Sub, log: p.Logger,
 		ctx: ctx, cancel: cancel, state: "new",
 	}
@@ -83,8 +84,9 @@ type Call struct {
 	digits   []string // DTMF received and not yet consumed, oldest first
 	answered bool
 	hungUp   bool
-	outside  bool // the caller is in the dialplan's Dial, out of the application (dialInDialplan)
-	seq      int  // for ids of the resources this call creates
+	outside  bool   // the caller is in the dialplan's Dial, out of the application (dialInDialplan)
+	lang     string // the language of the prompts played to the caller; "" keeps the channel's
+	seq      int    // for ids of the resources this call creates
 
 	mu       sync.Mutex // guards state, read by the admin API
 	state    string
@@ -302,7 +304,7 @@ func (c *Call) Play(ctx context.Context, interrupt bool, media ...string) (inter
 	id := c.newID("play")
 	c.sub.Add("playback:" + id)
 	defer c.sub.Remove("playback:" + id)
-	if _, err := c.client.Channels.Play(ctx, c.channelID, id, media...); err != nil {
+	if _, err := c.client.Channels.PlayIn(ctx, c.channelID, id, c.lang, media...); err != nil {
 		return false, c.channelErr("play "+strings.Join(media, ","), err)
 	}
 	epoch := c.client.Epoch()

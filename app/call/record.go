@@ -116,7 +116,7 @@ func (c *Call) PlayControlled(ctx context.Context, media string, k PlayControls)
 	id := c.newID("play")
 	c.sub.Add("playback:" + id)
 	defer c.sub.Remove("playback:" + id)
-	if _, err := c.client.Channels.Play(ctx, c.channelID, id, media); err != nil {
+	if _, err := c.client.Channels.PlayIn(ctx, c.channelID, id, c.lang, media); err != nil {
 		return "", c.channelErr("play "+media, err)
 	}
 	paused := false
