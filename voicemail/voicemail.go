@@ -19,7 +19,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -120,6 +122,14 @@ func (s *Service) Configure(f *config.File) error {
 	}
 	if v.SilenceThreshold != 128 && s.settings.Load() == nil {
 		s.deps.Logger.Warn().Int("silence_threshold", v.SilenceThreshold).Msg("voicemail: the silence threshold is Asterisk's (dsp.conf); the file's value is not applied")
+	}
+	if s.settings.Load() == nil {
+		for _, box := range slices.Sorted(maps.Keys(v.Boxes)) {
+			if v.Boxes[box].Email != "" {
+				s.deps.Logger.Warn().Str("box", box).
+					Msg("voicemail: the box's email is not used: ariflow sends no email; new messages are posted to Mattermost (voicemail_template)")
+			}
+		}
 	}
 	if v.Format != "" {
 		s.format.Store(v.Format)

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,6 +142,26 @@ func TestPINs(t *testing.T) {
 		if bytes.Contains(raw, []byte(pin)) {
 			t.Errorf("PIN %s stored in clear", pin)
 		}
+	}
+}
+
+// A box's email, which voicemail.conf mails messages to, is accepted but ariflow sends no
+// email: the start says so once per box, naming the box and never the address.
+func TestUnusedEmailIsNamedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	var logs bytes.Buffer
+	s, err := New(context.Background(), Deps{DB: openDB(t, dir), Dir: dir, Prefix: "p/", Logger: zerolog.New(&logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boxes := map[string]config.Box{"3000": {Number: "3000", PIN: "1234", Email: "a@example.com"}, "3001": {Number: "3001", PIN: "1234"}}
+	if err := s.Configure(&config.File{Voicemail: config.Voicemail{SilenceThreshold: 128, Boxes: boxes}}); err != nil {
+		t.Fatal(err)
+	}
+	got := logs.String()
+	if !strings.Contains(got, `"box":"3000"`) || !strings.Contains(got, "email is not used") || strings.Contains(got, `"box":"3001"`) ||
+		strings.Contains(got, "a@example.com") {
+		t.Errorf("start log, want box 3000's email named unused, without the address:\n%s", got)
 	}
 }
 
