@@ -67,7 +67,7 @@ func buildVoicemail(f *config.File, s Services) (Feature, error) {
 	svc := voicemailService(s.Voicemail)
 	if svc == nil {
 		return func(ctx context.Context, c *call.Call, a config.Action, _ Runner) error {
-			return notYetBuilt(ctx, c, a)
+			return unavailable(ctx, c, a)
 		}, nil
 	}
 	if err := svc.Configure(f); err != nil {

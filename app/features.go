@@ -20,7 +20,7 @@ type Feature func(ctx context.Context, c *call.Call, a config.Action, run Runner
 type FeatureBuilder func(f *config.File, s Services) (Feature, error)
 
 // builders are the features this version has, by the action kind each serves. Actions of
-// any other kind are refused at call time (notYetBuilt). Each feature package gets one
+// any other kind are refused at call time (unavailable). Each feature package gets one
 // line here and an adapter file (feature_<name>.go) that builds it.
 var builders = map[config.ActionKind]FeatureBuilder{
 	config.ActMenu:        buildIVR,

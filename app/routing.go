@@ -21,7 +21,7 @@ type Services struct {
 	DB        *store.DB // the embedded database (nil in unit tests of routing alone)
 	Absence   extension.Absences
 	Notices   extension.Notices
-	Voicemail extension.Voicemail // nil: VoicemailStandIn
+	Voicemail extension.Voicemail // nil: VoicemailStandIn (tests of the routing alone)
 	Queues    *queue.Manager      // the queues' live state and log (nil: a new one per routing)
 	Rooms     *conference.Manager // the conference rooms' live state (nil: a new one per routing)
 	Now       func() time.Time
@@ -99,7 +99,7 @@ func (r *Routing) Run(ctx context.Context, c *call.Call, a config.Action) error 
 	if feature, ok := r.features[a.Kind]; ok {
 		return feature(ctx, c, a, func(ctx context.Context, next config.Action) error { return r.Run(ctx, c, next) })
 	}
-	return notYetBuilt(ctx, c, a)
+	return unavailable(ctx, c, a)
 }
 
 // ResumeAfterRing is the flow of a caller back from Asterisk's Dial unanswered (status)
@@ -116,11 +116,12 @@ func (r *Routing) ResumeAfterRing(status call.DialStatus, exten string) func(con
 	}
 }
 
-// notYetBuilt refuses, with a log line and a prompt, an action whose feature is not in
-// this version: the routing file already has its place.
-func notYetBuilt(ctx context.Context, c *call.Call, a config.Action) error {
+// unavailable refuses, with a log line and a prompt, an action this routing has no
+// feature for (the voicemail actions when Services has no voicemail service, as in unit
+// tests of the routing alone): the caller hears ss-noservice rather than silence.
+func unavailable(ctx context.Context, c *call.Call, a config.Action) error {
 	c.Logger().Error().Str("action", string(a.Kind)).Int("line", a.Line).
-		Msg("this feature is not available in this version of ariflow; the caller hears ss-noservice")
+		Msg("no feature serves this action here; the caller hears ss-noservice")
 	if err := c.Answer(ctx); err != nil {
 		return err
 	}
@@ -169,8 +170,9 @@ func (r *Routing) explainAction(steps []string, caller, number string, a config.
 	return steps, nil
 }
 
-// VoicemailStandIn answers, says nobody is available, and records nothing. It stands
-// where the voicemail feature goes until that feature is built.
+// VoicemailStandIn answers, says nobody is available, and records nothing. It is the
+// extension flow's voicemail when Services has none (unit tests of the routing alone);
+// serve always gives the real one.
 type VoicemailStandIn struct{}
 
 // Leave plays vm-nobodyavail and reports that no message was left.
