@@ -17,6 +17,9 @@
 #   BENCH_HOLD_MS          talk time of each call in the rate steps [2000]
 #   BENCH_CONCURRENT       concurrent calls held for the memory readings ["100 500"]
 #   BENCH_CONCURRENT_RATE  call rate while filling up to those [20]
+#   BENCH_REFINE           after a mode's first failing step, how many more steps it takes,
+#                          each halfway between its highest good rate and its lowest failing
+#                          one so far, to narrow its highest rate [2]
 #   BENCH_MODES            ["app dialplan"];  BENCH_FLOWS ["extension ivr"]
 #   BENCH_GO               0 skips the Go benchmarks [1]
 #   BENCH_DIAL_CONTEXT     when set (ariflow-dial), the app runs with asterisk.dial_context:
@@ -35,6 +38,7 @@ export PATH=/usr/local/go/bin:$PATH
 RATES=${BENCH_RATES:-"10 20 40 60 80 100 120 160 200 250 300"}
 STEP_SECONDS=${BENCH_STEP_SECONDS:-15}
 MIN_CALLS=${BENCH_MIN_CALLS:-1000}
+REFINE=${BENCH_REFINE:-2}
 WARMUP_SECONDS=${BENCH_WARMUP_SECONDS:-5}
 STRAY_WAIT=33 # SIP's transaction timeout (64 × T1 of 500 ms), and a second
 HOLD_MS=${BENCH_HOLD_MS:-2000}
@@ -49,7 +53,7 @@ RUN=${BENCH_RUN_DIR:-${ARIFLOW_LAB_DIR:-/var/cache/ariflow/lab}/bench/$STAMP}
 . "$HERE/lib.sh"
 
 # The command line as the results file shows it: the knobs that were set, then make bench.
-COMMAND=$(env | grep -E '^BENCH_(RATES|STEP_SECONDS|MIN_CALLS|WARMUP_SECONDS|HOLD_MS|CONCURRENT|CONCURRENT_RATE|MODES|FLOWS|GO|DIAL_CONTEXT|LIMITS)=' | sort |
+COMMAND=$(env | grep -E '^BENCH_(RATES|STEP_SECONDS|MIN_CALLS|REFINE|WARMUP_SECONDS|HOLD_MS|CONCURRENT|CONCURRENT_RATE|MODES|FLOWS|GO|DIAL_CONTEXT|LIMITS)=' | sort |
 	sed -E "s/^([A-Z_]+)=(.*)$/\1='\2'/" | tr '\n' ' ')"make bench"
 
 for n in $RATES $CONCURRENT $STEP_SECONDS $HOLD_MS $CONCURRENT_RATE; do
@@ -57,6 +61,7 @@ for n in $RATES $CONCURRENT $STEP_SECONDS $HOLD_MS $CONCURRENT_RATE; do
 done
 [[ $WARMUP_SECONDS =~ ^[0-9]+$ ]] || die "not a whole number: BENCH_WARMUP_SECONDS=$WARMUP_SECONDS"
 [[ $MIN_CALLS =~ ^[0-9]+$ ]] || die "not a whole number: BENCH_MIN_CALLS=$MIN_CALLS"
+[[ $REFINE =~ ^[0-9]+$ ]] || die "not a whole number: BENCH_REFINE=$REFINE"
 command -v sipp >/dev/null || die "sipp not found: make lab-up"
 [ -x "$BIN" ] || die "no $BIN: make build"
 mkdir -p "$RUN" "$OUT"
@@ -151,6 +156,20 @@ META
 	[ $((failed * 1000)) -lt "$calls" ]
 }
 
+# refine MODE FLOW GOOD BAD: up to REFINE more steps, each halfway between the highest
+# rate the mode sustained (GOOD) and the lowest it failed (BAD) so far, so that its highest
+# rate is known to within that gap rather than the rate grid's. None when it failed its
+# first step (GOOD 0) or the gap is down to 2 calls/s.
+refine() {
+	local mode=$1 flow=$2 good=$3 bad=$4 mid i
+	for ((i = 0; i < REFINE && good > 0; i++)); do
+		mid=$(((good + bad) / 2))
+		[ $((bad - good)) -gt 2 ] || break
+		log "$mode $flow: between $good and $bad calls/s, trying $mid"
+		if step "$mode" "$flow" "$mid"; then good=$mid; else bad=$mid; fi
+	done
+}
+
 # warm_up MODE FLOW: a short step the report does not read (in warmup/, not steps/), so that
 # the first measured step does not also pay for first calls: Asterisk loading the prompts,
 # the app's first database writes, caches, SIPp's start.
@@ -239,6 +258,7 @@ load=$(wait_quiet "${BENCH_QUIET_WAIT:-120}")
 	run_info
 	echo "warmup_seconds=$WARMUP_SECONDS"
 	echo "min_calls=$MIN_CALLS"
+	echo "refine=$REFINE"
 	echo "kernel=$(uname -r)"
 	echo "asterisk=$("$REPO/lab/asterisk.sh" cli 'core show version' 2>/dev/null | head -1 | cut -c1-60)"
 	echo "sipp=$(sipp -v 2>&1 | grep -o 'SIPp v[0-9.]*' | head -1)"
@@ -246,20 +266,28 @@ load=$(wait_quiet "${BENCH_QUIET_WAIT:-120}")
 } >"$RUN/run"
 # The modes take turns at each rate, so that whatever else runs on the machine meanwhile
 # weighs on both alike. The app stays connected, idle, during the dialplan's turns (its
-# numbers do not enter Stasis). A mode stops climbing at its first failing step.
+# numbers do not enter Stasis). A mode stops climbing at its first failing step, then narrows
+# its highest rate with up to BENCH_REFINE steps (refine).
 [[ " $MODES " == *" app "* ]] && start_app
 for flow in $FLOWS; do
 	climbing=" $MODES "
 	if [ "$WARMUP_SECONDS" != 0 ]; then
 		for mode in $MODES; do warm_up "$mode" "$flow"; done
 	fi
+	declare -A good=()
 	for rate in $RATES; do
 		for mode in $MODES; do
 			[[ $climbing == *" $mode "* ]] || continue
-			step "$mode" "$flow" "$rate" || climbing=${climbing/ $mode / }
+			if step "$mode" "$flow" "$rate"; then
+				good[$mode]=$rate
+			else
+				climbing=${climbing/ $mode / }
+				refine "$mode" "$flow" "${good[$mode]:-0}" "$rate"
+			fi
 		done
 		[ -n "${climbing// /}" ] || break
 	done
+	unset good
 done
 for n in $CONCURRENT; do
 	for mode in $MODES; do hold "$mode" "$n"; done

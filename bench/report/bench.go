@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -21,8 +23,9 @@ const (
 )
 
 // sustained is the highest rate of a mode and flow with under 0.1 % failed calls, among
-// the steps before the first failing one; capped says no step failed (the true limit is
-// higher than what was tried).
+// the steps below its lowest failing rate (with BENCH_REFINE, the steps tried between its
+// last good rate and its first failing one count too); capped says no step failed (the
+// true limit is higher than what was tried).
 type sustained struct {
 	Rate   float64
 	Capped bool
@@ -31,10 +34,14 @@ type sustained struct {
 
 func highest(steps []step, mode, flow string) sustained {
 	var s sustained
+	var mine []step
 	for _, st := range steps {
-		if st.Mode != mode || st.Flow != flow {
-			continue
+		if st.Mode == mode && st.Flow == flow {
+			mine = append(mine, st)
 		}
+	}
+	slices.SortStableFunc(mine, func(a, b step) int { return cmp.Compare(a.Rate, b.Rate) })
+	for _, st := range mine {
 		s.Tried = true
 		if !st.Passed() {
 			return s
@@ -255,6 +262,16 @@ func warmUpNote(info meta) string {
 	return fmt.Sprintf(" Before each flow's first step, each mode took %s s of calls at 10 calls/s that are not measured (warm-up: the first calls of a run also pay for loading prompts and starting up).", secs)
 }
 
+// refineNote says, when the run had BENCH_REFINE, that steps between a mode's last good
+// rate and its first failing one narrowed its highest rate.
+func refineNote(info meta) string {
+	n := info["refine"]
+	if n == "" || n == "0" {
+		return ""
+	}
+	return fmt.Sprintf(" After its first failing step, a mode took up to %s more steps, each halfway between its highest good rate and its lowest failing one so far (BENCH_REFINE), so that its highest rate is known to within the last gap rather than the rate grid's.", n)
+}
+
 // minCallsNote says, when the run had BENCH_MIN_CALLS, that the low rates were offered for
 // longer than the step time.
 func minCallsNote(info meta) string {
@@ -397,7 +414,7 @@ func writeBench(run, out string) (string, error) {
 	w("\n![latency and CPU per call by call rate](%s.svg)\n\n", stamp)
 
 	w("## Every rate step\n\n")
-	w("Each rate was offered for the run's step time%s; modes take turns at each rate, and a mode stops climbing at its first step with 0.1 %% failed calls or more. A call counts as good when the caller's SIPp completed it and the phone's SIPp answered it and saw it end normally.%s\n\n", minCallsNote(info), warmUpNote(info))
+	w("Each rate was offered for the run's step time%s; modes take turns at each rate, and a mode stops climbing at its first step with 0.1 %% failed calls or more. A call counts as good when the caller's SIPp completed it and the phone's SIPp answered it and saw it end normally.%s%s\n\n", minCallsNote(info), refineNote(info), warmUpNote(info))
 	w("Machine busy: the CPU of the whole machine during the step, in %% of both cores; others: the CPU of everything but Asterisk and the app (the SIPps, and whatever else ran on the machine), per call (the machine's counters are sampled, the processes' exact: near 0 it may come out slightly negative).\n\n")
 	w("| mode | flow | calls/s | calls | failed %% | INVITE→200 p50 / p99 / max (ms) | app CPU/call (ms) | Asterisk CPU/call (ms) | others CPU/call (ms) | machine busy %% |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	var tsv bytes.Buffer

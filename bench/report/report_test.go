@@ -56,6 +56,31 @@ func TestHighestStopsAtTheFirstFailingStep(t *testing.T) {
 	}
 }
 
+// With BENCH_REFINE, steps between a mode's last good rate and its first failing one
+// narrow its highest rate, in whatever order they were taken.
+func TestHighestCountsTheRefiningSteps(t *testing.T) {
+	steps := []step{
+		{Mode: "app", Flow: "ivr", Rate: 120, Calls: 1200, OK: 1200},
+		{Mode: "app", Flow: "ivr", Rate: 140, Calls: 1400, OK: 1300},
+		{Mode: "app", Flow: "ivr", Rate: 130, Calls: 1300, OK: 1300},
+		{Mode: "app", Flow: "ivr", Rate: 135, Calls: 1350, OK: 1340},
+		{Mode: "dialplan", Flow: "ivr", Rate: 120, Calls: 1200, OK: 1200},
+		{Mode: "dialplan", Flow: "ivr", Rate: 160, Calls: 1600, OK: 1500},
+		{Mode: "dialplan", Flow: "ivr", Rate: 140, Calls: 1400, OK: 1400},
+		{Mode: "dialplan", Flow: "ivr", Rate: 150, Calls: 1500, OK: 1500},
+	}
+	app, dp := highest(steps, "app", "ivr"), highest(steps, "dialplan", "ivr")
+	if app.Rate != 130 || app.Capped || dp.Rate != 150 || dp.Capped {
+		t.Errorf("app %+v, dialplan %+v: want 130 and 150, neither capped", app, dp)
+	}
+	if text, met, known := rateRatio(app, dp); text != "0.87" || met || !known {
+		t.Errorf("ratio %q met=%v known=%v, want 0.87, missed, known", text, met, known)
+	}
+	if note := refineNote(meta{"refine": "2"}); !strings.Contains(note, "up to 2 more steps") || refineNote(meta{}) != "" {
+		t.Errorf("refine note %q", note)
+	}
+}
+
 func TestTwoCappedRatesDecideNothing(t *testing.T) {
 	var steps []step
 	for _, mode := range []string{"app", "dialplan"} {
