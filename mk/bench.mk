@@ -3,7 +3,7 @@
 # variables (BENCH_*, SOAK_*) documented at the top of bench/bench.sh and bench/soak.sh.
 #
 #   make bench                  app vs dialplan: rate steps, 100/500 held calls, Go benchmarks;
-#                               writes bench/results/<time>.md/.svg/.tsv and latest.md (~12 min)
+#                               writes bench/results/<time>.md/.svg/.tsv and latest.md (~40 min, long grid)
 #   make soak                   20 concurrent calls for SOAK_DURATION (30m) across the features;
 #                               writes bench/results/soak-<time>.md
 .PHONY: bench soak
