@@ -421,7 +421,7 @@ func writeBench(run, out string) (string, error) {
 	fmt.Fprintf(&tsv, "mode\tflow\trate\tcalls\tok\tfailed_pct\tp50_ms\tp99_ms\tmax_ms\tapp_cpu_ms\tasterisk_cpu_ms\n")
 	for _, s := range steps {
 		p50, p99, pmax := percentile(s.Setup, 50), percentile(s.Setup, 99), percentile(s.Setup, 100)
-		w("| %s | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s | %s |\n", s.Mode, s.Flow, f(s.Rate, 0), f(s.Calls, 0), f(s.Failed(), 2),
+		w("| %s | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s | %s |\n", s.Mode, s.Flow, f(s.Rate, 0), f(s.Calls, 0), f(s.Failed(), 3),
 			f(p50, lat), f(p99, lat), f(pmax, lat), f(s.AppCPU, 2), f(s.AsteriskCPU, 2), f(s.Others, 2), f(s.Busy, 0))
 		fmt.Fprintf(&tsv, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Mode, s.Flow, f(s.Rate, 0), f(s.Calls, 0), f(s.OK, 0), f(s.Failed(), 3),
 			f(p50, 2*lat), f(p99, 2*lat), f(pmax, 2*lat), f(s.AppCPU, 3), f(s.AsteriskCPU, 3))

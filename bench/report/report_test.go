@@ -32,6 +32,15 @@ func TestStepPassesUnderOneFailurePerThousand(t *testing.T) {
 	}
 }
 
+// A step just under the threshold passes and its failed share reads as under 0.1 %
+// (2 of 2025 is 0.0988 %: two decimals would have shown 0.10).
+func TestFailedShareJustUnderTheThresholdReadsUnder(t *testing.T) {
+	s := step{Calls: 2025, OK: 2023}
+	if !s.Passed() || f(s.Failed(), 3) != "0.099" {
+		t.Errorf("2 of 2025 failed: passed %v, shown %s %%; want passed, 0.099", s.Passed(), f(s.Failed(), 3))
+	}
+}
+
 func TestHighestStopsAtTheFirstFailingStep(t *testing.T) {
 	steps := []step{
 		{Mode: "app", Flow: "ivr", Rate: 10, Calls: 100, OK: 100},
@@ -159,7 +168,7 @@ func TestWriteBenchReportsAMissedTarget(t *testing.T) {
 		"| ivr | p99 added, at every rate both sustained (95 % interval) | under 5 ms at 10 calls/s; 5 ms or more at 20 calls/s; not decided at none | | | < 5 ms added: **missed** |",
 		"| ivr | 20 | 30 | 4 | +26 | +26 to +26 | **5 ms or more** |",
 		"the app holds 500 concurrent calls in under 100 MB: **missed** (RSS 146.5 MB",
-		"| app | extension | 20 | 200 | 5.00 |",
+		"| app | extension | 20 | 200 | 5.000 |",
 		"Made with `make bench`",
 		"or for as long as 1000 calls took when that was longer",
 		"**The app ran with `limits: {calls_per_second: 140}`**: past them it refuses new callers",
@@ -273,7 +282,7 @@ func TestReportShowsMicrosecondLatenciesToATenthOfAMillisecond(t *testing.T) {
 		"to the microsecond",
 		"| extension | INVITE→200 p99 at 10 calls/s (ms) | 12.3 | 8.2 | 1.50 (+4.1 ms; 95 % interval +0.4 to +5.5 ms) | |",
 		"extension: the app adds under 5 ms at p99: **not shown** (5 ms or more, interval and all, at none; under 5 ms at none; not decided at 10 calls/s; at 10 calls/s, the highest rate both sustained: +4.1 ms, 95 % interval +0.4 to +5.5 ms)",
-		"| app | extension | 10 | 2 | 0.00 | 8.7 / 12.3 / 12.3 |",
+		"| app | extension | 10 | 2 | 0.000 | 8.7 / 12.3 / 12.3 |",
 	} {
 		if !strings.Contains(data, want) {
 			t.Errorf("report lacks %q:\n%s", want, data)
