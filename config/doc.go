@@ -18,10 +18,10 @@
 //
 // Strings take any scalar and keep its text (pin: 0123 is "0123"). Booleans are true or
 // false only (yes/on are refused). Durations are Go durations with a unit ("15s", "500ms");
-// a bare number is refused; recordings.retention also takes whole days ("90d"). Sounds are Asterisk media URIs (sound:, recording:, digits:,
-// number:, characters:, tone:). Endpoints are TECH/resource. Dial strings (extension
-// numbers, numbers keys, absence codes, menu digits) use 0-9, * and #; PINs and box
-// numbers are digits. Names of schedules, menus, queues, rooms and music classes use
+// a bare number is refused; recordings.retention also takes whole days ("90d"). Sounds
+// are Asterisk media URIs (sound:, recording:, digits:, number:, characters:, tone:).
+// Endpoints are TECH/resource. Dial strings (extension numbers, numbers keys, absence
+// codes, menu digits) use 0-9, * and #; PINs and box numbers are digits. Names of schedules, menus, queues, rooms and music classes use
 // letters, digits, '_', '-' and '.'. YAML anchors may be written but aliases are refused
 // (the merge key << is an unknown key), and the file holds one YAML document.
 //
