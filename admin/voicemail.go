@@ -22,6 +22,7 @@ type Voicemail interface {
 type messageList struct {
 	XMLName  struct{}      `json:"-" xml:"voicemail"`
 	Box      string        `json:"box" xml:"box"`
+	Owner    string        `json:"owner,omitempty" xml:"owner,omitempty"` // the box's name in the routing file
 	Messages []messageInfo `json:"messages" xml:"message"`
 }
 
@@ -65,7 +66,8 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusInternalServerError, "", err.Error())
 		return
 	}
-	out := messageList{Box: box, Messages: []messageInfo{}}
+	owner := s.deps.App.Routing().File.Voicemail.Boxes[box].Name
+	out := messageList{Box: box, Owner: owner, Messages: []messageInfo{}}
 	for _, m := range msgs {
 		out.Messages = append(out.Messages, infoOfMessage(m))
 	}

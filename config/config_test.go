@@ -164,7 +164,10 @@ rooms:
 		{"member_timeout", q.MemberTimeout, 20 * time.Second},
 		{"retry", q.Retry, 5 * time.Second},
 		{"queue answer", q.Answer, true},
+		{"queue record", q.Record, false}, // the seed's queue recorded nothing
 		{"max_members", r.MaxMembers, 5},
+		{"announce_count", r.AnnounceCount, true},
+		{"music_when_alone", r.MusicWhenAlone, true},
 		{"recording name", f.Recordings.Name, "{exten}-{time}"},
 		{"recording prefix", f.Recordings.Prefix, "monitor/"},
 		{"recording format", f.Recordings.Format, "wav"},

@@ -21,7 +21,7 @@ type Box struct {
 	Number string
 	Line   int
 	PIN    string // digits
-	Name   string
+	Name   string // the owner's name, listed with the box's messages (admin API)
 	Email  string // optional
 }
 
@@ -78,6 +78,7 @@ type Queue struct {
 	AnnouncePosition bool          // announce the caller's position
 	AnnounceEvery    time.Duration // repeat announcements; 0 = only on joining
 	RingInUse        bool          // ring members already on a call
+	Record           bool          // record each answered call (as the seed's queue: no)
 }
 
 // QueueStrategies are the valid Queue.Strategy values.
@@ -87,9 +88,9 @@ var QueueStrategies = []string{"ringall", "linear", "rrmemory", "leastrecent", "
 type Room struct {
 	Name           string
 	Line           int
-	MaxMembers     int  // default 5
-	AnnounceCount  bool // announce the member count to whoever joins
-	MusicWhenAlone bool
+	MaxMembers     int    // default 5
+	AnnounceCount  bool   // announce the member count to whoever joins; default true
+	MusicWhenAlone bool   // hold music for a member alone in the room; default true
 	MusicClass     string // default "default"
 	JoinSound      string // media, "" = none
 	LeaveSound     string // media, "" = none

@@ -194,6 +194,8 @@ func (d *decoder) queues(p pair) {
 				d.boolean(where, r, &u.AnnouncePosition)
 			case "ring_in_use":
 				d.boolean(where, r, &u.RingInUse)
+			case "record":
+				d.boolean(where, r, &u.Record)
 			default:
 				d.unknown(where, r)
 			}
@@ -213,7 +215,8 @@ func (d *decoder) queues(p pair) {
 
 func (d *decoder) rooms(p pair) {
 	d.named(p, "room", isName, func(q pair, where string) {
-		rm := Room{Name: q.key, Line: q.k.Line, MaxMembers: defaultMaxMembers, MusicClass: defaultMusicClass}
+		rm := Room{Name: q.key, Line: q.k.Line, MaxMembers: defaultMaxMembers, MusicClass: defaultMusicClass,
+			AnnounceCount: true, MusicWhenAlone: true} // the seed's Salle_1
 		var adminLine int
 		for _, r := range d.fields(q.v, where, "a room") {
 			switch r.key {

@@ -216,9 +216,10 @@ func TestAdminVoicemail(t *testing.T) {
 
 	_, body := a.do("GET", "/api/voicemail/1000", "", "")
 	var l struct {
+		Owner    string
 		Messages []struct{ ID, Folder, Caller, Audio string }
 	}
-	if err := json.Unmarshal(body, &l); err != nil || len(l.Messages) != 1 || l.Messages[0].Caller != "2000" || l.Messages[0].Folder != "INBOX" {
+	if err := json.Unmarshal(body, &l); err != nil || l.Owner != "Accueil" || len(l.Messages) != 1 || l.Messages[0].Caller != "2000" || l.Messages[0].Folder != "INBOX" {
 		t.Fatalf("messages of 1000: %v %s", err, body)
 	}
 	m := l.Messages[0]

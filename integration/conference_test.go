@@ -141,6 +141,7 @@ const keysBody = `
 rooms:
   Salle_2:
     announce_count: true
+    music_when_alone: false
     admin_pin: "4321"
     join_sound: sound:beep
     record: true

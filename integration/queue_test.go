@@ -90,7 +90,7 @@ func asteriskLog(h *harness) func() string {
 // All three phones ring at once; the first to answer talks with the caller, the two
 // others are cancelled as answered elsewhere; the call is logged connected then completed.
 func TestQueueRingallFirstAnswerWins(t *testing.T) {
-	h := start(t, options{body: queueBody(""), now: monday(10, 0)})
+	h := start(t, options{body: queueBody("    record: true\n"), now: monday(10, 0)})
 	winner := h.lab.StartSIPp(t, labtest.SIPpRun{Phone: "4001", Scenario: "uas_answer.xml", Vars: map[string]string{"ring_ms": "1500"}})
 	others := []*labtest.Proc{h.lab.Phone(t, "4002", "uas_noanswer.xml"), h.lab.Phone(t, "4003", "uas_noanswer.xml")}
 	caller := callQueue(h, "2000", "3000")

@@ -22,7 +22,7 @@ extensions:
 voicemail:
   max_messages: %MAX%
   boxes:
-    "1000": {pin: "1234"}
+    "1000": {pin: "1234", name: Accueil}
 numbers:
   "8000": {voicemail: "1000"}
   "456": {voicemail_main: {}}

@@ -8,8 +8,7 @@ import (
 	"github.com/ariflow/ariflow/config"
 )
 
-func TestExplainTheSeedsQueue(t *testing.T) {
-	f, err := config.Parse("office.yaml", []byte(`
+const seedsQueue = `
 asterisk: {url: "http://127.0.0.1:8088/ari", username: u, password: p}
 timezone: Europe/Paris
 recordings: {directory: /var/spool/asterisk/recording}
@@ -23,9 +22,13 @@ queues:
     announce_position: true
     max_wait: 5m
     after_max_wait: {voicemail: "2000"}
+    record: true
 numbers:
   "600": {queue: file-attente}
-`))
+`
+
+func TestExplainTheSeedsQueue(t *testing.T) {
+	f, err := config.Parse("office.yaml", []byte(seedsQueue))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,5 +45,17 @@ numbers:
 	}, "\n")
 	if got != want {
 		t.Errorf("Explain:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// A queue records its calls only when it says so, as the seed's queue did not.
+func TestExplainRecordsOnlyWhenAsked(t *testing.T) {
+	f, err := config.Parse("office.yaml", []byte(strings.Replace(seedsQueue, "    record: true\n", "", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := strings.Join(Explain(f, "file-attente", "600", "2000", time.Now()), "\n")
+	if strings.Contains(steps, "record") {
+		t.Errorf("a queue without record: true is recorded:\n%s", steps)
 	}
 }

@@ -246,7 +246,7 @@ func (s *stay) ring(ctx context.Context, eps []string, deadline time.Time) (done
 	}
 	number, name := c.Caller()
 	opts := call.RingOptions{Endpoints: eps, Timeout: timeout}
-	if s.h.recDir != "" {
+	if q.Record && s.h.recDir != "" {
 		opts.RecordName = s.h.namer.Name(c.Exten(), number, c.ID(), s.h.deps.Now())
 		opts.RecordFormat = s.h.format
 	}
