@@ -11,19 +11,24 @@ import (
 )
 
 // NotifySettings turns the routing file's notify section into the Mattermost client's and
-// the notifier's settings (the token read from its environment variable). ok is false when
-// the file configures no Mattermost.
+// the notifier's settings: for the REST API, the token read from its environment variable
+// (an incoming webhook needs none); {time} in the file's time zone. ok is false when the
+// file configures no Mattermost.
 func NotifySettings(f *config.File) (client notify.MattermostConfig, notifier notify.NotifierConfig, ok bool, err error) {
 	mm := f.Notify.Mattermost
 	if !mm.Configured() {
 		return client, notifier, false, nil
 	}
-	token, err := mm.ResolveToken()
-	if err != nil {
-		return client, notifier, false, err
+	var token string
+	if mm.URL != "" {
+		if token, err = mm.ResolveToken(); err != nil {
+			return client, notifier, false, err
+		}
 	}
 	client = notify.MattermostConfig{URL: mm.URL, Token: token, ChannelID: mm.ChannelID, WebhookURL: mm.WebhookURL}
+	loc := f.Location()
 	notifier = notify.NotifierConfig{
+		Now:       func() time.Time { return time.Now().In(loc) },
 		ChannelID: mm.ChannelID,
 		Templates: notify.Templates{
 			Call: f.Notify.CallTemplate, Missed: f.Notify.MissedTemplate,

@@ -22,6 +22,7 @@ queues:
     retry: 50ms
     music_class: classic
     members: [PJSIP/4001, PJSIP/4002, PJSIP/4003]
+    record: true
 numbers: {"600": {queue: sales}}
 `
 
@@ -30,7 +31,12 @@ func queueRouting(strategy string) string { return strings.Replace(queueBody, "%
 // newQueueFixture is a fixture whose phones are all idle (the fake server's default
 // device state is INUSE).
 func newQueueFixture(t *testing.T, strategy string) *fixture {
-	f := newFixture(t, queueRouting(strategy))
+	return newQueueFixtureWith(t, queueRouting(strategy))
+}
+
+// newQueueFixtureWith is newQueueFixture with the routing file given.
+func newQueueFixtureWith(t *testing.T, routing string) *fixture {
+	f := newFixture(t, routing)
 	f.srv.Handle(http.MethodGet, "/deviceStates/{name}", func(r *http.Request) (int, any) {
 		return http.StatusOK, map[string]any{"name": r.PathValue("name"), "state": "NOT_INUSE"}
 	})
@@ -87,6 +93,23 @@ func TestQueueRingallFirstAnswerWins(t *testing.T) {
 	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel(legs["PJSIP/4002"])})
 	f.want(http.MethodDelete, "/channels/c1")
 	f.waitIdle()
+}
+
+// A queue without record: true bridges the caller and the member and records nothing, as
+// the seed's queue.
+func TestQueueRecordsOnlyWhenAsked(t *testing.T) {
+	f := newQueueFixtureWith(t, strings.Replace(queueRouting("ringall"), "    record: true\n", "", 1))
+	f.enterQueue("c1", "classic")
+	legs := f.legs("c1", 3)
+	f.answer(legs["PJSIP/4001"])
+	bridge := f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
+	f.want(http.MethodPost, "/bridges/"+bridge+"/addChannel")
+	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel(legs["PJSIP/4001"])})
+	f.want(http.MethodDelete, "/channels/c1")
+	f.waitIdle()
+	if f.touched(http.MethodPost, "/bridges/"+bridge+"/record") {
+		t.Error("a queue without record: true recorded the call")
+	}
 }
 
 func TestQueueCallerHangingUpStopsEveryMember(t *testing.T) {

@@ -81,8 +81,11 @@
 //   - A queue answers the caller first (answer: true) and join_empty is true by default;
 //     after_max_wait needs max_wait > 0 and defaults to hanging up.
 //   - notify.mattermost is the REST API (url, token or token_env, channel_id) or a
-//     webhook_url, not both; notify: true on an extension needs one of them. Templates
-//     may use {caller}, {caller_name}, {exten}, {mailbox}, {time}, {duration}, {state}.
+//     webhook_url, not both; notify: true on an extension needs one of them. Each template
+//     may use only what its notice fills: {time} ("14:05") in all; call_template and
+//     missed_template {caller}, {caller_name}, {exten}; absence_template {exten}, {state}
+//     ("activé"/"désactivé"), {by}; voicemail_template {caller}, {caller_name}, {exten},
+//     {box} or {mailbox}, {duration}, {link}.
 //   - The admin section, when present, needs token or token_env. Without it the admin
 //     API has no token (Admin.ResolveToken fails) and must not be served.
 //   - spy who/whom are numbers or "*", not checked against extensions: as in the seed,

@@ -42,8 +42,9 @@ type Menu struct {
 	Answer       bool              // answer before the prompts, default true
 }
 
-// Invalid says what a menu does with digits matching no choice: play Prompt (if any), then
-// run Action, or else start the menu over (Restart).
+// Invalid says what a menu does with digits matching no choice: play Prompt (sound:invalid
+// when empty: a wrong key is never met with silence), then run Action, or else start the
+// menu over (Restart).
 type Invalid struct {
 	Line    int
 	Prompt  string
@@ -76,7 +77,7 @@ type Queue struct {
 	LeaveEmpty       bool          // leave when no member is reachable, default false
 	WrapUp           time.Duration // rest for a member after a call
 	AnnouncePosition bool          // announce the caller's position
-	AnnounceEvery    time.Duration // repeat announcements; 0 = only on joining
+	AnnounceEvery    time.Duration // repeat the position announcement; 0 = only on joining
 	RingInUse        bool          // ring members already on a call
 	Record           bool          // record each answered call (as the seed's queue: no)
 }

@@ -149,7 +149,7 @@ func (d *decoder) queues(p pair) {
 	d.named(p, "queue", isName, func(q pair, where string) {
 		u := Queue{Name: q.key, Line: q.k.Line, Strategy: "ringall", MemberTimeout: defaultMemberTimeout,
 			Retry: defaultRetry, MusicClass: defaultMusicClass, Answer: true, JoinEmpty: true}
-		var afterLine int
+		var afterLine, everyLine int
 		for _, r := range d.fields(q.v, where, "a queue") {
 			switch r.key {
 			case "strategy":
@@ -184,6 +184,7 @@ func (d *decoder) queues(p pair) {
 				d.duration(where, r, false, &u.WrapUp)
 			case "announce_every":
 				d.duration(where, r, false, &u.AnnounceEvery)
+				everyLine = r.k.Line
 			case "answer":
 				d.boolean(where, r, &u.Answer)
 			case "join_empty":
@@ -205,6 +206,9 @@ func (d *decoder) queues(p pair) {
 		}
 		if afterLine > 0 && u.MaxWait == 0 {
 			d.add(afterLine, where, "after_max_wait needs max_wait > 0")
+		}
+		if everyLine > 0 && !u.AnnouncePosition {
+			d.add(everyLine, where, "announce_every repeats the position: it needs announce_position: true")
 		}
 		if a := u.AfterMaxWait; a != nil && a.Kind == ActQueue && a.Queue == u.Name {
 			d.add(afterLine, where, "after_max_wait leads back to the same queue")

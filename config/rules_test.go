@@ -205,9 +205,28 @@ notify:
   call_template: "{caller} -> {who}"
   missed_template: "{caller"
 `, want: []string{
-			`2: notify: call_template "{caller} -> {who}": unknown placeholder {who} (known: {caller}, {caller_name}, {exten}, {mailbox}, {time}, {duration}, {state})`,
+			`2: notify: call_template "{caller} -> {who}": unknown placeholder {who} (known: {caller}, {caller_name}, {exten}, {time})`,
 			`3: notify: missed_template "{caller" has a '{' without '}'`,
 		}},
+		{name: "template placeholders per kind", yaml: `
+notify:
+  call_template: "{caller} ({duration})"
+  missed_template: "{caller} {mailbox} {state} {mailbox}"
+  absence_template: "{caller}: {state}"
+  voicemail_template: "{state}"
+`, want: []string{
+			`2: notify: call_template "{caller} ({duration})": {duration} is not filled in call notices (call_template may use {caller}, {caller_name}, {exten}, {time})`,
+			`3: notify: missed_template "{caller} {mailbox} {state} {mailbox}": {mailbox}, {state} are not filled in missed notices (missed_template may use {caller}, {caller_name}, {exten}, {time})`,
+			`4: notify: absence_template "{caller}: {state}": {caller} is not filled in absence notices (absence_template may use {exten}, {state}, {by}, {time})`,
+			`5: notify: voicemail_template "{state}": {state} is not filled in voicemail notices (voicemail_template may use {caller}, {caller_name}, {exten}, {box}, {mailbox}, {duration}, {link}, {time})`,
+		}},
+		{name: "every placeholder its kind fills", yaml: `
+notify:
+  call_template: "{time} {caller} {caller_name} {exten}"
+  missed_template: "{time} {caller} {caller_name} {exten}"
+  absence_template: "{time} {exten} {state} {by}"
+  voicemail_template: "{time} {caller} {caller_name} {exten} {box} {mailbox} ({duration}) {link}"
+`},
 		{name: "recordings", yaml: `
 recordings:
   prefix: /etc/
@@ -288,6 +307,7 @@ queues:
     music_class: jazz
     after_max_wait: {queue: q}
   empty: {}
+  quiet: {members: [PJSIP/2], announce_every: 30s}
 `, want: []string{
 			`3: queue "q": strategy must be one of ringall, linear, rrmemory, leastrecent, fewestcalls, random, not "roundrobin"`,
 			`4: queue "q": member "PJSIP/1" is listed twice`,
@@ -296,6 +316,7 @@ queues:
 			`6: queue "q": after_max_wait needs max_wait > 0`,
 			`6: queue "q": after_max_wait leads back to the same queue`,
 			`7: queue "empty": members is required (at least one endpoint)`,
+			`8: queue "quiet": announce_every repeats the position: it needs announce_position: true`,
 		}},
 		{name: "music classes classic and default always exist", yaml: `
 music_classes:

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ariflow/ariflow/notify"
 )
 
 // section is a top-level key and its decoder, in decoding order: defaults come before the
@@ -299,9 +301,6 @@ func (d *decoder) absence(p pair) {
 	}
 }
 
-// placeholders are the names notice templates may use.
-var placeholders = []string{"caller", "caller_name", "exten", "mailbox", "time", "duration", "state"}
-
 func (d *decoder) notify(p pair) {
 	n := &d.f.Notify
 	n.Line = p.k.Line
@@ -311,17 +310,57 @@ func (d *decoder) notify(p pair) {
 		case "mattermost":
 			d.mattermost(q)
 		case "call_template":
-			n.CallTemplate = d.template(w, q, placeholders...)
+			n.CallTemplate = d.noticeTemplate(w, q, notify.KindCall)
 		case "missed_template":
-			n.MissedTemplate = d.template(w, q, placeholders...)
+			n.MissedTemplate = d.noticeTemplate(w, q, notify.KindMissed)
 		case "absence_template":
-			n.AbsenceTemplate = d.template(w, q, placeholders...)
+			n.AbsenceTemplate = d.noticeTemplate(w, q, notify.KindAbsence)
 		case "voicemail_template":
-			n.VoicemailTemplate = d.template(w, q, placeholders...)
+			n.VoicemailTemplate = d.noticeTemplate(w, q, notify.KindVoicemail)
 		default:
 			d.unknown(w, q)
 		}
 	}
+}
+
+// noticeKinds are the notice kinds, in the order of their templates.
+var noticeKinds = []notify.Kind{notify.KindCall, notify.KindMissed, notify.KindAbsence, notify.KindVoicemail}
+
+// noticeTemplate decodes a notice template using only the placeholders that notify fills
+// for its kind. A placeholder another kind fills gets its own message: it is no typo, but
+// this notice does not fill it (it would be posted as written).
+func (d *decoder) noticeTemplate(where string, p pair, k notify.Kind) string {
+	allowed := notify.Placeholders(k)
+	s := d.str(where, p)
+	msg := checkTemplate(s, allowed...)
+	if msg != "" {
+		var known []string
+		for _, kind := range noticeKinds {
+			known = append(known, notify.Placeholders(kind)...)
+		}
+		if checkTemplate(s, known...) == "" { // well formed, each placeholder known to some kind
+			var misplaced []string
+			for rest := s; ; {
+				i := strings.IndexByte(rest, '{')
+				if i < 0 {
+					break
+				}
+				j := strings.IndexByte(rest[i:], '}')
+				if name := rest[i+1 : i+j]; !contains(allowed, name) && !contains(misplaced, "{"+name+"}") {
+					misplaced = append(misplaced, "{"+name+"}")
+				}
+				rest = rest[i+j+1:]
+			}
+			verb := "is"
+			if len(misplaced) > 1 {
+				verb = "are"
+			}
+			msg = fmt.Sprintf("%q: %s %s not filled in %s notices (%s may use {%s})", s, strings.Join(misplaced, ", "), verb,
+				k, p.key, strings.Join(allowed, "}, {"))
+		}
+	}
+	d.check(where, p, msg)
+	return s
 }
 
 func (d *decoder) mattermost(p pair) {

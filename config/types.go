@@ -106,15 +106,22 @@ type Absence struct {
 	UntilScheduleChange bool
 }
 
-// Notify configures chat notices. Templates use placeholders {caller}, {caller_name},
-// {exten}, {mailbox}, {time}, {duration} and {state}.
+// Notify configures chat notices. Each template may use only the placeholders its notice
+// fills (notify.Placeholders; others are refused): {time} in all, the local time the notice
+// was made ("14:05", in the file's timezone), and per template the ones listed below.
 type Notify struct {
-	Line              int
-	Mattermost        Mattermost
-	CallTemplate      string // each call to an extension with notify: true
-	MissedTemplate    string // a call nobody answered
-	AbsenceTemplate   string // absence turned on or off ({state} is "on" or "off")
-	VoicemailTemplate string // a new voicemail message
+	Line       int
+	Mattermost Mattermost
+	// CallTemplate: each call to an extension with notify: true; {caller}, {caller_name}, {exten}.
+	CallTemplate string
+	// MissedTemplate: a call nobody answered; {caller}, {caller_name}, {exten}.
+	MissedTemplate string
+	// AbsenceTemplate: absence turned on or off; {exten}, {state} ("activé" or "désactivé"),
+	// {by} (who changed it: an extension, "admin").
+	AbsenceTemplate string
+	// VoicemailTemplate: a new voicemail message; {caller}, {caller_name}, {exten} and {box}
+	// or {mailbox} (the box), {duration} ("1 min 05 s"), {link}.
+	VoicemailTemplate string
 }
 
 // Mattermost is either the REST API (URL, Token or TokenEnv, ChannelID) or an incoming

@@ -3,6 +3,7 @@ package notify
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -138,6 +139,23 @@ func FormatDuration(d time.Duration) string {
 	return fmt.Sprintf("%d min %02d s", s/60, s%60)
 }
 
+// TimeLayout formats {time}: the local time the notice was made, 24-hour clock ("14:05").
+const TimeLayout = "15:04"
+
+// placeholderNames are the placeholders each kind fills, without braces. Each notice's
+// placeholders method fills these names but "time", which Render fills for every kind.
+var placeholderNames = map[Kind][]string{
+	KindCall:      {"caller", "caller_name", "exten", "time"},
+	KindMissed:    {"caller", "caller_name", "exten", "time"},
+	KindAbsence:   {"exten", "state", "by", "time"},
+	KindVoicemail: {"caller", "caller_name", "exten", "box", "mailbox", "duration", "link", "time"},
+}
+
+// Placeholders returns the names, without braces, of the placeholders a template of kind k
+// may use: those its notices fill (nil for an unknown kind). Package config checks the
+// routing file's templates against them.
+func Placeholders(k Kind) []string { return slices.Clone(placeholderNames[k]) }
+
 // Default templates; the call one is the seed's message.
 const (
 	DefaultCallTemplate      = "Message en provenance de {caller} pour {exten}"
@@ -147,11 +165,13 @@ const (
 )
 
 // Templates are the admin's messages, one per kind; an empty one means its default.
-// Placeholders: {caller}, {caller_name}, {exten} (calls, missed calls, voicemail);
-// {box} (or {mailbox}, the routing file's name), {duration}, {link} (voicemail); {state} ("activé"/"désactivé") and {by} (absence).
-// Substitution is plain text replacement, not a template language: an unknown placeholder
-// stays as written. Templates are trusted (Markdown allowed); values from callers are
-// defused with [Defuse] before substitution.
+// Placeholders ([Placeholders] lists them per kind): {time} (every kind: when the notice
+// was made, "14:05"); {caller}, {caller_name}, {exten} (calls, missed calls, voicemail,
+// whose {exten} is the box); {box} (or {mailbox}, the routing file's name), {duration}
+// ("1 min 05 s"), {link} (voicemail); {exten}, {state} ("activé"/"désactivé") and {by}
+// (absence). Substitution is plain text replacement, not a template language: an unknown
+// placeholder stays as written. Templates are trusted (Markdown allowed); values from
+// callers are defused with [Defuse] before substitution.
 type Templates struct {
 	Call      string `yaml:"call_template"`
 	Missed    string `yaml:"missed_template"`
@@ -180,11 +200,15 @@ func (t Templates) For(k Kind) string {
 	return ""
 }
 
-// Render builds the message for n. A voicemail Link not placed by the template with {link}
-// is appended on its own line.
-func (t Templates) Render(n Notice) string {
+// Render builds the message for n made now: RenderAt(n, time.Now()).
+func (t Templates) Render(n Notice) string { return t.RenderAt(n, time.Now()) }
+
+// RenderAt builds the message for n made at the given time, which {time} shows in its own
+// location. A voicemail Link not placed by the template with {link} is appended on its own
+// line.
+func (t Templates) RenderAt(n Notice, at time.Time) string {
 	tmpl := t.For(n.Kind())
-	msg := strings.NewReplacer(n.placeholders()...).Replace(tmpl)
+	msg := strings.NewReplacer(append(n.placeholders(), "{time}", at.Format(TimeLayout))...).Replace(tmpl)
 	if link, _ := n.media(); link != "" && !strings.Contains(tmpl, "{link}") {
 		msg += "\n" + link
 	}

@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,62 @@ func TestRender(t *testing.T) {
 				t.Errorf("Render = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// sampleNotices has one notice of each kind with every field set.
+var sampleNotices = []notify.Notice{
+	notify.Call{Caller: "2000", CallerName: "Bob", Exten: "1000"},
+	notify.Missed{Caller: "2000", CallerName: "Bob", Exten: "1000"},
+	notify.Absence{Exten: "1000", On: true, By: "admin"},
+	notify.Voicemail{Box: "1000", Caller: "2000", CallerName: "Bob", Duration: 65 * time.Second, Link: "https://pbx/vm/1"},
+}
+
+func TestRenderTime(t *testing.T) {
+	at := time.Date(2025, 3, 14, 14, 5, 59, 0, time.FixedZone("CET", 3600))
+	for _, n := range sampleNotices {
+		tmpl := notify.Templates{Call: "à {time}", Missed: "à {time}", Absence: "à {time}", Voicemail: "à {time} {link}"}
+		want := "à 14:05"
+		if n.Kind() == notify.KindVoicemail {
+			want += " https://pbx/vm/1"
+		}
+		if got := tmpl.RenderAt(n, at); got != want {
+			t.Errorf("%s: RenderAt = %q, want %q", n.Kind(), got, want)
+		}
+		if got := tmpl.RenderAt(n, at.UTC()); !strings.HasPrefix(got, "à 13:05") {
+			t.Errorf("%s: RenderAt in UTC = %q, want the time in the given location, 13:05", n.Kind(), got)
+		}
+	}
+}
+
+// A template may use exactly the placeholders its kind fills (package config refuses the
+// others): each of Placeholders(kind) is replaced, any other name stays as written.
+func TestPlaceholdersFilled(t *testing.T) {
+	var all []string
+	for _, n := range sampleNotices {
+		for _, name := range notify.Placeholders(n.Kind()) {
+			if !slices.Contains(all, name) {
+				all = append(all, name)
+			}
+		}
+	}
+	at := time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC)
+	for _, n := range sampleNotices {
+		allowed := notify.Placeholders(n.Kind())
+		if len(allowed) == 0 || !slices.Contains(allowed, "time") {
+			t.Errorf("%s: Placeholders = %v, want names with time", n.Kind(), allowed)
+		}
+		for _, name := range all {
+			tmpl := "{" + name + "}"
+			got := notify.Templates{Call: tmpl, Missed: tmpl, Absence: tmpl, Voicemail: tmpl + "{link}"}.RenderAt(n, at)
+			filled := !strings.Contains(got, tmpl)
+			if want := slices.Contains(allowed, name); filled != want {
+				t.Errorf("%s: {%s} rendered %q: filled %v, want %v (Placeholders %v)", n.Kind(), name, got, filled, want, allowed)
+			}
+			if filled && got == "" {
+				t.Errorf("%s: {%s} rendered empty", n.Kind(), name)
+			}
+		}
 	}
 }
 

@@ -38,6 +38,9 @@ type NotifierConfig struct {
 	MaxBackoff     time.Duration // longest wait between attempts; DefaultMaxBackoff
 	AttemptTimeout time.Duration // bound of one attempt (upload and post); DefaultAttemptTimeout
 	Logger         zerolog.Logger
+	// Now is the clock that stamps each notice when Notify takes it; {time} shows that time
+	// in its location (return time.Now().In(office) for the office's zone). time.Now when nil.
+	Now func() time.Time
 }
 
 // Stats counts what a [Notifier] did since it started.
@@ -62,7 +65,7 @@ type Notifier struct {
 
 	mu     sync.Mutex // guards closed and sending on queue
 	closed bool
-	queue  chan Notice
+	queue  chan queued
 
 	ctx    context.Context // cancelled when Close gives up waiting
 	cancel context.CancelFunc
@@ -106,32 +109,43 @@ func NewNotifier(c Client, cfg NotifierConfig) (*Notifier, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Notifier{
 		client: c, cfg: cfg, log: cfg.Logger.With().Str("component", "notify").Logger(),
-		queue: make(chan Notice, cfg.QueueSize), ctx: ctx, cancel: cancel, done: make(chan struct{}),
+		queue: make(chan queued, cfg.QueueSize), ctx: ctx, cancel: cancel, done: make(chan struct{}),
 	}
 	go n.run()
 	return n, nil
 }
 
-// Notify queues a notice and returns at once. When the queue is full, or the notifier is
-// closed, the notice is dropped, counted and logged, and Notify returns false.
+// queued is a notice waiting to be sent, with the time Notify took it.
+type queued struct {
+	notice Notice
+	at     time.Time
+}
+
+// Notify queues a notice, stamped with the notifier's clock, and returns at once. When the
+// queue is full, or the notifier is closed, the notice is dropped, counted and logged, and
+// Notify returns false.
 func (n *Notifier) Notify(notice Notice) bool {
 	if notice == nil {
 		return false
 	}
+	q := queued{notice: notice, at: n.cfg.Now()}
 	n.mu.Lock()
-	closed, queued := n.closed, false
+	closed, ok := n.closed, false
 	if !closed {
 		select {
-		case n.queue <- notice:
-			queued = true
+		case n.queue <- q:
+			ok = true
 		default:
 		}
 	}
 	n.mu.Unlock()
-	if queued {
+	if ok {
 		return true
 	}
 	total := n.dropped.Add(1)
@@ -173,23 +187,23 @@ func (n *Notifier) Stats() Stats {
 func (n *Notifier) run() {
 	defer close(n.done)
 	abandoned := 0
-	for notice := range n.queue {
+	for q := range n.queue {
 		if n.ctx.Err() != nil {
 			abandoned++
 			n.dropped.Add(1)
 			continue
 		}
-		n.deliver(notice)
+		n.deliver(q.notice, q.at)
 	}
 	if abandoned > 0 {
 		n.log.Error().Int("count", abandoned).Msg("notices dropped: notifier closed before they were sent")
 	}
 }
 
-// deliver tries one notice up to Attempts times.
-func (n *Notifier) deliver(notice Notice) {
+// deliver tries one notice, made at the given time, up to Attempts times.
+func (n *Notifier) deliver(notice Notice, at time.Time) {
 	log := n.log.With().Str("kind", string(notice.Kind())).Str("exten", notice.target()).Logger()
-	d := delivery{msg: n.cfg.Templates.Render(notice)}
+	d := delivery{msg: n.cfg.Templates.RenderAt(notice, at)}
 	_, d.audio = notice.media()
 	var err error
 	attempt := 0

@@ -267,6 +267,53 @@ func TestNotifierWebhook(t *testing.T) {
 	})
 }
 
+// {time} is the notifier's clock when Notify took the notice, not when it was sent; every
+// placeholder a kind allows is filled in the posted text.
+func TestNotifierTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		paris := time.FixedZone("CET", 3600)
+		clock := time.Date(2025, 3, 14, 8, 59, 0, 0, time.UTC)
+		every := func(k notify.Kind) string {
+			var b strings.Builder
+			for _, name := range notify.Placeholders(k) {
+				b.WriteString(name + "={" + name + "};")
+			}
+			return b.String()
+		}
+		tmpl := notify.Templates{Call: every(notify.KindCall), Missed: every(notify.KindMissed),
+			Absence: every(notify.KindAbsence), Voicemail: every(notify.KindVoicemail)}
+		s, n, _ := setup(t, mmtest.DefaultToken, notify.NotifierConfig{Templates: tmpl,
+			Now: func() time.Time { return clock.In(paris) }})
+		s.SetFault(mmtest.Fault{Status: 503, Count: 1}) // the first notice is sent after a retry
+		notices := []notify.Notice{
+			notify.Call{Caller: "2000", CallerName: "Bob", Exten: "1000"},
+			notify.Missed{Caller: "2000", CallerName: "Bob", Exten: "1000"},
+			notify.Absence{Exten: "1000", On: true, By: "admin"},
+			notify.Voicemail{Box: "1000", Caller: "2000", CallerName: "Bob", Duration: 65 * time.Second, Link: "https://pbx/vm/1"},
+		}
+		for _, notice := range notices {
+			n.Notify(notice)
+			clock = clock.Add(time.Minute)
+		}
+		closeNotifier(t, n)
+		want := []string{
+			"caller=2000;caller_name=Bob;exten=1000;time=09:59;",
+			"caller=2000;caller_name=Bob;exten=1000;time=10:00;",
+			"exten=1000;state=activé;by=admin;time=10:01;",
+			"caller=2000;caller_name=Bob;exten=1000;box=1000;mailbox=1000;duration=1 min 05 s;link=https://pbx/vm/1;time=10:02;",
+		}
+		posts := s.Posts()
+		if len(posts) != len(want) {
+			t.Fatalf("%d posts, want %d: %+v", len(posts), len(want), posts)
+		}
+		for i, p := range posts {
+			if p.Message != want[i] || strings.ContainsAny(p.Message, "{}") {
+				t.Errorf("post %d: %q, want %q", i, p.Message, want[i])
+			}
+		}
+	})
+}
+
 func TestNotifierVoicemailAudio(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s, n, _ := setup(t, mmtest.DefaultToken, notify.NotifierConfig{})
