@@ -116,7 +116,7 @@ func (s *Server) downloadRecording(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	w.Header().Set("Content-Type", "audio/"+map[string]string{"wav": "wav", "gsm": "gsm"}[e.Format])
+	w.Header().Set("Content-Type", recordings.ContentType(e.Path))
 	w.Header().Set("Content-Disposition", `attachment; filename="`+recordings.SafeName(e.Name[strings.LastIndex(e.Name, "/")+1:])+"."+e.Format+`"`)
 	http.ServeContent(w, r, "", e.ModTime, f)
 }

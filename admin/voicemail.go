@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/ariflow/ariflow/recordings"
 	"github.com/ariflow/ariflow/voicemail"
 )
 
@@ -93,13 +94,14 @@ func (s *Server) messageAudio(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f, err := os.Open(s.deps.Voicemail.AudioPath(m))
+	path := s.deps.Voicemail.AudioPath(m)
+	f, err := os.Open(path)
 	if err != nil {
 		writeError(w, r, http.StatusNotFound, "id", "the message's audio is missing")
 		return
 	}
 	defer f.Close()
-	w.Header().Set("Content-Type", "audio/wav")
+	w.Header().Set("Content-Type", recordings.ContentType(path))
 	http.ServeContent(w, r, "", m.Time, f)
 }
 

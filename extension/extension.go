@@ -145,7 +145,7 @@ func (h *Handler) Decide(exten, caller string, t time.Time) (Decision, error) {
 		return d, nil
 	}
 	if ext.Record {
-		d.Steps = append(d.Steps, "record the call as "+h.namer.Name(exten, caller, "", t)+"."+h.file.Recordings.Format)
+		d.Steps = append(d.Steps, "record the call as "+h.namer.Name(exten, caller, "", t)+"."+recordings.Ext(h.file.Recordings.Format))
 	}
 	ring := fmt.Sprintf("ring %s for %s", ext.Endpoint, ext.RingTime)
 	if dc := h.file.Asterisk.DialContext; dc != "" && !ext.Record {

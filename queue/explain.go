@@ -43,7 +43,7 @@ func Explain(file *config.File, name, exten, caller string, t time.Time) []strin
 	steps = append(steps, fmt.Sprintf("nobody answers: ring again after %s", q.Retry))
 	if loc, err := time.LoadLocation(file.Timezone); err == nil && q.Record && file.Recordings.Directory != "" {
 		namer := recordings.Namer{Pattern: file.Recordings.Name, Prefix: file.Recordings.Prefix, Location: loc}
-		steps = append(steps, "record the connected call as "+namer.Name(exten, caller, "", t)+"."+file.Recordings.Format)
+		steps = append(steps, "record the connected call as "+namer.Name(exten, caller, "", t)+"."+recordings.Ext(file.Recordings.Format))
 	}
 	if q.WrapUp > 0 {
 		steps = append(steps, fmt.Sprintf("the member rests %s after the call", q.WrapUp))

@@ -128,12 +128,65 @@ func WriteSidecar(dir string, m Meta) error {
 // ErrNotWritten is WriteSidecar's refusal to describe audio that is not there.
 var ErrNotWritten = errors.New("the audio file is missing or empty")
 
+// Formats are the formats Asterisk may have recorded a file in: those the routing file
+// allows for recordings and voicemail (config's mediaFormats), and wav16.
+var Formats = []string{"wav", "wav49", "gsm", "ulaw", "alaw", "sln", "g722", "wav16"}
+
+// Ext is the file extension, without the dot, that Asterisk gives a recording in format:
+// "WAV" for wav49 (GSM in a WAV container; main/file.c build_filename), the format itself
+// otherwise, "wav" when format is empty.
+func Ext(format string) string {
+	switch format {
+	case "":
+		return "wav"
+	case "wav49":
+		return "WAV"
+	}
+	return format
+}
+
+// ContentType is the media type of an audio file by its path's extension: audio/wav for
+// both WAV containers (wav, wav49's .WAV), audio/basic for μ-law, and
+// application/octet-stream for the raw formats no browser plays.
+func ContentType(path string) string {
+	switch filepath.Ext(path) {
+	case ".wav", ".WAV", ".wav16":
+		return "audio/wav"
+	case ".ulaw":
+		return "audio/basic"
+	case ".gsm":
+		return "audio/gsm"
+	}
+	return "application/octet-stream"
+}
+
 // AudioPath is where the audio of recording name in format ("wav" when empty) is in dir.
 func AudioPath(dir, name, format string) string {
-	if format == "" {
-		format = "wav"
+	return filepath.Join(dir, filepath.FromSlash(name)+"."+Ext(format))
+}
+
+// Find is the audio file of the existing recording name in dir: in format, else in any of
+// Formats (the routing file's format may have changed since it was recorded). It is
+// AudioPath(dir, name, format) when there is no such file.
+func Find(dir, name, format string) string {
+	path := AudioPath(dir, name, format)
+	if present(path) {
+		return path
 	}
-	return filepath.Join(dir, filepath.FromSlash(name)+"."+format)
+	for _, f := range Formats {
+		if Ext(f) == Ext(format) {
+			continue // tried first
+		}
+		if p := AudioPath(dir, name, f); present(p) {
+			return p
+		}
+	}
+	return path
+}
+
+func present(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // Written reports whether Asterisk wrote the audio file at path: a regular file that is
@@ -147,7 +200,7 @@ func Written(path string) bool {
 type Entry struct {
 	Name    string    `json:"name"` // as Asterisk knows it, e.g. "monitor/1000-2023:06:10_10h30m20s"
 	Path    string    `json:"-"`
-	Format  string    `json:"format"`
+	Format  string    `json:"format"` // the file's extension: "WAV" for wav49, else the format
 	Size    int64     `json:"size"`
 	ModTime time.Time `json:"modified"`
 	Meta    *Meta     `json:"meta,omitempty"`
@@ -161,7 +214,14 @@ func (e Entry) Start() time.Time {
 	return e.ModTime
 }
 
-var audioExt = map[string]bool{".wav": true, ".gsm": true, ".ulaw": true, ".alaw": true, ".wav16": true, ".sln": true}
+// audioExt are the extensions of Formats' files, with the dot.
+var audioExt = func() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range Formats {
+		m["."+Ext(f)] = true
+	}
+	return m
+}()
 
 // List returns the call recordings under dir/prefix, newest first (not voicemail's files,
 // under prefix + VoicemailFolder).

@@ -122,3 +122,52 @@ func writeVoicemail(t *testing.T, dir, prefix string) (paths []string) {
 	}
 	return paths
 }
+
+// Asterisk names a wav49 recording .WAV and a g722 one .g722: List finds them, their
+// sidecars are written, and retention removes them.
+func TestAsteriskExtensions(t *testing.T) {
+	dir := t.TempDir()
+	if p := AudioPath(dir, "monitor/x", "wav49"); !strings.HasSuffix(p, "x.WAV") {
+		t.Errorf("AudioPath of wav49 = %s, want x.WAV", p)
+	}
+	start := time.Date(2023, 6, 10, 10, 0, 0, 0, time.UTC)
+	for _, f := range []struct{ name, format, file string }{{"monitor/a", "wav49", "a.WAV"}, {"monitor/b", "g722", "b.g722"}} {
+		p := filepath.Join(dir, "monitor", f.file)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("RIFF"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteSidecar(dir, Meta{Name: f.name, Format: f.format, Start: start}); err != nil {
+			t.Errorf("sidecar of %s: %v", f.file, err)
+		}
+	}
+	got, err := List(dir, "monitor/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range got {
+		names = append(names, e.Name+"."+e.Format)
+	}
+	if strings.Join(names, ",") != "monitor/b.g722,monitor/a.WAV" {
+		t.Fatalf("List = %v, want the .WAV and the .g722 recordings", names)
+	}
+	removed, err := Expire(dir, "monitor/", start.Add(time.Hour))
+	if err != nil || len(removed) != 2 {
+		t.Errorf("Expire = %v, %v; want both removed", removed, err)
+	}
+}
+
+// A download says what it holds: browsers play the WAV containers (wav49's .WAV too).
+func TestContentType(t *testing.T) {
+	for path, want := range map[string]string{
+		"monitor/a.wav": "audio/wav", "monitor/a.WAV": "audio/wav", "a.wav16": "audio/wav",
+		"a.ulaw": "audio/basic", "a.gsm": "audio/gsm", "a.g722": "application/octet-stream", "a.sln": "application/octet-stream",
+	} {
+		if got := ContentType(path); got != want {
+			t.Errorf("ContentType(%s) = %s, want %s", path, got, want)
+		}
+	}
+}

@@ -26,7 +26,7 @@ func (s *Service) Message(box, id string) (Message, error) {
 }
 
 // AudioPath is where a message's audio file is, as the app sees it.
-func (s *Service) AudioPath(m Message) string { return s.path(m.Recording) }
+func (s *Service) AudioPath(m Message) string { return s.stored(m.Recording) }
 
 // MarkHeard marks a message heard and moves it from INBOX to Old, as listening to it
 // from the phone does; the box's lamp follows.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/ariflow/ariflow/app/call"
@@ -57,10 +58,11 @@ func (ss *session) recordGreeting(ctx context.Context, kind, prompt string) erro
 	if err := os.MkdirAll(ss.s.boxDir(ss.box), 0o755); err != nil {
 		return ss.greetingNotStored(ctx, kind, tmp, err)
 	}
-	_ = os.Remove(ss.s.path(tmp))
+	_ = os.Remove(ss.s.stored(tmp)) // a leftover, whatever its format: Asterisk would not record over it
 	res, err := ss.c.Record(ctx, call.RecordOptions{Name: tmp, Format: ss.s.format.Load().(string),
 		MaxDuration: cfg.MaxDuration, MaxSilence: cfg.MaxSilence, Beep: true, TerminateOn: "#"})
-	if storageFault(err) || err == nil && !res.HungUp && !recordings.Written(ss.s.path(tmp)) {
+	audio := ss.s.stored(tmp) // in the format it was recorded in, should a reload change it
+	if storageFault(err) || err == nil && !res.HungUp && !recordings.Written(audio) {
 		if err == nil {
 			err = recordings.ErrNotWritten
 		}
@@ -69,15 +71,19 @@ func (ss *session) recordGreeting(ctx context.Context, kind, prompt string) erro
 	if err != nil {
 		return err
 	}
-	if d := wavDuration(ss.s.path(tmp)); d > 0 {
+	if d := wavDuration(audio); d > 0 {
 		res.Duration = d
 	}
 	if res.Duration < time.Second {
-		_ = os.Remove(ss.s.path(tmp))
+		_ = os.Remove(audio)
 		ss.log.Info().Str("greeting", kind).Msg("voicemail: greeting too short; the old one stays")
 		return nil
 	}
-	if err := os.Rename(ss.s.path(tmp), ss.s.path(final)); err != nil {
+	dest := filepath.Join(ss.s.deps.Dir, filepath.FromSlash(final)) + filepath.Ext(audio)
+	if old := ss.s.stored(final); old != dest {
+		_ = os.Remove(old) // the old greeting in another format: Asterisk could play it instead
+	}
+	if err := os.Rename(audio, dest); err != nil {
 		return err
 	}
 	ss.log.Info().Str("greeting", kind).Str("duration", res.Duration.String()).Msg("voicemail: greeting recorded")
@@ -93,7 +99,7 @@ func (ss *session) recordGreeting(ctx context.Context, kind, prompt string) erro
 // Sorry, then the options again.
 func (ss *session) greetingNotStored(ctx context.Context, kind, tmp string, cause error) error {
 	ss.log.Error().Err(cause).Str("greeting", kind).Msg("voicemail: the greeting cannot be stored; the old one stays")
-	_ = os.Remove(ss.s.path(tmp))
+	_ = os.Remove(ss.s.stored(tmp))
 	ss.c.ClearDigits()
 	_, err := ss.c.Play(ctx, false, Sorry...)
 	return err
@@ -117,7 +123,7 @@ func (ss *session) tempGreeting(ctx context.Context) error {
 	case "1":
 		return ss.recordGreeting(ctx, GreetTemp, "sound:vm-rec-temp")
 	case "2":
-		if err := os.Remove(ss.s.path(ss.s.recName(ss.box, "greet-"+GreetTemp))); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := os.Remove(ss.s.stored(ss.s.recName(ss.box, "greet-"+GreetTemp))); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 		ss.log.Info().Msg("voicemail: temporary greeting removed")

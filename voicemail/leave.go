@@ -24,7 +24,7 @@ const (
 // greeting returns the recording of a box's greeting of kind, if it was recorded.
 func (s *Service) greeting(box, kind string) (string, bool) {
 	name := s.recName(box, "greet-"+kind)
-	_, err := os.Stat(s.path(name))
+	_, err := os.Stat(s.stored(name))
 	return "recording:" + name, err == nil
 }
 
@@ -102,7 +102,8 @@ func (s *Service) Leave(ctx context.Context, c Call, box, reason string) (left b
 	}
 	res, err := c.Record(ctx, call.RecordOptions{Name: m.Recording, Format: s.format.Load().(string),
 		MaxDuration: cfg.MaxDuration, MaxSilence: cfg.MaxSilence, Beep: true, TerminateOn: "#"})
-	if storageFault(err) || err == nil && !recordings.Written(s.path(m.Recording)) {
+	audio := s.stored(m.Recording) // in the format it was recorded in, should a reload change it
+	if storageFault(err) || err == nil && !recordings.Written(audio) {
 		if err == nil {
 			err = recordings.ErrNotWritten
 		}
@@ -112,13 +113,13 @@ func (s *Service) Leave(ctx context.Context, c Call, box, reason string) (left b
 		// the pending row stays: if Asterisk stores the file after all, the next start keeps it
 		return false, fmt.Errorf("voicemail: record %s: %w", box, err)
 	}
-	m.Duration = res.Duration
-	if d := wavDuration(s.path(m.Recording)); d > 0 {
+	m.Duration = res.Duration // Asterisk's count, when the file's header cannot tell
+	if d := wavDuration(audio); d > 0 {
 		m.Duration = d
 	}
 	if m.Duration < cfg.MinDuration {
 		log.Info().Str("duration", m.Duration.String()).Msg("voicemail: message shorter than the minimum; discarded")
-		if err := os.Remove(s.path(m.Recording)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := os.Remove(audio); err != nil && !errors.Is(err, os.ErrNotExist) {
 			log.Warn().Err(err).Msg("voicemail: remove short message")
 		}
 		if err := s.deps.DB.Delete(bucketPending, m.Recording); err != nil {
@@ -137,7 +138,7 @@ func (s *Service) Leave(ctx context.Context, c Call, box, reason string) (left b
 	}
 	log.Info().Str("message_id", m.ID).Str("duration", m.Duration.String()).Bool("hung_up", res.HungUp).Msg("voicemail: message left")
 	if s.deps.Notices != nil {
-		s.deps.Notices.VoicemailLeft(box, m.Caller, m.CallerName, m.Duration, s.path(m.Recording))
+		s.deps.Notices.VoicemailLeft(box, m.Caller, m.CallerName, m.Duration, audio)
 	}
 	return true, s.goodbye(ctx, c, res.HungUp, "sound:vm-msgsaved", "sound:vm-goodbye")
 }
@@ -165,7 +166,7 @@ func storageFault(err error) bool {
 // apology (unless they hung up), then the flow ends.
 func (s *Service) notStored(ctx context.Context, c Call, log *zerolog.Logger, m Message, hungUp bool, cause error) error {
 	log.Error().Err(cause).Str("message_id", m.ID).Msg("voicemail: the message cannot be stored; the caller hears an apology")
-	if err := os.Remove(s.path(m.Recording)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := os.Remove(s.stored(m.Recording)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		log.Warn().Err(err).Msg("voicemail: remove the unstored message")
 	}
 	if err := s.deps.DB.Delete(bucketPending, m.Recording); err != nil {

@@ -40,7 +40,7 @@ func (f *fakeCall) PlayControlled(_ context.Context, media string, _ call.PlayCo
 }
 func (f *fakeCall) Record(_ context.Context, o call.RecordOptions) (call.RecordResult, error) {
 	f.records++
-	writeWAV(f.t, f.s.path(o.Name), f.recordSecs)
+	writeRecording(f.t, f.s.deps.Dir, o.Name, o.Format, f.recordSecs)
 	return call.RecordResult{Name: o.Name, Duration: time.Duration(f.recordSecs) * time.Second, HungUp: true}, nil
 }
 func (f *fakeCall) WaitDigit(context.Context, time.Duration) (string, error) {

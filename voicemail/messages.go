@@ -92,7 +92,7 @@ func (s *Service) save(m Message) error {
 // remove deletes a message: its file first, then its row (a row without its file is
 // dropped at the next start; a file without its row would come back).
 func (s *Service) remove(m Message) error {
-	if err := os.Remove(s.path(m.Recording)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(s.stored(m.Recording)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	if err := s.deps.DB.Delete(bucketMessages, msgKey(m.Box, m.ID)); err != nil {
@@ -166,7 +166,7 @@ func (s *Service) restore() error {
 		}
 	}
 	for name, m := range known {
-		if _, err := os.Stat(s.path(name)); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(s.stored(name)); errors.Is(err, fs.ErrNotExist) {
 			s.deps.Logger.Warn().Str("box", m.Box).Str("recording", name).Msg("voicemail: message without its file dropped")
 			if err := s.deps.DB.Delete(bucketMessages, msgKey(m.Box, m.ID)); err != nil {
 				return err
@@ -181,21 +181,45 @@ func (s *Service) restore() error {
 	return nil
 }
 
-// wavDuration reads a WAV file's length from its header and size; 0 when it cannot.
+// wavDuration reads a WAV file's length from its header (the fmt chunk's bytes per second)
+// and the size of what follows the data chunk's header: PCM (wav) and GSM in a WAV
+// container (wav49, whose header is longer) alike. It is 0 when it cannot tell (a file of
+// another format, a damaged header): callers then keep Asterisk's own count (Leave, greetings)
+// or no duration (a restored message); a message is never judged short for it.
 func wavDuration(path string) time.Duration {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0
 	}
 	defer f.Close()
-	var h [44]byte
+	info, err := f.Stat()
+	if err != nil {
+		return 0
+	}
+	var h [12]byte
 	if _, err := f.ReadAt(h[:], 0); err != nil || string(h[0:4]) != "RIFF" || string(h[8:12]) != "WAVE" {
 		return 0
 	}
-	rate := binary.LittleEndian.Uint32(h[28:32]) // bytes per second
-	info, err := f.Stat()
-	if err != nil || rate == 0 || info.Size() < 44 {
-		return 0
+	var rate int64 // bytes per second
+	for off := int64(12); off+8 <= info.Size(); {
+		var c [16]byte // a chunk's id and size, then the start of its content
+		if _, err := f.ReadAt(c[:8], off); err != nil {
+			return 0
+		}
+		size := int64(binary.LittleEndian.Uint32(c[4:8]))
+		switch string(c[0:4]) {
+		case "fmt ":
+			if _, err := f.ReadAt(c[:], off+8); err != nil || size < 16 {
+				return 0
+			}
+			rate = int64(binary.LittleEndian.Uint32(c[8:12]))
+		case "data":
+			if rate == 0 {
+				return 0
+			}
+			return time.Duration(info.Size()-off-8) * time.Second / time.Duration(rate)
+		}
+		off += 8 + size + size%2 // chunks are padded to an even size
 	}
-	return time.Duration(info.Size()-44) * time.Second / time.Duration(rate)
+	return 0
 }

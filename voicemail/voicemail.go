@@ -4,7 +4,8 @@
 // message-waiting lamps, and a chat notice for each new message.
 //
 // Messages are audio files recorded by Asterisk under
-// {recordings.directory}/{recordings.prefix}voicemail/{box}/msg-*.{format} plus one row each
+// {recordings.directory}/{recordings.prefix}voicemail/{box}/msg-*.{ext} (recordings.Ext of
+// voicemail.format; a file recorded before the format changed keeps its own) plus one row each
 // in the database (bucket "voicemail_messages"), written only once the audio is complete. A
 // message whose row is missing (the app stopped between the two) is restored at start-up
 // from its file and from the "pending" row written before recording: nothing is lost.
@@ -70,7 +71,10 @@ type Deps struct {
 	Prefix string
 	// Spool, when set, is app_voicemail's spool ("…/voicemail/default" is below it) as the app
 	// sees it: the service keeps msgNNNN.txt there so that Asterisk lights the lamps.
-	Spool   string
+	Spool string
+	// Format is the routing file's voicemail.format at start ("wav" when empty); Configure
+	// follows its changes.
+	Format  string
 	Notices Notices // nil: no notice
 	Now     func() time.Time
 	Logger  zerolog.Logger
@@ -98,8 +102,11 @@ func New(ctx context.Context, deps Deps) (*Service, error) {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
+	if deps.Format == "" {
+		deps.Format = "wav"
+	}
 	s := &Service{deps: deps}
-	s.format.Store("wav")
+	s.format.Store(deps.Format)
 	if err := s.restore(); err != nil {
 		return nil, fmt.Errorf("voicemail: restore: %w", err)
 	}
@@ -167,9 +174,15 @@ func (s *Service) recName(box, file string) string {
 	return s.deps.Prefix + recordings.VoicemailFolder + "/" + box + "/" + file
 }
 
-// path is where the app sees a recording's file.
+// path is where the app sees the file of a recording in the current format.
 func (s *Service) path(name string) string {
-	return filepath.Join(s.deps.Dir, filepath.FromSlash(name)+"."+s.format.Load().(string))
+	return recordings.AudioPath(s.deps.Dir, name, s.format.Load().(string))
+}
+
+// stored is where the app sees the file of an existing recording, whatever format it was
+// recorded in (the format may have changed since); path(name) when there is none.
+func (s *Service) stored(name string) string {
+	return recordings.Find(s.deps.Dir, name, s.format.Load().(string))
 }
 
 // boxDir is where a box's files are.
