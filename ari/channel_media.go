@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -58,7 +59,21 @@ func (s *ChannelService) Play(ctx context.Context, id, playbackID string, media 
 // PlayIn is Play with the prompts in language lang ("fr", "en_GB"; "" keeps the channel's
 // language): a sound missing in that language plays in Asterisk's default one.
 func (s *ChannelService) PlayIn(ctx context.Context, id, playbackID, lang string, media ...string) (*Playback, error) {
-	q := query{}.set("media", strings.Join(media, ",")).set("playbackId", playbackID).set("lang", lang)
+	return s.PlayWith(ctx, id, playbackID, PlayOptions{Lang: lang}, media...)
+}
+
+// PlayOptions are a playback's settings beyond its media.
+type PlayOptions struct {
+	Lang string        // the prompts' language; "" keeps the channel's
+	Skip time.Duration // how far forward and reverse move it (skipms); 0: Asterisk's 3000 ms
+}
+
+// PlayWith is Play with opts.
+func (s *ChannelService) PlayWith(ctx context.Context, id, playbackID string, opts PlayOptions, media ...string) (*Playback, error) {
+	q := query{}.set("media", strings.Join(media, ",")).set("playbackId", playbackID).set("lang", opts.Lang)
+	if opts.Skip > 0 {
+		q = q.set("skipms", strconv.FormatInt(opts.Skip.Milliseconds(), 10))
+	}
 	var pb Playback
 	err := s.c.do(ctx, call{method: http.MethodPost, route: route{"channels", id, "play"}, query: q.values(), out: &pb})
 	if err != nil {

@@ -74,6 +74,10 @@ func TestRequests(t *testing.T) {
 			_, err := c.Channels.PlayIn(ctx, "c1", "pb-1", "fr", "sound:closed")
 			return err
 		}, "POST", "/channels/c1/play", q{"media": {"sound:closed"}, "playbackId": {"pb-1"}, "lang": {"fr"}}, ""},
+		{"channels play with a skip", func(ctx context.Context, c *ari.Client) error {
+			_, err := c.Channels.PlayWith(ctx, "c1", "pb-1", ari.PlayOptions{Skip: 5 * time.Second}, "recording:vm/1")
+			return err
+		}, "POST", "/channels/c1/play", q{"media": {"recording:vm/1"}, "playbackId": {"pb-1"}, "skipms": {"5000"}}, ""},
 		{"channels record", func(ctx context.Context, c *ari.Client) error {
 			_, err := c.Channels.Record(ctx, "c1", ari.RecordRequest{Name: "vm/1000/msg", Format: "wav",
 				MaxDuration: time.Minute, MaxSilence: 5 * time.Second, IfExists: "overwrite", Beep: true, TerminateOn: "#"})

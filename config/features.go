@@ -11,7 +11,7 @@ type Voicemail struct {
 	MinDuration      time.Duration  // default 3s; shorter messages are discarded
 	MaxSilence       time.Duration  // default 10s; 0 = never stop on silence
 	SilenceThreshold int            // default 128 (1..32767)
-	Skip             time.Duration  // default 3000ms: skip forward/back while listening
+	Skip             time.Duration  // default 3000ms: how far * and # move a message played (skipms)
 	MaxLogins        int            // default 3
 	Boxes            map[string]Box // by box number (digits)
 }

@@ -20,6 +20,7 @@ type fakeCall struct {
 	played     []string
 	recordSecs int
 	records    int
+	controls   []call.PlayControls // of each PlayControlled
 	keys       []string // what the caller presses, one each time the flow waits for a key
 	log        zerolog.Logger
 }
@@ -34,8 +35,9 @@ func (f *fakeCall) Play(_ context.Context, _ bool, media ...string) (bool, error
 	f.played = append(f.played, media...)
 	return false, nil
 }
-func (f *fakeCall) PlayControlled(_ context.Context, media string, _ call.PlayControls) (string, error) {
+func (f *fakeCall) PlayControlled(_ context.Context, media string, k call.PlayControls) (string, error) {
 	f.played = append(f.played, media)
+	f.controls = append(f.controls, k)
 	return "", nil
 }
 func (f *fakeCall) Record(_ context.Context, o call.RecordOptions) (call.RecordResult, error) {

@@ -246,7 +246,7 @@ func (ss *session) listen(ctx context.Context, folder string) error {
 			}
 			if d = ss.c.TakeDigit(); d == "" {
 				if d, err = ss.c.PlayControlled(ctx, "recording:"+m.Recording, call.PlayControls{
-					Back: "*", Forward: "#", Pause: "0", Stop: "123456789"}); err != nil {
+					Skip: ss.s.cfg().Skip, Back: "*", Forward: "#", Pause: "0", Stop: "123456789"}); err != nil {
 					return err
 				}
 				ss.heard(m)

@@ -60,3 +60,30 @@ func TestMenuKeys(t *testing.T) {
 		t.Errorf("the deleted message's file: %v", err)
 	}
 }
+
+// A message listened to moves back and forth by the file's voicemail.skip (the seed's
+// skipms), * back and # forward.
+func TestListeningSkipsByTheFilesSkip(t *testing.T) {
+	dir := t.TempDir()
+	s := newService(t, dir, openDB(t, dir))
+	if err := s.Configure(&config.File{Voicemail: config.Voicemail{MaxLogins: 3, SilenceThreshold: 128, Skip: 5 * time.Second,
+		Boxes: map[string]config.Box{"1000": {Number: "1000", PIN: "42"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	m := Message{ID: newID(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)), Box: "1000", Folder: "INBOX", Caller: "2000"}
+	m.Recording = s.recName("1000", m.ID)
+	writeWAV(t, s.path(m.Recording), 4)
+	if err := s.save(m); err != nil {
+		t.Fatal(err)
+	}
+	c := &fakeCall{t: t, s: s, keys: []string{"4", "2", "#", "1", "#", "#"}, log: zerolog.Nop()} // PIN, listen, leave
+	if err := s.Main(context.Background(), c, "1000"); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.controls) != 1 {
+		t.Fatalf("%d messages listened to, want 1; played %v", len(c.controls), c.played)
+	}
+	if k := c.controls[0]; k.Skip != 5*time.Second || k.Back != "*" || k.Forward != "#" {
+		t.Errorf("listening with %+v, want a 5s skip on * and #", k)
+	}
+}

@@ -124,9 +124,6 @@ func (s *Service) Configure(f *config.File) error {
 	if err := s.syncPINs(v.Boxes); err != nil {
 		return fmt.Errorf("voicemail: PINs: %w", err)
 	}
-	if v.Skip != 0 && v.Skip != 3*time.Second && s.settings.Load() == nil {
-		s.deps.Logger.Warn().Dur("skip", v.Skip).Msg("voicemail: skip is ARI's 3000 ms; the file's value is not applied")
-	}
 	if v.SilenceThreshold != 128 && s.settings.Load() == nil {
 		s.deps.Logger.Warn().Int("silence_threshold", v.SilenceThreshold).Msg("voicemail: the silence threshold is Asterisk's (dsp.conf); the file's value is not applied")
 	}

@@ -104,10 +104,11 @@ func (c *Call) setRecording(name string) {
 
 // PlayControls are the keys that steer a playback while it plays (PlayControlled).
 type PlayControls struct {
-	Back    string // rewinds by the playback's skip (3000 ms, ARI's default skipms)
-	Forward string // fast-forwards by the skip
-	Pause   string // pauses, and resumes on the next press
-	Stop    string // keys that stop the playback and are returned, e.g. "123456789#"
+	Skip    time.Duration // how far Back and Forward move; 0: ARI's default skipms, 3000 ms
+	Back    string        // rewinds by Skip
+	Forward string        // fast-forwards by Skip
+	Pause   string        // pauses, and resumes on the next press
+	Stop    string        // keys that stop the playback and are returned, e.g. "123456789#"
 }
 
 // PlayControlled plays one media to the caller; the control keys steer it, a stop key ends it
@@ -116,7 +117,7 @@ func (c *Call) PlayControlled(ctx context.Context, media string, k PlayControls)
 	id := c.newID("play")
 	c.sub.Add("playback:" + id)
 	defer c.sub.Remove("playback:" + id)
-	if _, err := c.client.Channels.PlayIn(ctx, c.channelID, id, c.lang, media); err != nil {
+	if _, err := c.client.Channels.PlayWith(ctx, c.channelID, id, ari.PlayOptions{Lang: c.lang, Skip: k.Skip}, media); err != nil {
 		return "", c.channelErr("play "+media, err)
 	}
 	paused := false
