@@ -21,7 +21,7 @@ type fakeCall struct {
 	recordSecs int
 	records    int
 	controls   []call.PlayControls // of each PlayControlled
-	keys       []string // what the caller presses, one each time the flow waits for a key
+	keys       []string            // what the caller presses, one each time the flow waits for a key
 	log        zerolog.Logger
 }
 
