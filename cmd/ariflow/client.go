@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 )
 
 // adminClient talks to a running ariflow's admin API: ARIFLOW_ADMIN_URL (default
@@ -78,41 +80,111 @@ func (c *adminClient) call(method, path string, body any, v any) int {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode >= 400 {
-		var e struct{ Error, Field string }
+		var e struct {
+			Error, Field string
+			Problems     []struct{ Text string } // a refused routing file: one "file:line: what is wrong" each
+		}
 		_ = json.Unmarshal(data, &e)
+		if e.Error == "" && len(e.Problems) > 0 {
+			for _, p := range e.Problems {
+				fmt.Fprintln(c.errw, cell(p.Text))
+			}
+			e.Error = "refused"
+		}
 		if e.Error == "" {
 			e.Error = strings.TrimSpace(string(data))
 		}
 		if e.Field != "" {
 			e.Error = e.Field + ": " + e.Error
 		}
-		fmt.Fprintf(c.errw, "ariflow: %s (%s)\n", e.Error, resp.Status)
+		fmt.Fprintf(c.errw, "ariflow: %s (%s)\n", cell(e.Error), cell(resp.Status))
 		if c.json {
-			c.out.Write(data)
+			c.out.Write(safeJSON(data))
 		}
 		return 1
 	}
 	if c.json {
-		c.out.Write(data)
+		c.out.Write(safeJSON(data))
 		return 0
 	}
 	if v != nil {
 		if err := json.Unmarshal(data, v); err != nil {
-			fmt.Fprintln(c.errw, "ariflow: unexpected answer:", err)
+			fmt.Fprintln(c.errw, "ariflow: unexpected answer:", cell(err.Error()))
 			return 1
 		}
 	}
 	return 0
 }
 
-// table prints rows aligned under a header.
+// table prints rows aligned under a header; every cell goes through cell.
 func (c *adminClient) table(header string, rows [][]string) {
 	tw := tabwriter.NewWriter(c.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, header)
 	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
+		safe := make([]string, len(r))
+		for i, v := range r {
+			safe[i] = cell(v)
+		}
+		fmt.Fprintln(tw, strings.Join(safe, "\t"))
 	}
 	tw.Flush()
+}
+
+// cell makes a value from the API safe to print in a terminal. Caller numbers and names
+// come from the network: a control character (C0, DEL, C1) becomes its Go escape (\x1b,
+// \r, \u009b) and an invalid UTF-8 byte \xNN, so no value can move the cursor, clear the
+// screen, set the window title, break a table's columns or fake a row. Other text,
+// accents and spaces included, is unchanged.
+func cell(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case r < 0x20 || (r >= 0x7f && r <= 0x9f):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// safeJSON is the API's answer for --json: valid JSON can hold no raw C0 control, but its
+// strings may hold DEL, C1 controls and invalid UTF-8, which become \u escapes (U+FFFD for
+// invalid bytes, as a JSON decoder reads them), so the JSON means the same and is safe on a
+// terminal. Anything else is not JSON and is printed as one cell.
+func safeJSON(data []byte) []byte {
+	if !json.Valid(data) {
+		return []byte(cell(strings.TrimSpace(string(data))) + "\n")
+	}
+	out := make([]byte, 0, len(data))
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			out = append(out, `\ufffd`...)
+		case r >= 0x7f && r <= 0x9f: // outside strings valid JSON is ASCII without DEL
+			out = fmt.Appendf(out, `\u%04x`, r)
+		default:
+			out = append(out, data[i:i+size]...)
+		}
+		i += size
+	}
+	return out
 }
 
 func usageErr(stderr io.Writer, msg string) int {
@@ -145,7 +217,7 @@ func adminCLI(name string, args []string, stdout, stderr io.Writer) int {
 		var o struct{ Channel string }
 		code := c.call("POST", "/api/calls/originate", map[string]any{"endpoint": rest[0], "exten": rest[1]}, &o)
 		if code == 0 && !c.json {
-			fmt.Fprintf(c.out, "ringing %s; when answered it goes to %s (channel %s)\n", rest[0], rest[1], o.Channel)
+			fmt.Fprintf(c.out, "ringing %s; when answered it goes to %s (channel %s)\n", cell(rest[0]), cell(rest[1]), cell(o.Channel))
 		}
 		return code
 	case "redirect":
@@ -187,9 +259,9 @@ func adminCLI(name string, args []string, stdout, stderr io.Writer) int {
 		}
 		code := c.call("POST", "/api/routing/reload", nil, &p)
 		if !c.json && code == 0 {
-			fmt.Fprintln(c.out, "reloaded:", p.Summary)
+			fmt.Fprintln(c.out, "reloaded:", cell(p.Summary))
 			if len(p.RestartNeeded) > 0 {
-				fmt.Fprintln(c.out, "changed, applied at the next restart:", strings.Join(p.RestartNeeded, ", "))
+				fmt.Fprintln(c.out, "changed, applied at the next restart:", cell(strings.Join(p.RestartNeeded, ", ")))
 			}
 		}
 		return code
@@ -233,7 +305,7 @@ func (c *adminClient) absence(rest []string, stderr io.Writer) int {
 	if len(rest) != 2 || (rest[1] != "on" && rest[1] != "off") {
 		return usageErr(stderr, "usage: ariflow absence [EXTEN on|off]")
 	}
-	return c.done(c.call("PUT", "/api/absence/"+url.PathEscape(rest[0]), map[string]any{"on": rest[1] == "on"}, nil), "absence "+rest[1]+" for "+rest[0])
+	return c.done(c.call("PUT", "/api/absence/"+url.PathEscape(rest[0]), map[string]any{"on": rest[1] == "on"}, nil), "absence "+rest[1]+" for "+cell(rest[0]))
 }
 
 // queues prints each queue (or the one named): its waiting callers and its members.
@@ -254,7 +326,7 @@ func (c *adminClient) queues(rest []string) int {
 		if i > 0 {
 			fmt.Fprintln(c.out)
 		}
-		fmt.Fprintf(c.out, "%s: %d waiting\n", q.Name, len(q.Callers))
+		fmt.Fprintf(c.out, "%s: %d waiting\n", cell(q.Name), len(q.Callers))
 		rows := [][]string{}
 		for _, w := range q.Callers {
 			rows = append(rows, []string{"caller", fmt.Sprint(w.Position), w.Caller, fmt.Sprintf("%.0fs", w.Wait)})
