@@ -30,7 +30,7 @@ type DB interface {
 type State struct {
 	Exten string    `json:"exten"`
 	On    bool      `json:"on"`
-	By    string    `json:"by"`             // who set it: an extension, or "admin:<name>"
+	By    string    `json:"by"`             // who set it: an extension, or "admin@<address>" (the admin API)
 	At    time.Time `json:"at"`             // when it was set
 	Until time.Time `json:"until,omitzero"` // when a temporary absence ends; zero: until turned off
 }

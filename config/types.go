@@ -117,7 +117,7 @@ type Notify struct {
 	// MissedTemplate: a call nobody answered; {caller}, {caller_name}, {exten}.
 	MissedTemplate string
 	// AbsenceTemplate: absence turned on or off; {exten}, {state} ("activé" or "désactivé"),
-	// {by} (who changed it: an extension, "admin").
+	// {by} (who changed it: an extension, or admin@<address> through the admin API).
 	AbsenceTemplate string
 	// VoicemailTemplate: a new voicemail message; {caller}, {caller_name}, {exten} and {box}
 	// or {mailbox} (the box), {duration} ("1 min 05 s"), {link}.

@@ -43,10 +43,7 @@ func (h *Handler) ServeAbsence(ctx context.Context, c Call, on bool) error {
 	if !st.Until.IsZero() {
 		ev = ev.Time("until", st.Until)
 	}
-	ev.Msg("absence mode changed")
-	if n, ok := h.deps.Notices.(AbsenceNotices); ok && n != nil {
-		n.AbsenceChanged(number, on, number)
-	}
+	ev.Msg("absence mode changed") // the absence store's change hook posts the notice
 	sound := h.file.Absence.OffSound
 	if on {
 		sound = h.file.Absence.OnSound

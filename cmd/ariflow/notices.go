@@ -6,6 +6,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/ariflow/ariflow/absence"
 	"github.com/ariflow/ariflow/app"
 	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/extension"
@@ -34,4 +35,15 @@ func newNotices(file *config.File, log zerolog.Logger) (extension.Notices, func(
 		_ = n.Close(ctx)
 	}
 	return app.Notices{N: n}, stop, nil
+}
+
+// absenceNotices is the absence store's change hook: every change of an extension's
+// absence mode is posted, whether a phone's *77/*88, the admin API, the CLI or the page
+// made it. nil when n posts no absence notices.
+func absenceNotices(n extension.Notices) func(absence.State) {
+	an, ok := n.(extension.AbsenceNotices)
+	if !ok || an == nil {
+		return nil
+	}
+	return func(st absence.State) { an.AbsenceChanged(st.Exten, st.On, st.By) }
 }

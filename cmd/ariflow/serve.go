@@ -139,7 +139,7 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 		return err
 	}
 	defer stopNotices()
-	s.services = app.Services{DB: db, Absence: absence.New(db, nil), Notices: notices, Logger: log}
+	s.services = app.Services{DB: db, Absence: absence.New(db, absenceNotices(notices)), Notices: notices, Logger: log}
 	s.services.Queues = queue.NewManager(db, log)
 	s.services.Rooms = conference.NewManager(log)
 	vm, err := app.NewVoicemail(context.Background(), file, s.services)
