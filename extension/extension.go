@@ -190,10 +190,14 @@ func (h *Handler) Serve(ctx context.Context, c Call, exten string) error {
 	if d.ToVoicemail() {
 		log.Info().Bool("closed", d.Closed).Bool("absent", d.Absent).Msg("to voicemail without ringing")
 		c.SetState("closed")
-		if err := c.Answer(ctx); err != nil {
-			return err
+		err := c.Answer(ctx)
+		if err == nil {
+			_, err = c.Play(ctx, false, h.file.Absence.ClosedSound)
 		}
-		if _, err := c.Play(ctx, false, h.file.Absence.ClosedSound); err != nil {
+		if err != nil {
+			if errors.Is(err, call.ErrHangup) && ext.Notify && h.deps.Notices != nil {
+				h.deps.Notices.CallMissed(number, name, exten) // gone before the voicemail
+			}
 			return err
 		}
 		return h.voicemail(ctx, c, ext, exten, reasonOf(d))

@@ -2,6 +2,7 @@ package extension_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -41,6 +42,7 @@ type fakeCall struct {
 	played []string
 	dialed []call.DialOptions
 	result call.DialResult
+	hangUp bool // the caller hangs up during the first prompt
 }
 
 func (c *fakeCall) ID() string                           { return "c1" }
@@ -51,6 +53,9 @@ func (c *fakeCall) Hangup(context.Context, string) error { return nil }
 func (c *fakeCall) SetState(string)                      {}
 func (c *fakeCall) Play(_ context.Context, _ bool, m ...string) (bool, error) {
 	c.played = append(c.played, m...)
+	if c.hangUp {
+		return false, call.ErrHangup
+	}
 	return false, nil
 }
 func (c *fakeCall) Dial(_ context.Context, o call.DialOptions) (call.DialResult, error) {
@@ -134,6 +139,38 @@ func TestClosedCallHearsClosedThenVoicemailWithoutRinging(t *testing.T) {
 	}
 	if !slices.Equal(c.played, []string{"sound:closed"}) || !slices.Equal(vm.reasons, []string{"1000:closed"}) {
 		t.Errorf("played %v, voicemail %v; want closed then voicemail 1000:closed", c.played, vm.reasons)
+	}
+}
+
+// notices records the notices the flow posts.
+type notices struct{ posted []string }
+
+func (n *notices) CallStarted(caller, _, exten string) {
+	n.posted = append(n.posted, "call "+caller+">"+exten)
+}
+func (n *notices) CallMissed(caller, _, exten string) {
+	n.posted = append(n.posted, "missed "+caller+">"+exten)
+}
+
+// A caller who hangs up on the closed prompt, before the voicemail, is a missed call as
+// one who hangs up in the greeting is.
+func TestHangingUpOnTheClosedPromptIsAMissedCall(t *testing.T) {
+	file, err := config.Parse("test.yaml", []byte(strings.Replace(routing, "record: true}", "record: true, notify: true}", 1)+
+		"notify: {mattermost: {webhook_url: \"https://chat.example/hooks/x\"}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	posted := &notices{}
+	h, err := extension.New(file, extension.Deps{Notices: posted, Voicemail: &voicemail{}, Now: func() time.Time { return at(23, 18, 5) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = h.Serve(context.Background(), &fakeCall{caller: "2000", log: zerolog.Nop(), hangUp: true}, "1000")
+	if !errors.Is(err, call.ErrHangup) {
+		t.Errorf("Serve = %v, want the hang-up", err)
+	}
+	if want := []string{"call 2000>1000", "missed 2000>1000"}; !slices.Equal(posted.posted, want) {
+		t.Errorf("posted %v, want %v", posted.posted, want)
 	}
 }
 
