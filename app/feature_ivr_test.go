@@ -111,3 +111,30 @@ func TestExplainKeys(t *testing.T) {
 		t.Errorf("without keys, the last step is %q, want waits for a key", last)
 	}
 }
+
+// ariflow simulate says what a number of one step does: where a dial rings and for how
+// long, what is played, whose voicemail, a hang-up.
+func TestExplainOneStepActions(t *testing.T) {
+	file, err := config.Parse("test.yaml", []byte(`asterisk: {url: http://127.0.0.1:1/ari, username: u, password: p}
+voicemail: {boxes: {"1000": {pin: "1234"}}}
+numbers:
+  "700": {dial: PJSIP/2001}
+  "701": {play: [sound:hello]}
+  "702": {voicemail: "1000"}
+  "703": {hangup: true}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := app.NewRouting(file, app.Services{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for number, want := range map[string]string{"700": "ring PJSIP/2001 for 15s", "701": "play sound:hello, hang up",
+		"702": "voicemail of 1000", "703": "hang up"} {
+		steps, err := r.Explain("2000", number, time.Now())
+		if err != nil || len(steps) != 2 || steps[1] != want {
+			t.Errorf("simulate %s: %q (%v), want a second step %q", number, steps, err, want)
+		}
+	}
+}

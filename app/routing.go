@@ -11,6 +11,7 @@ import (
 	"github.com/ariflow/ariflow/conference"
 	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/extension"
+	"github.com/ariflow/ariflow/ivr"
 	"github.com/ariflow/ariflow/queue"
 	"github.com/ariflow/ariflow/spy"
 	"github.com/ariflow/ariflow/store"
@@ -116,6 +117,14 @@ func (r *Routing) ResumeAfterRing(status call.DialStatus, exten string) func(con
 	}
 }
 
+// JoinRoom is the flow of a phone invited into conference room (App.Invite): it joins
+// the room, the routing file's or one created at run time.
+func (r *Routing) JoinRoom(room string) func(context.Context, *call.Call) error {
+	return func(ctx context.Context, c *call.Call) error {
+		return r.Run(ctx, c, config.Action{Kind: config.ActRoom, Room: room})
+	}
+}
+
 // unavailable refuses, with a log line and a prompt, an action this routing has no
 // feature for (the voicemail actions when Services has no voicemail service, as in unit
 // tests of the routing alone): the caller hears ss-noservice rather than silence.
@@ -167,7 +176,7 @@ func (r *Routing) explainAction(steps []string, caller, number string, a config.
 	case a.Spy != nil:
 		return append(steps, spy.Explain(r.File, caller, a.Spy.Mode)...), nil
 	}
-	return steps, nil
+	return append(steps, ivr.Describe(a)), nil // dial, play, voicemail, hang up: one step
 }
 
 // VoicemailStandIn answers, says nobody is available, and records nothing. It is the
