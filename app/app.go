@@ -140,6 +140,10 @@ func (a *App) start(ch ari.Channel, args []string, fresh bool) {
 		a.startFlow(ch, []string{exten}, a.routing.Load().ResumeAfterRing(status, exten), false)
 		return
 	}
+	if len(args) == 2 && args[0] == ArgRoom { // a phone the admin invited into a room
+		a.startFlow(ch, args[1:], a.routing.Load().JoinRoom(args[1]), false)
+		return
+	}
 	a.startFlow(ch, args, nil, fresh)
 }
 

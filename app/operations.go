@@ -28,20 +28,40 @@ func (a *App) Originate(ctx context.Context, endpoint, exten, callerID string, t
 	if _, ok := a.Routing().File.Lookup(exten); !ok {
 		return "", fmt.Errorf("%w: %q", ErrUnknownNumber, exten)
 	}
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
 	if callerID == "" { // the seed's originate: the rung phone calls exten
 		_, resource, _ := strings.Cut(endpoint, "/")
 		callerID = resource + " <" + resource + ">"
 	}
+	return a.ring(ctx, endpoint, callerID, timeout, exten)
+}
+
+// ArgRoom is the first Stasis argument of a phone rung by Invite; the second is the room.
+const ArgRoom = "ariflow-room"
+
+// Invite rings endpoint and, once it answers, puts it in conference room (the seed's
+// admin "creating a conference": `channel originate SIP/2000 application ConfBridge
+// Salle_1`): how a room created at run time gets its members. The phone shows the room's
+// name as the caller unless callerID says otherwise. The caller checks the room exists.
+func (a *App) Invite(ctx context.Context, endpoint, room, callerID string, timeout time.Duration) (string, error) {
+	if callerID == "" {
+		callerID = room
+	}
+	return a.ring(ctx, endpoint, callerID, timeout, ArgRoom, room)
+}
+
+// ring originates a call to endpoint that enters the application with args once
+// answered, within timeout (30 s when 0).
+func (a *App) ring(ctx context.Context, endpoint, callerID string, timeout time.Duration, args ...string) (string, error) {
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
 	ch, err := a.client.Channels.Originate(ctx, ari.OriginateRequest{
-		Endpoint: endpoint, App: a.appName, AppArgs: []string{exten}, CallerID: callerID, Timeout: timeout,
+		Endpoint: endpoint, App: a.appName, AppArgs: args, CallerID: callerID, Timeout: timeout,
 	})
 	if err != nil {
 		return "", fmt.Errorf("originate %s: %w", endpoint, err)
 	}
-	a.log.Info().Str("endpoint", endpoint).Str("exten", exten).Str("channel", ch.ID).Msg("originated")
+	a.log.Info().Str("endpoint", endpoint).Strs("args", args).Str("channel", ch.ID).Msg("originated")
 	return ch.ID, nil
 }
 

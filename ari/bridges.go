@@ -75,7 +75,12 @@ func (s *BridgeService) RemoveChannel(ctx context.Context, id string, channel ..
 
 // Play plays media in sequence to every channel of the bridge; see [ChannelService.Play].
 func (s *BridgeService) Play(ctx context.Context, id, playbackID string, media ...string) (*Playback, error) {
-	q := query{}.set("media", strings.Join(media, ",")).set("playbackId", playbackID)
+	return s.PlayIn(ctx, id, playbackID, "", media...)
+}
+
+// PlayIn is Play with the prompts in language lang; see [ChannelService.PlayIn].
+func (s *BridgeService) PlayIn(ctx context.Context, id, playbackID, lang string, media ...string) (*Playback, error) {
+	q := query{}.set("media", strings.Join(media, ",")).set("playbackId", playbackID).set("lang", lang)
 	var pb Playback
 	err := s.c.do(ctx, call{method: http.MethodPost, route: route{"bridges", id, "play"}, query: q.values(), out: &pb})
 	if err != nil {

@@ -223,3 +223,37 @@ func TestMusicAlreadyStoppedIsNoWarning(t *testing.T) {
 		t.Errorf("members = %d, want the reserved seat still counted", n)
 	}
 }
+
+// The join and leave sounds play to the room in the routing file's sounds.language, as
+// every other prompt does.
+func TestJoinAndLeaveSoundsPlayInTheFilesLanguage(t *testing.T) {
+	m, srv := newManager(t)
+	room := config.Room{Name: "R", MaxMembers: 5, JoinSound: "sound:beep", LeaveSound: "sound:beep"}
+	h, err := New(&config.File{Timezone: "UTC", Sounds: config.Sounds{Language: "fr"}, Rooms: map[string]config.Room{"R": room}}, Deps{Manager: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := m.Reserve(room, Member{Channel: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Enter(context.Background(), other, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	c := &fakeCall{channel: "me", keys: []string{"3"}, log: zerolog.Nop()} // joins, then 3: leaves
+	if err := h.Serve(context.Background(), c, "R"); err != nil {
+		t.Fatal(err)
+	}
+	plays := 0
+	for _, r := range srv.Requests() {
+		if strings.HasSuffix(r.Path, "/play") {
+			plays++
+			if r.Query.Get("lang") != "fr" || r.Query.Get("media") != "sound:beep" {
+				t.Errorf("played %q in %q, want sound:beep in fr", r.Query.Get("media"), r.Query.Get("lang"))
+			}
+		}
+	}
+	if plays != 2 {
+		t.Errorf("%d sounds played to the room, want the join and the leave", plays)
+	}
+}

@@ -16,7 +16,8 @@ import (
 type Seat struct {
 	room   string
 	m      *member
-	others int // members already there when the seat was taken
+	others int    // members already there when the seat was taken
+	lang   string // the routing file's sounds.language at the member's call: its join and leave sounds play in it
 }
 
 // Others is how many members were in the room when the seat was taken.
@@ -109,7 +110,7 @@ func (m *Manager) Enter(ctx context.Context, s *Seat, recName, format string) (s
 	n := r.entered(s.m)
 	m.music(ctx, r, n)
 	if n > 1 && r.cfg.JoinSound != "" {
-		m.play(ctx, r, r.cfg.JoinSound)
+		m.play(ctx, r, r.cfg.JoinSound, s.lang)
 	}
 	return r.bridge, nil
 }
@@ -145,11 +146,11 @@ func (m *Manager) music(ctx context.Context, r *room, inBridge int) {
 	}
 }
 
-// play plays a sound to the whole room without waiting for it.
-func (m *Manager) play(ctx context.Context, r *room, media string) {
+// play plays a sound to the whole room, in language lang, without waiting for it.
+func (m *Manager) play(ctx context.Context, r *room, media, lang string) {
 	m.seq++
 	id := fmt.Sprintf("%s-tone-%d", r.bridge, m.seq)
-	if _, err := m.client.Bridges.Play(ctx, r.bridge, id, media); err != nil {
+	if _, err := m.client.Bridges.PlayIn(ctx, r.bridge, id, lang, media); err != nil {
 		m.log.Warn().Err(err).Str("room", r.cfg.Name).Str("media", media).Msg("play to the room")
 	}
 }
@@ -218,7 +219,7 @@ func (m *Manager) Leave(ctx context.Context, s *Seat) {
 		}
 	}
 	if n > 0 && s.m.inBridge && r.cfg.LeaveSound != "" {
-		m.play(ctx, r, r.cfg.LeaveSound)
+		m.play(ctx, r, r.cfg.LeaveSound, s.lang)
 	}
 	m.music(ctx, r, n)
 }

@@ -50,6 +50,7 @@ type Handler struct {
 	deps   Deps
 	namer  recordings.Namer
 	format string
+	lang   string // sounds.language: the join and leave sounds' language
 }
 
 // New builds the rooms of a routing file.
@@ -65,7 +66,7 @@ func New(file *config.File, deps Deps) (*Handler, error) {
 		return nil, fmt.Errorf("conference: time zone %q: %w", file.Timezone, err)
 	}
 	return &Handler{
-		rooms: file.Rooms, deps: deps, format: file.Recordings.Format,
+		rooms: file.Rooms, deps: deps, format: file.Recordings.Format, lang: file.Sounds.Language,
 		namer: recordings.Namer{Pattern: file.Recordings.Name, Prefix: file.Recordings.Prefix, Location: loc},
 	}, nil
 }
@@ -122,6 +123,7 @@ func (h *Handler) Serve(ctx context.Context, c Call, name string) error {
 	case err != nil:
 		return err
 	}
+	seat.lang = h.lang
 	defer m.Leave(context.WithoutCancel(ctx), seat)
 	if cfg.AnnounceCount {
 		if _, err := c.Play(ctx, false, CountPrompt(seat.Others())...); err != nil {
