@@ -220,6 +220,16 @@ func adminCLI(name string, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(c.out, "ringing %s; when answered it goes to %s (channel %s)\n", cell(rest[0]), cell(rest[1]), cell(o.Channel))
 		}
 		return code
+	case "invite":
+		if len(rest) != 2 {
+			return usageErr(stderr, "usage: ariflow invite ROOM ENDPOINT   (e.g. Salle_2 PJSIP/2000)")
+		}
+		var o struct{ Channel string }
+		code := c.call("POST", "/api/rooms/"+url.PathEscape(rest[0])+"/invite", map[string]any{"endpoint": rest[1]}, &o)
+		if code == 0 && !c.json {
+			fmt.Fprintf(c.out, "ringing %s; when answered it joins room %s (channel %s)\n", cell(rest[1]), cell(rest[0]), cell(o.Channel))
+		}
+		return code
 	case "redirect":
 		if len(rest) != 2 {
 			return usageErr(stderr, "usage: ariflow redirect CHANNEL EXTEN")

@@ -18,7 +18,7 @@ import (
 const usage = `usage:
   ariflow serve FILE [--log-format json|console] [--log-level info] [--drain 30s]
   ariflow check FILE
-  ariflow simulate FILE --from CALLER --to NUMBER [--at "YYYY-MM-DD HH:MM"] [--digits KEYS]
+  ariflow simulate FILE --from CALLER --to NUMBER [--at "YYYY-MM-DD HH:MM"] [--digits KEYS] [--no-db]
 
 Admin commands talk to a running ariflow's admin API (ARIFLOW_ADMIN_URL, default
 http://127.0.0.1:5001, with the token ARIFLOW_ADMIN_TOKEN); --json prints the API's JSON:
@@ -30,6 +30,7 @@ http://127.0.0.1:5001, with the token ARIFLOW_ADMIN_TOKEN); --json prints the AP
   ariflow absence [EXTEN on|off]
   ariflow queue [NAME]
   ariflow rooms [NAME]
+  ariflow invite ROOM ENDPOINT            e.g. ariflow invite Salle_2 PJSIP/2000
   ariflow reload
 `
 
@@ -49,7 +50,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return check(args[1:], stdout, stderr)
 	case "simulate", "explain":
 		return simulate(args[1:], stdout, stderr)
-	case "calls", "originate", "redirect", "hangup", "recordings", "absence", "reload", "queue", "rooms":
+	case "calls", "originate", "invite", "redirect", "hangup", "recordings", "absence", "reload", "queue", "rooms":
 		return adminCLI(args[0], args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)

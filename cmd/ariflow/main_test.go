@@ -174,6 +174,9 @@ func TestAdminCommandsTalkToTheAPI(t *testing.T) {
 			io.WriteString(w, `{"calls":[{"channel":"1795.1","caller":"2000","exten":"1000","state":"ringing PJSIP/1000","duration_seconds":12}]}`)
 		case "/api/routing/reload":
 			io.WriteString(w, `{"ok":true,"summary":"3 numbers","problems":[],"restart_needed":["asterisk.max_connections","admin.listen"]}`)
+		case "/api/rooms/Salle_2/invite":
+			w.WriteHeader(http.StatusAccepted)
+			io.WriteString(w, `{"channel":"1795.9"}`)
 		case "/api/calls/originate":
 			w.WriteHeader(http.StatusUnprocessableEntity)
 			io.WriteString(w, `{"error":"the routing file does not route that number","field":"exten"}`)
@@ -193,6 +196,10 @@ func TestAdminCommandsTalkToTheAPI(t *testing.T) {
 	}
 	if code, _, errs := runCmd("originate", "PJSIP/2000", "5555"); code != 1 || !strings.Contains(errs, "exten: the routing file does not route that number") {
 		t.Errorf("a refused originate: exit %d, %q", code, errs)
+	}
+	if code, out, _ := runCmd("invite", "Salle_2", "PJSIP/2000"); code != 0 || out != "ringing PJSIP/2000; when answered it joins room Salle_2 (channel 1795.9)\n" ||
+		got[len(got)-1] != `POST /api/rooms/Salle_2/invite {"endpoint":"PJSIP/2000"}` {
+		t.Errorf("ariflow invite Salle_2 PJSIP/2000: exit %d %q, sent %q", code, out, got[len(got)-1])
 	}
 	if code, out, _ := runCmd("absence", "1000", "on"); code != 0 || !strings.Contains(out, "absence on for 1000") {
 		t.Errorf("ariflow absence 1000 on: %d %q", code, out)
