@@ -1,12 +1,15 @@
 package app_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ariflow/ariflow/app"
 	"github.com/ariflow/ariflow/ari/aritest"
 )
 
@@ -178,5 +181,29 @@ func TestExplainSaysWhichRingsAsterisksDialMakes(t *testing.T) {
 		if !slices.Contains(steps, want) {
 			t.Errorf("Explain(3000 calls %s) = %q, want the step %q", exten, steps, want)
 		}
+	}
+}
+
+// A caller in Asterisk's Dial (listed with the app's calls) can be hung up from the admin
+// side as the app's own calls can; a channel elsewhere is no live call of ours.
+func TestDialContextCallsCanBeHungUp(t *testing.T) {
+	f := newDialContextFixture(t)
+	f.srv.Handle(http.MethodGet, "/channels/{channelId}", func(r *http.Request) (int, any) {
+		ch := aritest.Channel(r.PathValue("channelId"))
+		ch["dialplan"] = map[string]any{"context": "internal", "exten": "5000", "priority": 1}
+		if r.PathValue("channelId") == "d1" {
+			ch["dialplan"] = map[string]any{"context": "ariflow-dial", "exten": "~2000~PJSIP/2000~15", "priority": 1}
+		}
+		return http.StatusOK, ch
+	})
+	if err := f.app.Hangup(context.Background(), "d1", ""); err != nil {
+		t.Fatalf("hang up a caller in Asterisk's Dial: %v", err)
+	}
+	f.wantPath(http.MethodDelete, "/channels/d1")
+	if err := f.app.Hangup(context.Background(), "other", ""); !errors.Is(err, app.ErrNoSuchCall) {
+		t.Errorf("hang up a channel outside the dial context: %v, want ErrNoSuchCall", err)
+	}
+	if f.touched(http.MethodDelete, "/channels/other") {
+		t.Error("the app hung up a channel that is none of its calls")
 	}
 }

@@ -65,6 +65,16 @@ func (a *App) ring(ctx context.Context, endpoint, callerID string, timeout time.
 	return ch.ID, nil
 }
 
+// inDialContext reports whether channelID is a channel in the routing's dial context.
+func (a *App) inDialContext(ctx context.Context, channelID string) bool {
+	dc := a.routing.Load().File.Asterisk.DialContext
+	if dc == "" {
+		return false
+	}
+	ch, err := a.client.Channels.Get(ctx, channelID)
+	return err == nil && ch.Dialplan.Context == dc
+}
+
 // Redirect sends a live call's caller to another number (the seed's `channel redirect
 // ... internal,1000,1`): the caller's channel leaves its current flow, whatever it was
 // connected to is hung up, and it starts again at exten.
@@ -100,12 +110,13 @@ func (a *App) Redirect(ctx context.Context, channelID, exten string) error {
 	return nil
 }
 
-// Hangup hangs up a live call's caller with an ARI reason.
+// Hangup hangs up a live call's caller with an ARI reason: one of the app's calls, or a
+// caller in Asterisk's Dial in the dial context (listed by CallsInDial).
 func (a *App) Hangup(ctx context.Context, channelID, reason string) error {
 	a.mu.Lock()
 	_, ok := a.calls[channelID]
 	a.mu.Unlock()
-	if !ok {
+	if !ok && !a.inDialContext(ctx, channelID) {
 		return ErrNoSuchCall
 	}
 	if reason == "" {
