@@ -2,10 +2,12 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/ariflow/ariflow/app"
 	"github.com/ariflow/ariflow/app/call"
 )
 
@@ -87,7 +89,11 @@ func (s *Server) originate(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := s.deps.App.Originate(r.Context(), req.Endpoint, req.Exten, req.CallerID, time.Duration(req.Timeout)*time.Second)
 	if err != nil {
-		writeError(w, r, errStatus(err), "exten", err.Error())
+		field := "endpoint" // Asterisk refused to ring it
+		if errors.Is(err, app.ErrUnknownNumber) {
+			field = "exten"
+		}
+		writeAppError(w, r, err, field)
 		return
 	}
 	s.changed(r, "originate %s -> %s (channel %s)", req.Endpoint, req.Exten, id)
@@ -109,7 +115,7 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
 	}
 	ch := r.PathValue("channel")
 	if err := s.deps.App.Redirect(r.Context(), ch, req.Exten); err != nil {
-		writeError(w, r, errStatus(err), "channel", err.Error())
+		writeAppError(w, r, err, "channel")
 		return
 	}
 	s.changed(r, "redirect %s -> %s", ch, req.Exten)
@@ -119,7 +125,7 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
 func (s *Server) hangup(w http.ResponseWriter, r *http.Request) {
 	ch := r.PathValue("channel")
 	if err := s.deps.App.Hangup(r.Context(), ch, ""); err != nil {
-		writeError(w, r, errStatus(err), "channel", err.Error())
+		writeAppError(w, r, err, "channel")
 		return
 	}
 	s.changed(r, "hang up %s", ch)

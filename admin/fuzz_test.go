@@ -29,6 +29,7 @@ var bodyRoutes = []struct{ method, pattern, path string }{
 	{"POST", "/api/queues/{queue}/members", "/api/queues/file-attente/members"},
 	{"POST", "/api/rooms", "/api/rooms"},
 	{"POST", "/api/rooms/{room}/lock", "/api/rooms/Salle_1/lock"},
+	{"POST", "/api/rooms/{room}/invite", "/api/rooms/Salle_1/invite"},
 	{"POST", "/api/rooms/{room}/members/{channel}/mute", "/api/rooms/Salle_1/members/c1/mute"},
 	{"PUT", "/api/absence/{exten}", "/api/absence/1000"},
 	{"POST", "/api/routing/check", "/api/routing/check"},
@@ -37,6 +38,13 @@ var bodyRoutes = []struct{ method, pattern, path string }{
 
 // fuzzServer is the API over fakes of the app and real queues, rooms and absence store.
 func fuzzServer(tb testing.TB) *Server {
+	tb.Helper()
+	s, _ := apiWithRooms(tb)
+	return s
+}
+
+// apiWithRooms is fuzzServer with its fake app.
+func apiWithRooms(tb testing.TB) (*Server, *fakeApp) {
 	tb.Helper()
 	dir := tb.TempDir()
 	file, err := config.Parse("routing.yaml", []byte(`
@@ -77,7 +85,7 @@ numbers:
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return s
+	return s, fa
 }
 
 // Every route that takes a body is in bodyRoutes, so the fuzzer reaches it.

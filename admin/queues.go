@@ -1,9 +1,11 @@
 package admin
 
 import (
+	"encoding/xml"
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/ariflow/ariflow/queue"
 )
@@ -25,10 +27,33 @@ type queueList struct {
 	Queues  []queueInfo `json:"queues" xml:"queue"`
 }
 
+// queueInfo is one queue, live.
 type queueInfo struct {
+	XMLName struct{}            `json:"-" xml:"queue"`
 	Name    string              `json:"name" xml:"name"`
 	Callers []queue.CallerState `json:"callers" xml:"caller"`
-	Members []queue.MemberState `json:"members" xml:"member"`
+	Members memberStates        `json:"members" xml:"member"`
+}
+
+// memberStates are a queue's members. In XML, as in JSON (omitzero), a member's last_call
+// is left out when it never took a call: encoding/xml's omitempty keeps a zero time.
+type memberStates []queue.MemberState
+
+// MarshalXML writes one start element (<member>) per member.
+func (ms memberStates) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	for _, m := range ms {
+		v := struct {
+			queue.MemberState
+			LastCall *time.Time `xml:"last_call,omitempty"` // shadows MemberState's
+		}{MemberState: m}
+		if !m.LastCall.IsZero() {
+			v.LastCall = &m.LastCall
+		}
+		if err := e.EncodeElement(v, start); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Server) queueInfo(name string) (queueInfo, error) {

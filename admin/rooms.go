@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sort"
+	"time"
 
 	"github.com/ariflow/ariflow/conference"
 	"github.com/ariflow/ariflow/config"
@@ -104,6 +106,44 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 	}
 	s.changed(r, "create room %s", req.Name)
 	write(w, r, http.StatusCreated, status{Status: "created", Detail: req.Name})
+}
+
+type inviteRequest struct {
+	Endpoint string `json:"endpoint"`
+	CallerID string `json:"caller_id"`
+	Timeout  int    `json:"timeout_seconds"`
+}
+
+// inviteToRoom rings a phone into a room, the routing file's or one created at run time:
+// the seed's way of gathering a conference from the admin page.
+func (s *Server) inviteToRoom(w http.ResponseWriter, r *http.Request) {
+	if !s.hasRooms(w, r) {
+		return
+	}
+	room := r.PathValue("room")
+	if !slices.ContainsFunc(s.rooms(), func(info conference.RoomInfo) bool { return info.Name == room }) {
+		writeError(w, r, http.StatusNotFound, "room", "no such room")
+		return
+	}
+	var req inviteRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	switch {
+	case !validEndpoint(req.Endpoint):
+		writeError(w, r, http.StatusBadRequest, "endpoint", "endpoint must be TECH/resource, e.g. PJSIP/2000")
+		return
+	case req.Timeout < 0 || req.Timeout > 600:
+		writeError(w, r, http.StatusBadRequest, "timeout_seconds", "timeout_seconds must be between 0 and 600")
+		return
+	}
+	id, err := s.deps.App.Invite(r.Context(), req.Endpoint, room, req.CallerID, time.Duration(req.Timeout)*time.Second)
+	if err != nil {
+		writeError(w, r, errStatus(err), "endpoint", err.Error())
+		return
+	}
+	s.changed(r, "invite %s into room %s (channel %s)", req.Endpoint, room, id)
+	write(w, r, http.StatusAccepted, originated{Channel: id})
 }
 
 func safeRoomName(s string) bool {

@@ -22,6 +22,7 @@ type App interface {
 	Connected() bool
 	Routing() *app.Routing
 	Originate(ctx context.Context, endpoint, exten, callerID string, timeout time.Duration) (string, error)
+	Invite(ctx context.Context, endpoint, room, callerID string, timeout time.Duration) (string, error)
 	Redirect(ctx context.Context, channelID, exten string) error
 	Hangup(ctx context.Context, channelID, reason string) error
 }
@@ -94,6 +95,7 @@ func (s *Server) routes() []route {
 		{method: "GET", pattern: "/api/rooms", summary: "conference rooms and who is in them (caller, joined, muted, admin)", handler: h(s.listRooms)},
 		{method: "POST", pattern: "/api/rooms", summary: "create a room at run time", request: `{"name":"Salle_2","max_members":5,"pin":"optional","admin_pin":"optional"}`, handler: h(s.createRoom)},
 		{method: "GET", pattern: "/api/rooms/{room}", summary: "one room", handler: h(s.getRoom)},
+		{method: "POST", pattern: "/api/rooms/{room}/invite", summary: "ring a phone and put it in the room once it answers", request: `{"endpoint":"PJSIP/2000","caller_id":"optional","timeout_seconds":30}`, handler: h(s.inviteToRoom)},
 		{method: "POST", pattern: "/api/rooms/{room}/lock", summary: "lock or unlock a room", request: `{"locked":true}`, handler: h(s.lockRoom)},
 		{method: "POST", pattern: "/api/rooms/{room}/members/{channel}/mute", summary: "mute or unmute a member", request: `{"muted":true}`, handler: h(s.muteMember)},
 		{method: "DELETE", pattern: "/api/rooms/{room}/members/{channel}", summary: "kick a member", handler: h(s.kickMember)},
@@ -131,7 +133,7 @@ type status struct {
 	Detail  string   `json:"detail,omitempty" xml:"detail,omitempty"`
 }
 
-// errStatus maps an app error to an HTTP status.
+// errStatus maps an app error to an HTTP status; an error of Asterisk's is ariStatus's.
 func errStatus(err error) int {
 	switch {
 	case errors.Is(err, app.ErrNoSuchCall):
@@ -139,7 +141,7 @@ func errStatus(err error) int {
 	case errors.Is(err, app.ErrUnknownNumber):
 		return http.StatusUnprocessableEntity
 	}
-	return http.StatusBadGateway
+	return ariStatus(err)
 }
 
 func (s *Server) changed(r *http.Request, what string, args ...any) {

@@ -7,6 +7,7 @@
 package admin
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -19,6 +20,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/ariflow/ariflow/ari"
 )
 
 // Config configures the server.
@@ -37,6 +40,7 @@ type Server struct {
 	mux      *http.ServeMux
 	metrics  *metrics
 	sessions sessions
+	failures authFailures // wrong tokens by client, for the lock-out
 }
 
 // New builds the server. It refuses an empty token and a listen address that is not
@@ -83,7 +87,8 @@ func (s *Server) NewHTTPServer() *http.Server {
 
 // authenticated lets a request through only with the right bearer token, compared in
 // constant time, or from the logged-in web page (session cookie, and its CSRF token for
-// changes); a wrong token is logged (never the token itself) and slowed down.
+// changes); a wrong token is logged (never the token itself) and slowed down, and a client
+// that sent too many is refused (429) for a while, its token unread (authFailures).
 func (s *Server) authenticated(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") == "" && s.sessionAllows(r) {
@@ -91,18 +96,42 @@ func (s *Server) authenticated(next http.Handler) http.Handler {
 			return
 		}
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		sum := sha256.Sum256([]byte(got))
-		if !ok || subtle.ConstantTimeCompare(sum[:], s.token[:]) != 1 {
-			if ok {
-				s.log.Warn().Str("remote", r.RemoteAddr).Str("path", r.URL.Path).Msg("admin: wrong token")
-				time.Sleep(200 * time.Millisecond) // slow guessing down
-			}
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="ariflow"`)
+			writeError(w, r, http.StatusUnauthorized, "", "a bearer token is required")
+			return
+		}
+		right, lockedFor := s.checkToken(r, got)
+		if lockedFor > 0 {
+			writeError(w, r, http.StatusTooManyRequests, "", fmt.Sprintf("too many wrong tokens from this address: try again in %d s", retryAfter(w, lockedFor)))
+			return
+		}
+		if !right {
+			s.log.Warn().Str("remote", r.RemoteAddr).Str("path", r.URL.Path).Msg("admin: wrong token")
+			time.Sleep(200 * time.Millisecond) // slow guessing down
 			w.Header().Set("WWW-Authenticate", `Bearer realm="ariflow"`)
 			writeError(w, r, http.StatusUnauthorized, "", "a bearer token is required")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// checkToken reports whether token is the API's, compared in constant time, counting a
+// wrong one against the client; or, when the client is locked out, for how long, its
+// token unread.
+func (s *Server) checkToken(r *http.Request, token string) (right bool, lockedFor time.Duration) {
+	key := clientKey(r)
+	if wait, ok := s.failures.begin(key); !ok {
+		return false, wait
+	}
+	sum := sha256.Sum256([]byte(token))
+	right = subtle.ConstantTimeCompare(sum[:], s.token[:]) == 1
+	if s.failures.end(key, right) {
+		s.log.Warn().Str("remote", r.RemoteAddr).Int("wrong_tokens", maxAuthFailures).Dur("for", authWindow).
+			Msg("admin: too many wrong tokens, the address is locked out")
+	}
+	return right, 0
 }
 
 // who names the client in the change log: its address (the token is shared).
@@ -117,6 +146,38 @@ type apiError struct {
 
 func writeError(w http.ResponseWriter, r *http.Request, status int, field, msg string) {
 	write(w, r, status, apiError{Error: msg, Field: field})
+}
+
+// ariStatus maps an error of Asterisk's to an HTTP status. What Asterisk refuses (4xx: an
+// unknown module, an endpoint it cannot ring) is the client's to fix: 404 for its 404, 400
+// for the others. Asterisk failing (5xx) or not answering is 502, and so is Asterisk
+// refusing ariflow's own ARI user (401, 403): the client can do nothing about it.
+func ariStatus(err error) int {
+	switch st := ari.StatusOf(err); {
+	case st == http.StatusNotFound:
+		return http.StatusNotFound
+	case st == http.StatusUnauthorized || st == http.StatusForbidden:
+		return http.StatusBadGateway
+	case st >= 400 && st < 500:
+		return http.StatusBadRequest
+	}
+	return http.StatusBadGateway
+}
+
+// writeAppError answers an operation's error with errStatus's status; a 4xx names field,
+// the part of the request at fault, a 5xx none. When Asterisk refused the request, the
+// reason is Asterisk's own.
+func writeAppError(w http.ResponseWriter, r *http.Request, err error, field string) {
+	code := errStatus(err)
+	if code >= 500 {
+		field = ""
+	}
+	msg := err.Error()
+	var e *ari.Error
+	if code < 500 && errors.As(err, &e) {
+		msg = "Asterisk: " + cmp.Or(e.Message, http.StatusText(e.Status))
+	}
+	writeError(w, r, code, field, msg)
 }
 
 // write answers v as XML when the client asks for it, else as JSON.

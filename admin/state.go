@@ -19,17 +19,27 @@ type absenceList struct {
 	Absence []absenceInfo `json:"absence" xml:"absence"`
 }
 
+// absenceInfo is one extension's absence mode. Its times are pointers, nil when zero:
+// encoding/xml's omitempty keeps a zero time.Time (an XML client read "absent until year 1").
 type absenceInfo struct {
-	XMLName struct{}  `json:"-" xml:"absence"`
-	Exten   string    `json:"exten" xml:"exten"`
-	On      bool      `json:"on" xml:"on"`
-	By      string    `json:"by,omitempty" xml:"by,omitempty"`
-	At      time.Time `json:"at,omitzero" xml:"at,omitempty"`
-	Until   time.Time `json:"until,omitzero" xml:"until,omitempty"`
+	XMLName struct{}   `json:"-" xml:"absence"`
+	Exten   string     `json:"exten" xml:"exten"`
+	On      bool       `json:"on" xml:"on"`
+	By      string     `json:"by,omitempty" xml:"by,omitempty"`
+	At      *time.Time `json:"at,omitzero" xml:"at,omitempty"`
+	Until   *time.Time `json:"until,omitzero" xml:"until,omitempty"`
 }
 
 func infoOf(st absence.State, now time.Time) absenceInfo {
-	return absenceInfo{Exten: st.Exten, On: st.ActiveAt(now), By: st.By, At: st.At, Until: st.Until}
+	return absenceInfo{Exten: st.Exten, On: st.ActiveAt(now), By: st.By, At: timeOrNil(st.At), Until: timeOrNil(st.Until)}
+}
+
+// timeOrNil is t, or nil when t is zero: a time both JSON and XML leave out.
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 func (s *Server) listAbsence(w http.ResponseWriter, r *http.Request) {
@@ -122,10 +132,10 @@ type scheduleList struct {
 }
 
 type scheduleInfo struct {
-	Name   string    `json:"name" xml:"name"`
-	State  string    `json:"state" xml:"state"`
-	Reason string    `json:"reason" xml:"reason"`
-	Until  time.Time `json:"until,omitzero" xml:"until,omitempty"`
+	Name   string     `json:"name" xml:"name"`
+	State  string     `json:"state" xml:"state"`
+	Reason string     `json:"reason" xml:"reason"`
+	Until  *time.Time `json:"until,omitzero" xml:"until,omitempty"` // nil when the state never ends
 }
 
 func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
@@ -138,7 +148,7 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		st := sched.At(now)
-		out.Schedules = append(out.Schedules, scheduleInfo{Name: name, State: st.State.String(), Reason: st.Reason, Until: st.Until})
+		out.Schedules = append(out.Schedules, scheduleInfo{Name: name, State: st.State.String(), Reason: st.Reason, Until: timeOrNil(st.Until)})
 	}
 	sort.Slice(out.Schedules, func(i, j int) bool { return out.Schedules[i].Name < out.Schedules[j].Name })
 	write(w, r, http.StatusOK, out)
@@ -250,7 +260,7 @@ func (s *Server) reloadModule(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
 	if err := s.deps.ReloadModule(ctx, req.Module); err != nil {
-		writeError(w, r, http.StatusBadGateway, "module", err.Error())
+		writeAppError(w, r, err, "module")
 		return
 	}
 	s.changed(r, "reload Asterisk module %s", req.Module)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ariflow/ariflow/recordings"
@@ -28,6 +29,7 @@ type messageList struct {
 }
 
 type messageInfo struct {
+	XMLName  struct{}  `json:"-" xml:"message"`
 	ID       string    `json:"id" xml:"id"`
 	Folder   string    `json:"folder" xml:"folder"`
 	Caller   string    `json:"caller" xml:"caller"`
@@ -62,7 +64,12 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	msgs, err := s.deps.Voicemail.Messages(box, r.URL.Query().Get("folder"))
+	folder, ok := folderNamed(r.URL.Query().Get("folder"))
+	if !ok {
+		writeError(w, r, http.StatusBadRequest, "folder", "folder must be one of "+strings.Join(voicemail.Folders, ", ")+" (or none for all)")
+		return
+	}
+	msgs, err := s.deps.Voicemail.Messages(box, folder)
 	if err != nil {
 		writeError(w, r, http.StatusInternalServerError, "", err.Error())
 		return
@@ -73,6 +80,20 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 		out.Messages = append(out.Messages, infoOfMessage(m))
 	}
 	write(w, r, http.StatusOK, out)
+}
+
+// folderNamed is the voicemail folder named name, whatever its case ("old": "Old"); ""
+// names none (every folder). ok is false when there is no such folder.
+func folderNamed(name string) (folder string, ok bool) {
+	if name == "" {
+		return "", true
+	}
+	for _, f := range voicemail.Folders {
+		if strings.EqualFold(f, name) {
+			return f, true
+		}
+	}
+	return "", false
 }
 
 // message finds the {box}/{id} of a request; ids come from the list, never from a path.

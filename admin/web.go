@@ -3,7 +3,6 @@ package admin
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
 	"encoding/hex"
@@ -135,8 +134,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
-	sum := sha256.Sum256([]byte(r.PostFormValue("token")))
-	if subtle.ConstantTimeCompare(sum[:], s.token[:]) != 1 {
+	right, lockedFor := s.checkToken(r, r.PostFormValue("token"))
+	if lockedFor > 0 {
+		secs := retryAfter(w, lockedFor)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_ = pages.ExecuteTemplate(w, "login.html", map[string]string{"Error": fmt.Sprintf("too many wrong tokens from this address: try again in %d s", secs)})
+		return
+	}
+	if !right {
 		s.log.Warn().Str("remote", r.RemoteAddr).Msg("admin: failed page login")
 		time.Sleep(500 * time.Millisecond) // slow guessing down
 		http.Redirect(w, r, "/login?error=wrong+token", http.StatusSeeOther)
@@ -161,10 +167,11 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 
 // pageState is what the page shows and refreshes: live calls, queues and rooms.
 type pageState struct {
-	Calls  []callInfo            `json:"calls"`
-	Queues []queueInfo           `json:"queues"`
-	Rooms  []conference.RoomInfo `json:"rooms"`
-	At     time.Time             `json:"at"`
+	XMLName struct{}              `json:"-" xml:"state"`
+	Calls   []callInfo            `json:"calls" xml:"call"`
+	Queues  []queueInfo           `json:"queues" xml:"queue"`
+	Rooms   []conference.RoomInfo `json:"rooms" xml:"room"`
+	At      time.Time             `json:"at" xml:"at"`
 }
 
 func (s *Server) state(ctx context.Context) pageState {

@@ -34,24 +34,25 @@ const BridgeType = "mixing,dtmf_events"
 
 // Member is what the admin API shows of a room's member.
 type Member struct {
-	Channel string    `json:"channel"`
-	CallID  string    `json:"call_id"`
-	Caller  string    `json:"caller"`
-	Name    string    `json:"name,omitempty"`
-	Joined  time.Time `json:"joined"`
-	Muted   bool      `json:"muted"`
-	Admin   bool      `json:"admin"`
+	Channel string    `json:"channel" xml:"channel"`
+	CallID  string    `json:"call_id" xml:"call_id"`
+	Caller  string    `json:"caller" xml:"caller"`
+	Name    string    `json:"name,omitempty" xml:"name,omitempty"`
+	Joined  time.Time `json:"joined" xml:"joined"`
+	Muted   bool      `json:"muted" xml:"muted"`
+	Admin   bool      `json:"admin" xml:"admin"`
 }
 
 // RoomInfo is what the admin API shows of a room.
 type RoomInfo struct {
-	Name       string   `json:"name"`
-	MaxMembers int      `json:"max_members"`
-	Locked     bool     `json:"locked"`
-	Runtime    bool     `json:"runtime"` // created through the API, not in the routing file
-	Bridge     string   `json:"bridge,omitempty"`
-	Recording  string   `json:"recording,omitempty"`
-	Members    []Member `json:"members"`
+	XMLName    struct{} `json:"-" xml:"room"`
+	Name       string   `json:"name" xml:"name"`
+	MaxMembers int      `json:"max_members" xml:"max_members"`
+	Locked     bool     `json:"locked" xml:"locked"`
+	Runtime    bool     `json:"runtime" xml:"runtime"` // created through the API, not in the routing file
+	Bridge     string   `json:"bridge,omitempty" xml:"bridge,omitempty"`
+	Recording  string   `json:"recording,omitempty" xml:"recording,omitempty"`
+	Members    []Member `json:"members" xml:"member"` // in XML, one <member> each
 }
 
 // member is one caller in a room; wake tells its call's goroutine to look at kicked.

@@ -28,16 +28,16 @@ const (
 
 // Entry is one line of the queue log.
 type Entry struct {
-	Time     time.Time `json:"time"`
-	Queue    string    `json:"queue"`
-	CallID   string    `json:"call_id,omitempty"`
-	Caller   string    `json:"caller,omitempty"`
-	Event    string    `json:"event"`
-	Member   string    `json:"member,omitempty"`
-	Position int       `json:"position,omitempty"`
-	Wait     float64   `json:"wait,omitempty"` // seconds waited before this event
-	Talk     float64   `json:"talk,omitempty"` // seconds connected
-	Reason   string    `json:"reason,omitempty"`
+	Time     time.Time `json:"time" xml:"time"`
+	Queue    string    `json:"queue" xml:"queue"`
+	CallID   string    `json:"call_id,omitempty" xml:"call_id,omitempty"`
+	Caller   string    `json:"caller,omitempty" xml:"caller,omitempty"`
+	Event    string    `json:"event" xml:"event"`
+	Member   string    `json:"member,omitempty" xml:"member,omitempty"`
+	Position int       `json:"position,omitempty" xml:"position,omitempty"`
+	Wait     float64   `json:"wait,omitempty" xml:"wait,omitempty"` // seconds waited before this event
+	Talk     float64   `json:"talk,omitempty" xml:"talk,omitempty"` // seconds connected
+	Reason   string    `json:"reason,omitempty" xml:"reason,omitempty"`
 }
 
 // logEntry writes e to the database; a failure is logged, the call goes on.

@@ -9,11 +9,11 @@ import (
 
 // CallerState is a caller waiting in a queue, as the admin API shows it.
 type CallerState struct {
-	CallID   string    `json:"call_id"`
-	Caller   string    `json:"caller"`
-	Position int       `json:"position"`
-	Joined   time.Time `json:"joined"`
-	Wait     float64   `json:"wait"` // seconds waited so far
+	CallID   string    `json:"call_id" xml:"call_id"`
+	Caller   string    `json:"caller" xml:"caller"`
+	Position int       `json:"position" xml:"position"`
+	Joined   time.Time `json:"joined" xml:"joined"`
+	Wait     float64   `json:"wait" xml:"wait"` // seconds waited so far
 }
 
 // Member statuses.
@@ -28,11 +28,11 @@ const (
 
 // MemberState is a queue member, as the admin API shows it.
 type MemberState struct {
-	Endpoint    string    `json:"endpoint"`
-	Status      string    `json:"status"` // one of the Status* values
-	PauseReason string    `json:"pause_reason,omitempty"`
-	Calls       int       `json:"calls"`              // calls taken from this queue since the app started
-	LastCall    time.Time `json:"last_call,omitzero"` // when the last one ended
+	Endpoint    string    `json:"endpoint" xml:"endpoint"`
+	Status      string    `json:"status" xml:"status"` // one of the Status* values
+	PauseReason string    `json:"pause_reason,omitempty" xml:"pause_reason,omitempty"`
+	Calls       int       `json:"calls" xml:"calls"`                            // calls taken from this queue since the app started
+	LastCall    time.Time `json:"last_call,omitzero" xml:"last_call,omitempty"` // when the last one ended (XML keeps a zero time: the admin API leaves it out)
 }
 
 // Queues lists the names of the queues the manager knows, sorted.
