@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,12 +15,25 @@ import (
 	"github.com/ariflow/ariflow/internal/labtest"
 )
 
+// adminPageBody is officeBody and playBody, with a voicemail deposit number, a room with
+// its number and a queue for the page's sections.
+const adminPageBody = officeBody + playBody + `  "8000": {voicemail: "1000"}
+  "999": {room: Salle_1}
+rooms:
+  Salle_1: {max_members: 5}
+queues:
+  sales: {members: [PJSIP/4001]}
+`
+
 // The admin page in a real browser (Debian's chromium, headless): log in, see a live SIPp
-// call appear, originate a call, play a recording. The screenshot is kept with the test's
-// artifacts (integration/artifacts under make test).
+// call appear, originate a call, play a recording; pause a queue member and read the queue
+// log; list a box's voicemail, download and mark a message heard; reload an Asterisk
+// module; see a caller in a room, mute and kick it, lock the room, create a room and ring
+// a phone into it. The screenshot is kept with the test's artifacts (integration/artifacts
+// under make test).
 func TestAdminPageInABrowser(t *testing.T) {
-	h := start(t, options{body: officeBody + playBody, now: monday(10, 0)})
-	api := startAdmin(h)
+	h := start(t, options{body: adminPageBody, now: monday(10, 0)})
+	api := startAdminWith(h, h.service(), h.rooms)
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Fatalf("chromium not found (apt-get install chromium; lab/root.sh installs it): %v", err)
@@ -30,6 +44,7 @@ func TestAdminPageInABrowser(t *testing.T) {
 	callExtension(h, "2000", "3000").AssertOK(t)
 	phone.Wait().AssertOK(t)
 	h.waitIdle(10 * time.Second)
+	leaveMessage(h, "2000", "4500") // and a voicemail message to list
 
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
@@ -56,6 +71,14 @@ func TestAdminPageInABrowser(t *testing.T) {
 		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
 			t.Fatalf("browser: %s: %v", what, err)
 		}
+	}
+	// contains is a page expression: the element sel is there and its text has want.
+	contains := func(sel, want string) string {
+		return fmt.Sprintf(`(document.querySelector(%q)?.textContent ?? "").includes(%q)`, sel, want)
+	}
+	// cellHas is a page expression: the table row sel is there and its cell i has want.
+	cellHas := func(sel string, i int, want string) string {
+		return fmt.Sprintf(`(document.querySelector(%q)?.cells[%d].textContent ?? "").includes(%q)`, sel, i, want)
 	}
 
 	do("log in",
@@ -112,4 +135,81 @@ func TestAdminPageInABrowser(t *testing.T) {
 		t.Fatalf("the recording did not start playing: %v", err)
 	}
 	poll("the recording plays", `(() => { const a = document.querySelector("#recordings audio"); return !a.error && a.duration > 1 && a.currentTime > 0 })()`)
+
+	// Queues: the routing file's member is listed; the member form pauses it with a reason,
+	// and the queue log shows the pause.
+	member := `#queues [data-queue="sales"] tr[data-member="PJSIP/4001"]`
+	poll("the queue lists its member", contains(member, "available"))
+	do("pause the member",
+		chromedp.SendKeys(chromedp.CSS(`#queue-member input[name="queue"]`), "sales"),
+		chromedp.SendKeys(chromedp.CSS(`#queue-member input[name="member"]`), "PJSIP/4001"),
+		chromedp.SetValue(chromedp.CSS(`#queue-member select[name="action"]`), "pause"),
+		chromedp.SendKeys(chromedp.CSS(`#queue-member input[name="reason"]`), "lunch"),
+		chromedp.Click(chromedp.CSS(`#queue-member button`)),
+	)
+	poll("the member shows paused", contains(member, "paused (lunch)"))
+	do("show the queue log",
+		chromedp.SendKeys(chromedp.CSS(`#queue-log-form input[name="queue"]`), "sales"),
+		chromedp.Click(chromedp.CSS(`#queue-log-form button`)),
+	)
+	poll("the queue log shows the pause", contains("#queue-log tbody", "PAUSE")+" && "+contains("#queue-log tbody", "lunch"))
+
+	// Voicemail: box 1000 lists the message left above; its audio downloads; marked heard,
+	// it moves to Old.
+	do("show box 1000",
+		chromedp.SendKeys(chromedp.CSS(`#voicemail-form input[name="box"]`), "1000"),
+		chromedp.Click(chromedp.CSS(`#voicemail-form button`)),
+	)
+	poll("the box lists the message", cellHas("#voicemail tbody tr", 1, "2000")+" && "+cellHas("#voicemail tbody tr", 2, "INBOX"))
+	audio, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`fetch(document.querySelector("#voicemail tbody a").href)
+		.then(r => r.ok && r.headers.get("Content-Type").startsWith("audio/"))`, chromedp.EvalAwaitPromise))
+	if err != nil || !audio {
+		t.Errorf("the message's Download link gives no audio: %v", err)
+	}
+	do("mark the message heard", chromedp.Click(chromedp.CSS(`#voicemail tbody button.heard`)))
+	poll("the message is in Old", `document.querySelector("#voicemail tbody tr")?.cells[2].textContent === "Old"`)
+
+	// A real Asterisk module reload from its form.
+	do("reload an Asterisk module",
+		chromedp.SendKeys(chromedp.CSS(`#module-reload input[name="module"]`), "res_musiconhold.so"),
+		chromedp.Click(chromedp.CSS(`#module-reload button`)),
+	)
+	poll("the module reloaded", `document.querySelector("#module-result").textContent === "Reloaded res_musiconhold.so"`)
+
+	// Rooms: the routing file's room lists a caller who dialed in; the page mutes it, locks
+	// the room and kicks the caller (who gets the BYE).
+	room := `#rooms [data-room="Salle_1"]`
+	poll("the routing file's room is listed", contains(room+" h3", "Salle_1: 0/5"))
+	inRoom := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: "999", From: "3000", Timeout: 60 * time.Second})
+	h.waitMembers("Salle_1", 1, 20*time.Second)
+	poll("the room lists its member", cellHas(room+" tr[data-channel]", 1, "3000"))
+	do("mute the member", chromedp.Click(chromedp.CSS(room+" tr[data-channel] button.mute")))
+	poll("the member shows muted", cellHas(room+" tr[data-channel]", 3, "muted"))
+	do("lock the room", chromedp.Click(chromedp.CSS(room+" button.lock")))
+	poll("the room shows locked", contains(room+" h3", "(locked)"))
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(window.confirm = () => true, true)`)); err != nil { // yes to "Kick …?"
+		t.Fatal(err)
+	}
+	do("kick the member", chromedp.Click(chromedp.CSS(room+" tr[data-channel] button.kick")))
+	inRoom.Wait().AssertOK(t)
+	poll("the room is empty again", `!document.querySelector('`+room+` tr[data-channel]')`)
+
+	// A room created from the form is listed; the invite form rings phone 2000 into it.
+	do("create a room",
+		chromedp.SendKeys(chromedp.CSS(`#room-create input[name="name"]`), "Salle_9"),
+		chromedp.SendKeys(chromedp.CSS(`#room-create input[name="max_members"]`), "3"),
+		chromedp.Click(chromedp.CSS(`#room-create button`)),
+	)
+	poll("the new room is listed", contains(`#rooms [data-room="Salle_9"] h3`, "Salle_9: 0/3"))
+	invited := h.lab.StartSIPp(t, labtest.SIPpRun{Phone: "2000", Scenario: "uas_answer_hangup.xml",
+		Vars: map[string]string{"ring_ms": "300", "hold_ms": "4000"}})
+	do("invite phone 2000",
+		chromedp.SendKeys(chromedp.CSS(`#room-invite input[name="room"]`), "Salle_9"),
+		chromedp.SendKeys(chromedp.CSS(`#room-invite input[name="endpoint"]`), "PJSIP/2000"),
+		chromedp.Click(chromedp.CSS(`#room-invite button`)),
+	)
+	poll("the invite answered by the API", `document.querySelector("#room-invite-result").textContent.startsWith("Ringing")`)
+	poll("the invited phone is in the new room", `!!document.querySelector('#rooms [data-room="Salle_9"] tr[data-channel]')`)
+	invited.Wait().AssertOK(t)
+	h.waitIdle(10 * time.Second)
 }
