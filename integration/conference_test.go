@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -185,4 +186,22 @@ func TestConferenceKeysAndKick(t *testing.T) {
 	if st, err := os.Stat(wav); err != nil || st.Size() <= 44+8000 {
 		t.Errorf("room recording %s: %v (want more than half a second of audio)", wav, err)
 	}
+}
+
+// The admin rings phone 2000 into the room (a room created at run time has no number, so
+// this is how it gets members): the phone answers, is a member and hears the count; when
+// it hangs up the room is empty again and nothing is left in Asterisk.
+func TestInvitedPhoneJoinsTheRoom(t *testing.T) {
+	h := start(t, options{body: roomBody, now: monday(10, 0)})
+	phone := h.lab.StartSIPp(t, labtest.SIPpRun{Phone: "2000", Scenario: "uas_answer_hangup.xml",
+		Vars: map[string]string{"ring_ms": "300", "hold_ms": "4000"}})
+	if _, err := h.app.Invite(context.Background(), "PJSIP/2000", "Salle_1", "", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	h.waitMembers("Salle_1", 1, 10*time.Second)
+	h.waitPlayback("sound:conf-onlyperson", 5*time.Second)
+	phone.Wait().AssertOK(t)
+	h.waitMembers("Salle_1", 0, 10*time.Second)
+	h.waitIdle(10 * time.Second)
+	h.lab.NoLeftovers(t)
 }
