@@ -58,11 +58,32 @@ func snapshotInfo(c call.Snapshot) callInfo {
 		Started: c.Started, Seconds: int(time.Since(c.Started).Seconds()), Bridge: c.Bridge, Recording: c.Recording}
 }
 
-type originateRequest struct {
+// ringRequest is what rings a phone: an originate's and an invitation's.
+type ringRequest struct {
 	Endpoint string `json:"endpoint"`
-	Exten    string `json:"exten"`
 	CallerID string `json:"caller_id"`
 	Timeout  int    `json:"timeout_seconds"`
+}
+
+// valid refuses, with a 400 naming the field, a bad endpoint or timeout.
+func (q ringRequest) valid(w http.ResponseWriter, r *http.Request) bool {
+	switch {
+	case !validEndpoint(q.Endpoint):
+		writeError(w, r, http.StatusBadRequest, "endpoint", "endpoint must be TECH/resource, e.g. PJSIP/2000")
+		return false
+	case q.Timeout < 0 || q.Timeout > 600:
+		writeError(w, r, http.StatusBadRequest, "timeout_seconds", "timeout_seconds must be between 0 and 600")
+		return false
+	}
+	return true
+}
+
+// ringFor is how long the phone rings; 0 is the app's default.
+func (q ringRequest) ringFor() time.Duration { return time.Duration(q.Timeout) * time.Second }
+
+type originateRequest struct {
+	ringRequest
+	Exten string `json:"exten"`
 }
 
 // originated answers an originate.
@@ -76,18 +97,14 @@ func (s *Server) originate(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	switch {
-	case !validEndpoint(req.Endpoint):
-		writeError(w, r, http.StatusBadRequest, "endpoint", "endpoint must be TECH/resource, e.g. PJSIP/2000")
-		return
-	case !validDial(req.Exten):
-		writeError(w, r, http.StatusBadRequest, "exten", "exten must be a number of 0-9, * and #")
-		return
-	case req.Timeout < 0 || req.Timeout > 600:
-		writeError(w, r, http.StatusBadRequest, "timeout_seconds", "timeout_seconds must be between 0 and 600")
+	if !req.valid(w, r) {
 		return
 	}
-	id, err := s.deps.App.Originate(r.Context(), req.Endpoint, req.Exten, req.CallerID, time.Duration(req.Timeout)*time.Second)
+	if !validDial(req.Exten) {
+		writeError(w, r, http.StatusBadRequest, "exten", "exten must be a number of 0-9, * and #")
+		return
+	}
+	id, err := s.deps.App.Originate(r.Context(), req.Endpoint, req.Exten, req.CallerID, req.ringFor())
 	if err != nil {
 		field := "endpoint" // Asterisk refused to ring it
 		if errors.Is(err, app.ErrUnknownNumber) {

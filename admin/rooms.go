@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"time"
 
 	"github.com/ariflow/ariflow/conference"
 	"github.com/ariflow/ariflow/config"
@@ -108,12 +107,6 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 	write(w, r, http.StatusCreated, status{Status: "created", Detail: req.Name})
 }
 
-type inviteRequest struct {
-	Endpoint string `json:"endpoint"`
-	CallerID string `json:"caller_id"`
-	Timeout  int    `json:"timeout_seconds"`
-}
-
 // inviteToRoom rings a phone into a room, the routing file's or one created at run time:
 // the seed's way of gathering a conference from the admin page.
 func (s *Server) inviteToRoom(w http.ResponseWriter, r *http.Request) {
@@ -125,21 +118,13 @@ func (s *Server) inviteToRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, "room", "no such room")
 		return
 	}
-	var req inviteRequest
-	if !decode(w, r, &req) {
+	var req ringRequest
+	if !decode(w, r, &req) || !req.valid(w, r) {
 		return
 	}
-	switch {
-	case !validEndpoint(req.Endpoint):
-		writeError(w, r, http.StatusBadRequest, "endpoint", "endpoint must be TECH/resource, e.g. PJSIP/2000")
-		return
-	case req.Timeout < 0 || req.Timeout > 600:
-		writeError(w, r, http.StatusBadRequest, "timeout_seconds", "timeout_seconds must be between 0 and 600")
-		return
-	}
-	id, err := s.deps.App.Invite(r.Context(), req.Endpoint, room, req.CallerID, time.Duration(req.Timeout)*time.Second)
+	id, err := s.deps.App.Invite(r.Context(), req.Endpoint, room, req.CallerID, req.ringFor())
 	if err != nil {
-		writeError(w, r, errStatus(err), "endpoint", err.Error())
+		writeAppError(w, r, err, "endpoint")
 		return
 	}
 	s.changed(r, "invite %s into room %s (channel %s)", req.Endpoint, room, id)
