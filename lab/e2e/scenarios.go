@@ -25,7 +25,7 @@ func scenarios() []scenario {
 			extensionToVoicemail(ctx, s, "uas_busy.xml", "2103", false)
 		}},
 		{"closed-hours", "3000 (schedule closed) never rings; caller leaves a message in box 3000; notice", closedHours},
-		{"absence-on-off", "*77: absent, 2000 not rung; *88: 2000 rings and answers", absenceOnOff},
+		{"absence-on-off", "off through the API, posted; *77: absent, 2000 not rung; *88: 2000 rings and answers", absenceOnOff},
 		{"voicemail-leave-listen", "message left on 8000 is in box 5000 INBOX; 456 + PIN, 1: it is heard (Old)", voicemailLeaveListen},
 		{"ivr-1", "900, key 1: phone 2001 rings and answers, 2002 does not", func(ctx context.Context, s *scene) { ivr(ctx, s, "1", "2108", "2001") }},
 		{"ivr-2", "900, key 2: phone 2002 rings and answers, 2001 does not", func(ctx context.Context, s *scene) { ivr(ctx, s, "2", "2109", "2002") }},
@@ -222,6 +222,8 @@ func absenceOnOff(_ context.Context, s *scene) {
 		s.failf("absence off before the scenario: %v", err)
 		return
 	}
+	s.expectNotice(t0, "Absence désactivé pour 2000", 0) // a change through the API is posted too
+	t0 = time.Now()
 	phone := s.start(sippRun{phone: "2000", scenario: "uas_answer.xml", vars: map[string]string{"ring_ms": "500"}})
 	code := func(number string, want bool) {
 		c := s.start(sippRun{number: number, from: "2000", scenario: "uac_hangup_by_peer.xml"})
