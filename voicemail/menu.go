@@ -136,7 +136,7 @@ func (ss *session) counts(ctx context.Context) (newMsgs, old int, err error) {
 		if n == 0 {
 			media = append(media, "sound:vm-no")
 		} else {
-			media = append(media, "digits:"+strconv.Itoa(n))
+			media = append(media, "number:"+strconv.Itoa(n))
 		}
 		word := "sound:vm-messages"
 		if n == 1 {
@@ -237,7 +237,7 @@ func (ss *session) listen(ctx context.Context, folder string) error {
 		m := &msgs[i]
 		d := ""
 		if play {
-			intro := []string{"sound:vm-message", "digits:" + strconv.Itoa(i+1)}
+			intro := []string{"sound:vm-message", "number:" + strconv.Itoa(i+1)}
 			if i == 0 {
 				intro = []string{"sound:vm-first", "sound:vm-message"}
 			}
@@ -316,7 +316,7 @@ func (ss *session) listen(ctx context.Context, folder string) error {
 			} else {
 				media = append(media, "sound:vm-unknown-caller")
 			}
-			media = append(media, "sound:vm-duration", "digits:"+strconv.Itoa(int(m.Duration.Round(time.Second).Seconds())), "sound:seconds")
+			media = append(media, "sound:vm-duration", "number:"+strconv.Itoa(int(m.Duration.Round(time.Second).Seconds())), "sound:seconds")
 			if _, err := ss.c.Play(ctx, true, media...); err != nil {
 				return err
 			}

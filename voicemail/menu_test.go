@@ -47,7 +47,9 @@ func TestMenuKeys(t *testing.T) {
 	if want := []string{ids[0].Recording, ids[1].Recording, ids[0].Recording}; !slices.Equal(recs, want) {
 		t.Errorf("messages played %v, want first, second, first; played %v", recs, c.played)
 	}
-	for _, want := range []string{"sound:vm-undeleted", "sound:vm-savedto", "sound:vm-Family", "digits:3000", "sound:vm-goodbye"} {
+	// counts, "message 2" and the envelope's 4 seconds are said as numbers (12 is "twelve",
+	// not "one two"); the caller's number digit by digit
+	for _, want := range []string{"number:2", "number:4", "sound:vm-undeleted", "sound:vm-savedto", "sound:vm-Family", "digits:3000", "sound:vm-goodbye"} {
 		if !slices.Contains(c.played, want) {
 			t.Errorf("never played %s: %v", want, c.played)
 		}
