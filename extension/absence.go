@@ -5,11 +5,6 @@ import (
 	"time"
 )
 
-// AbsenceNotices hears absence changes; it must never block.
-type AbsenceNotices interface {
-	AbsenceChanged(exten string, on bool, by string)
-}
-
 // ServeAbsence turns absence mode on or off for the caller's own extension (the seed's
 // *77 and *88), then plays the confirmation: `goodbye` for on, `hello` for off. A caller
 // whose number is not an extension of the routing file hears that the request is invalid.

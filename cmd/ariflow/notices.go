@@ -37,11 +37,16 @@ func newNotices(file *config.File, log zerolog.Logger) (extension.Notices, func(
 	return app.Notices{N: n}, stop, nil
 }
 
+// absencePoster posts absence changes (app.Notices does); it must never block.
+type absencePoster interface {
+	AbsenceChanged(exten string, on bool, by string)
+}
+
 // absenceNotices is the absence store's change hook: every change of an extension's
 // absence mode is posted, whether a phone's *77/*88, the admin API, the CLI or the page
 // made it. nil when n posts no absence notices.
 func absenceNotices(n extension.Notices) func(absence.State) {
-	an, ok := n.(extension.AbsenceNotices)
+	an, ok := n.(absencePoster)
 	if !ok || an == nil {
 		return nil
 	}
