@@ -22,6 +22,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/ariflow/ariflow/ari"
+	"github.com/ariflow/ariflow/config"
 )
 
 // Config configures the server.
@@ -43,11 +44,14 @@ type Server struct {
 	failures authFailures // wrong tokens by client, for the lock-out
 }
 
-// New builds the server. It refuses an empty token and a listen address that is not
+// New builds the server. It refuses an empty or short token (config.MinAdminToken) and a listen address that is not
 // host:port.
 func New(cfg Config, deps Deps) (*Server, error) {
 	if cfg.Token == "" {
 		return nil, errors.New("admin: a token is required (admin.token_env in the routing file)")
+	}
+	if msg := config.TokenTooShort(cfg.Token); msg != "" {
+		return nil, errors.New("admin: token " + msg)
 	}
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:5001"

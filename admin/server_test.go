@@ -185,6 +185,15 @@ func TestNewRefusesNoToken(t *testing.T) {
 	}
 }
 
+// A token short enough to guess (the lab's old "demo") is refused before anything serves,
+// with the reason and without the token itself.
+func TestNewRefusesAShortToken(t *testing.T) {
+	_, err := New(Config{Token: "demo"}, Deps{})
+	if err == nil || !strings.Contains(err.Error(), "at least 16") || strings.Contains(err.Error(), "demo") {
+		t.Errorf("a 4-character token: %v, want refused with the length asked for", err)
+	}
+}
+
 func TestCallsInJSONAndXMLCarryTheSameData(t *testing.T) {
 	f := newFixture(t)
 	_, js := f.get("/api/calls")

@@ -13,7 +13,7 @@ SIPP_DIR=$REPO/lab/sipp
 BIN=${ARIFLOW_BENCH_BIN:-$REPO/bin/ariflow}
 ADMIN_URL=http://127.0.0.1:5091
 # The admin token of this run only (the app reads it from the environment).
-ADMIN_TOKEN=bench-$$-$RANDOM$RANDOM
+ADMIN_TOKEN=bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d " \n")
 
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -86,7 +86,7 @@
 //     missed_template {caller}, {caller_name}, {exten}; absence_template {exten}, {state}
 //     ("activé"/"désactivé"), {by}; voicemail_template {caller}, {caller_name}, {exten},
 //     {box} or {mailbox}, {duration}, {link}.
-//   - The admin section, when present, needs token or token_env. Without it the admin
+//   - The admin section, when present, needs token or token_env (MinAdminToken characters at least). Without it the admin
 //     API has no token (Admin.ResolveToken fails) and must not be served.
 //   - spy who/whom are numbers or "*", not checked against extensions: as in the seed,
 //     the spied phone is named by its number.

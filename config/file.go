@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+	"unicode/utf8"
 )
 
 // DatabasePath is the database file, resolved relative to the routing file's directory.
@@ -55,6 +56,16 @@ func (m Mattermost) ResolveToken() (string, error) {
 // the admin API has no token and must not be served.
 func (a Admin) ResolveToken() (string, error) {
 	return secret("admin: token", a.Token, a.TokenEnv)
+}
+
+// TokenTooShort says why token is too short to be an admin token (MinAdminToken), or ""
+// ("has 4 characters; ...", to follow the word token).
+// The message never quotes the token.
+func TokenTooShort(token string) string {
+	if n := utf8.RuneCountInString(token); n > 0 && n < MinAdminToken {
+		return fmt.Sprintf("has %d characters; use at least %d (random ones)", n, MinAdminToken)
+	}
+	return ""
 }
 
 // secret returns value, or the non-empty value of the environment variable env.

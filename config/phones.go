@@ -301,6 +301,7 @@ func (d *decoder) admin(p pair) {
 			d.check(w, q, checkHostPort(a.Listen))
 		case "token":
 			a.Token = d.str(w, q)
+			d.check(w, q, TokenTooShort(a.Token))
 		case "token_env":
 			a.TokenEnv = d.envName(w, q)
 		default:

@@ -259,6 +259,9 @@ admin:
 			`1: admin: token or token_env is required`,
 			`2: admin: listen "127.0.0.1:99999": port must be 1..65535`,
 		}},
+		{name: "admin token too short", yaml: `
+admin: {token: demo}
+`, want: []string{`1: admin: token has 4 characters; use at least 16 (random ones)`}},
 		{name: "admin listen not host:port", yaml: `
 admin: {listen: localhost, token_env: T}
 `, want: []string{`1: admin: listen "localhost" is not host:port`}},

@@ -175,6 +175,10 @@ type Extension struct {
 	Notify   bool
 }
 
+// MinAdminToken is the fewest characters an admin token may have: a shorter one is guessed
+// too easily, lock-out or not. `head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'` makes one.
+const MinAdminToken = 16
+
 // Admin configures the admin HTTP API.
 type Admin struct {
 	Line     int

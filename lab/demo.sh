@@ -76,7 +76,7 @@ if [ "${ARIFLOW_DEMO_NO_APP:-0}" != 1 ]; then
 		"$CONFIG" >"$DEMO_DIR/routing.yaml"
 	log "starting $BIN serve $DEMO_DIR/routing.yaml (log: $DEMO_DIR/ariflow.log)"
 	ARIFLOW_ARI_PASSWORD=ariflow-lab ARIFLOW_MATTERMOST_TOKEN=${ARIFLOW_MATTERMOST_TOKEN:-demo} \
-		ARIFLOW_ADMIN_TOKEN=${ARIFLOW_ADMIN_TOKEN:-demo} \
+		ARIFLOW_ADMIN_TOKEN=${ARIFLOW_ADMIN_TOKEN:-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d " \n")} \
 		"$BIN" serve --log-format console "$DEMO_DIR/routing.yaml" </dev/null >"$DEMO_DIR/ariflow.log" 2>&1 &
 	app_pid=$!
 	for _ in $(seq 1 75); do app_up && break; kill -0 "$app_pid" 2>/dev/null || break; sleep 0.2; done

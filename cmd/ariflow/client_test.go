@@ -18,6 +18,9 @@ import (
 // screen, a C1 CSI and an invalid byte.
 const hostile = "2000\r\n\x1b]0;owned\x07\x1b[2J\u009b31m\xff"
 
+// testAdminToken is the admin token the CLI tests serve and send.
+const testAdminToken = "cli-test-admin-token"
+
 // terminalSafe reports the first byte or rune of out a terminal would act on: a C0 control
 // other than the newline (the tables pad with spaces), DEL, a C1 control, or invalid UTF-8.
 func terminalSafe(t *testing.T, what, out string) {
@@ -59,7 +62,7 @@ func TestAdminCommandsEscapeWhatTheAPISays(t *testing.T) {
 	}))
 	defer srv.Close()
 	t.Setenv("ARIFLOW_ADMIN_URL", srv.URL)
-	t.Setenv("ARIFLOW_ADMIN_TOKEN", "tok")
+	t.Setenv("ARIFLOW_ADMIN_TOKEN", testAdminToken)
 
 	code, out, _ := runCmd("calls")
 	terminalSafe(t, "ariflow calls", out)
@@ -103,7 +106,7 @@ func TestCellKeepsTextAndEscapesControls(t *testing.T) {
 func TestARefusedReloadSaysWhatIsWrong(t *testing.T) {
 	good := "asterisk: {url: http://127.0.0.1:1/ari, username: u, password: p}\nnumbers: {\"7001\": {play: sound:hello}}\n"
 	s, path, _ := startedServer(t, good)
-	api, err := admin.New(admin.Config{Token: "tok"}, admin.Deps{App: s.app, Absence: absence.New(nil, nil), Reload: s.reloadFile,
+	api, err := admin.New(admin.Config{Token: testAdminToken}, admin.Deps{App: s.app, Absence: absence.New(nil, nil), Reload: s.reloadFile,
 		ReloadModule: func(context.Context, string) error { return nil }})
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +114,7 @@ func TestARefusedReloadSaysWhatIsWrong(t *testing.T) {
 	srv := httptest.NewServer(api.Handler())
 	defer srv.Close()
 	t.Setenv("ARIFLOW_ADMIN_URL", srv.URL)
-	t.Setenv("ARIFLOW_ADMIN_TOKEN", "tok")
+	t.Setenv("ARIFLOW_ADMIN_TOKEN", testAdminToken)
 	if err := os.WriteFile(path, []byte(good+"numbers2: {}\nnumbers3: {}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

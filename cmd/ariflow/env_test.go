@@ -18,7 +18,7 @@ database: state.db
 recordings: {directory: /srv/rec}
 notify:
   mattermost: {url: http://127.0.0.1:18065, token: t, channel_id: y6qktfy6ht8e9gf6i3rxmst7no}
-admin: {listen: 127.0.0.1:5001, token: secret}
+admin: {listen: 127.0.0.1:5001, token: secret-admin-token}
 numbers: {"7001": {play: sound:hello}}
 `
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {

@@ -162,7 +162,7 @@ func startedServer(t *testing.T, content string) (*server, string, *bytes.Buffer
 func TestAdminCommandsTalkToTheAPI(t *testing.T) {
 	var got []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer tok" {
+		if r.Header.Get("Authorization") != "Bearer "+testAdminToken {
 			w.WriteHeader(http.StatusUnauthorized)
 			io.WriteString(w, `{"error":"a bearer token is required"}`)
 			return
@@ -186,7 +186,7 @@ func TestAdminCommandsTalkToTheAPI(t *testing.T) {
 	}))
 	defer srv.Close()
 	t.Setenv("ARIFLOW_ADMIN_URL", srv.URL)
-	t.Setenv("ARIFLOW_ADMIN_TOKEN", "tok")
+	t.Setenv("ARIFLOW_ADMIN_TOKEN", testAdminToken)
 
 	code, out, _ := runCmd("calls")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
