@@ -86,8 +86,9 @@
 //     missed_template {caller}, {caller_name}, {exten}; absence_template {exten}, {state}
 //     ("activé"/"désactivé"), {by}; voicemail_template {caller}, {caller_name}, {exten},
 //     {box} or {mailbox}, {duration}, {link}.
-//   - The admin section, when present, needs token or token_env (MinAdminToken characters at least). Without it the admin
-//     API has no token (Admin.ResolveToken fails) and must not be served.
+//   - The admin section, when present, needs token or token_env, a token of MinAdminToken
+//     characters at least. Without it the admin API has no token (Admin.ResolveToken
+//     fails) and must not be served.
 //   - spy who/whom are numbers or "*", not checked against extensions: as in the seed,
 //     the spied phone is named by its number.
 //   - Every extension needs an endpoint; a mailbox is optional; every box needs a PIN.
