@@ -8,11 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ariflow/ariflow/recordings"
 	"gopkg.in/yaml.v3"
 )
-
-// mediaFormats are the file formats accepted for recordings and voicemail.
-var mediaFormats = []string{"wav", "wav49", "gsm", "ulaw", "alaw", "sln", "g722"}
 
 func (d *decoder) recordings(p pair) {
 	r := &d.f.Recordings
@@ -34,7 +32,7 @@ func (d *decoder) recordings(p pair) {
 				d.bad(w, q, "%q must not contain '/' (use prefix)", r.Name)
 			}
 		case "format":
-			d.oneOf(w, q, mediaFormats, &r.Format)
+			d.oneOf(w, q, recordings.Choosable, &r.Format)
 		case "retention":
 			d.retention(w, q, &r.Retention)
 		default:
@@ -151,7 +149,7 @@ func (d *decoder) voicemail(p pair) {
 	for _, q := range d.fields(p.v, "", p.key) {
 		switch q.key {
 		case "format":
-			d.oneOf(w, q, mediaFormats, &v.Format)
+			d.oneOf(w, q, recordings.Choosable, &v.Format)
 		case "max_messages":
 			d.integer(w, q, 1, &v.MaxMessages)
 		case "max_duration":

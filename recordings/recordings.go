@@ -128,9 +128,11 @@ func WriteSidecar(dir string, m Meta) error {
 // ErrNotWritten is WriteSidecar's refusal to describe audio that is not there.
 var ErrNotWritten = errors.New("the audio file is missing or empty")
 
-// Formats are the formats Asterisk may have recorded a file in: those the routing file
-// allows for recordings and voicemail (config's mediaFormats), and wav16.
-var Formats = []string{"wav", "wav49", "gsm", "ulaw", "alaw", "sln", "g722", "wav16"}
+// Choosable are the formats the routing file may choose for recordings and voicemail.
+var Choosable = []string{"wav", "wav49", "gsm", "ulaw", "alaw", "sln", "g722"}
+
+// Formats are the formats Asterisk may have recorded a file in: Choosable, and wav16.
+var Formats = append(Choosable[:len(Choosable):len(Choosable)], "wav16")
 
 // Ext is the file extension, without the dot, that Asterisk gives a recording in format:
 // "WAV" for wav49 (GSM in a WAV container; main/file.c build_filename), the format itself
