@@ -13,8 +13,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/ariflow/ariflow/recordings"
 )
 
 // Database buckets of the voicemail.
@@ -106,7 +104,7 @@ func (s *Service) remove(m Message) error {
 // (from the pending row written before recording, else from the file alone); a row whose
 // file is gone is dropped; pending rows left over are cleared.
 func (s *Service) restore() error {
-	root := filepath.Join(s.deps.Dir, filepath.FromSlash(s.deps.Prefix), recordings.VoicemailFolder)
+	root := s.boxesDir()
 	pending := map[string]Message{}
 	if err := s.deps.DB.ForEach(bucketPending, func(key string, v []byte) error {
 		var m Message

@@ -182,9 +182,14 @@ func (s *Service) stored(name string) string {
 	return recordings.Find(s.deps.Dir, name, s.format.Load().(string))
 }
 
+// boxesDir is the folder that holds one folder per box.
+func (s *Service) boxesDir() string {
+	return filepath.Join(s.deps.Dir, filepath.FromSlash(s.deps.Prefix), recordings.VoicemailFolder)
+}
+
 // boxDir is where a box's files are.
 func (s *Service) boxDir(box string) string {
-	return filepath.Join(s.deps.Dir, filepath.FromSlash(s.deps.Prefix), recordings.VoicemailFolder, box)
+	return filepath.Join(s.boxesDir(), box)
 }
 
 // digits is "digits:1000" for prompts that say a number, or "" when s is not all digits.
