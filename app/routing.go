@@ -166,7 +166,7 @@ func (r *Routing) explainAction(steps []string, caller, number string, a config.
 		if _, ok := r.File.Extensions[caller]; !ok {
 			return append(steps, caller+" is not an extension: play invalid"), nil
 		}
-		return append(steps, fmt.Sprintf("absence %s for %s", a.Absence, caller)), nil
+		return append(steps, r.ext.DescribeAbsence(caller, a.Absence == "on", t)), nil
 	case a.Menu != "":
 		return r.explainMenu(steps, caller, number, a.Menu, keys, t)
 	case a.Queue != "":

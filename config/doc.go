@@ -45,7 +45,7 @@
 // empty range (start = end) is refused. Package schedule owns the syntax (config checks
 // each period with schedule.ParsePeriod, so it reports the period's own line); holiday
 // calendars are those schedule.Calendars lists. absence.until_schedule_change: true makes
-// absence set by code end at the extension's next schedule change.
+// absence set by code end when the extension's schedule next closes after open hours.
 //
 // # Menus
 //

@@ -101,8 +101,10 @@ type Absence struct {
 	OnSound     string // default "sound:goodbye"
 	OffSound    string // default "sound:hello"
 	ClosedSound string // default "sound:closed"; also played outside office hours
-	// UntilScheduleChange makes absence turned on by code temporary: it ends by itself at
-	// the next change of the extension's schedule (the next opening, say). Default false.
+	// UntilScheduleChange makes absence turned on by code temporary: it ends by itself
+	// when the extension's schedule next closes after open hours (set in office hours: at
+	// closing; set after hours: at the end of the next open stretch). Extensions without a
+	// schedule stay absent until the off code. Default false.
 	UntilScheduleChange bool
 }
 

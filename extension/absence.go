@@ -3,6 +3,8 @@ package extension
 import (
 	"context"
 	"time"
+
+	"github.com/ariflow/ariflow/schedule"
 )
 
 // ServeAbsence turns absence mode on or off for the caller's own extension (the seed's
@@ -14,7 +16,7 @@ func (h *Handler) ServeAbsence(ctx context.Context, c Call, on bool) error {
 	if err := c.Answer(ctx); err != nil {
 		return err
 	}
-	ext, ok := h.file.Extensions[number]
+	_, ok := h.file.Extensions[number]
 	if !ok || h.deps.Absence == nil {
 		log.Warn().Bool("on", on).Msg("absence code from a number that is not an extension")
 		_, err := c.Play(ctx, false, "sound:invalid")
@@ -22,8 +24,8 @@ func (h *Handler) ServeAbsence(ctx context.Context, c Call, on bool) error {
 	}
 	now := h.deps.Now()
 	var until time.Time
-	if on && h.file.Absence.UntilScheduleChange && ext.Schedule != "" {
-		until = h.schedules[ext.Schedule].At(now).Until
+	if on {
+		until = h.AbsenceEnd(number, now)
 	}
 	st, err := h.deps.Absence.Set(number, on, number, now, until)
 	if err != nil {
@@ -37,6 +39,8 @@ func (h *Handler) ServeAbsence(ctx context.Context, c Call, on bool) error {
 	ev := log.Info().Bool("on", on).Str("by", number)
 	if !st.Until.IsZero() {
 		ev = ev.Time("until", st.Until)
+	} else if on && h.file.Absence.UntilScheduleChange {
+		ev = ev.Str("until", "turned off (*88): no schedule change ahead")
 	}
 	ev.Msg("absence mode changed") // the absence store's change hook posts the notice
 	sound := h.file.Absence.OffSound
@@ -45,4 +49,36 @@ func (h *Handler) ServeAbsence(ctx context.Context, c Call, on bool) error {
 	}
 	_, err = c.Play(ctx, false, sound)
 	return err
+}
+
+// AbsenceEnd is when an absence that exten turns on by code at t ends by itself, or zero
+// when it lasts until turned off. With absence.until_schedule_change it covers the office's
+// open hours until they next end: set while open, until closing; set while closed, until
+// the close after the next opening (set on Friday evening: away all of the next open
+// stretch). It is zero without that option, without a schedule, or when the schedule does
+// not change within a year.
+func (h *Handler) AbsenceEnd(exten string, t time.Time) time.Time {
+	ext := h.file.Extensions[exten]
+	if !h.file.Absence.UntilScheduleChange || ext.Schedule == "" {
+		return time.Time{}
+	}
+	s := h.schedules[ext.Schedule]
+	st := s.At(t)
+	if st.State == schedule.Open || st.Until.IsZero() {
+		return st.Until
+	}
+	return s.At(st.Until).Until
+}
+
+// DescribeAbsence says what the absence code does for exten at t, for simulate:
+// "absence on for 1000 until Mon 2026-11-23 17:00 CET" or "... until turned off".
+func (h *Handler) DescribeAbsence(exten string, on bool, t time.Time) string {
+	if !on {
+		return "absence off for " + exten
+	}
+	until := h.AbsenceEnd(exten, t)
+	if until.IsZero() {
+		return "absence on for " + exten + " until turned off (" + h.file.Absence.OffCode + ")"
+	}
+	return "absence on for " + exten + " until " + until.In(h.file.Location()).Format("Mon 2006-01-02 15:04 MST")
 }

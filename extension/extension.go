@@ -135,7 +135,7 @@ func (h *Handler) Decide(exten, caller string, t time.Time) (Decision, error) {
 		}
 		d.Absent = st.ActiveAt(t)
 		if d.Absent {
-			d.Steps = append(d.Steps, fmt.Sprintf("absence mode on (set by %s at %s)", st.By, st.At.Format(time.RFC3339)))
+			d.Steps = append(d.Steps, describeState(st, h.file.Location()))
 		}
 	}
 	box := ext.Mailbox
@@ -173,6 +173,17 @@ func voicemailStep(box, reason string) string {
 }
 
 func describe(s schedule.Status) string { return s.String() }
+
+// describeState says an absence in force, in the office's time zone: "absence mode on
+// (set by 1000 on Mon 2026-11-23 10:00 CET, until Mon 2026-11-23 17:00 CET)".
+func describeState(st absence.State, loc *time.Location) string {
+	const layout = "Mon 2006-01-02 15:04 MST"
+	until := "until turned off"
+	if !st.Until.IsZero() {
+		until = "until " + st.Until.In(loc).Format(layout)
+	}
+	return fmt.Sprintf("absence mode on (set by %s on %s, %s)", st.By, st.At.In(loc).Format(layout), until)
+}
 
 // Serve runs a call to exten until it ends.
 func (h *Handler) Serve(ctx context.Context, c Call, exten string) error {

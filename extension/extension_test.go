@@ -216,17 +216,34 @@ func TestAbsenceCodes(t *testing.T) {
 			t.Errorf("played %v, want goodbye then hello", c.played)
 		}
 	})
-	t.Run("until the next schedule change", func(t *testing.T) {
-		now := at(23, 18, 5) // closed until Tuesday 09:00
-		h, abs, _ := newHandler(t, "absence: {until_schedule_change: true}\n", now)
-		if err := h.ServeAbsence(context.Background(), &fakeCall{caller: "1000", log: zerolog.Nop()}, true); err != nil {
-			t.Fatal(err)
-		}
-		st, _ := abs.Get("1000")
-		if want := at(24, 9, 0); !st.Until.Equal(want) {
-			t.Errorf("absence until %v, want %v (the next opening)", st.Until, want)
-		}
-	})
+	// A temporary absence covers open hours until they next end: set in office hours,
+	// until closing; set after hours, all of the next open stretch (the office is closed
+	// anyway until then, so ending at the opening would do nothing).
+	for _, tc := range []struct {
+		name   string
+		caller string
+		now    time.Time
+		until  time.Time // zero: until *88
+	}{
+		{"set in office hours: until closing", "1000", at(23, 10, 0), at(23, 17, 0)},
+		{"set after hours: until the next closing", "1000", at(23, 18, 5), at(24, 17, 0)},
+		{"set on Friday evening: the open weekend, until Monday's closing at midnight", "1000", at(27, 18, 0), at(30, 0, 0)},
+		{"no schedule: until turned off", "3000", at(23, 10, 0), time.Time{}},
+	} {
+		t.Run("until the schedule change: "+tc.name, func(t *testing.T) {
+			h, abs, _ := newHandler(t, "absence: {until_schedule_change: true}\n", tc.now)
+			if err := h.ServeAbsence(context.Background(), &fakeCall{caller: tc.caller, log: zerolog.Nop()}, true); err != nil {
+				t.Fatal(err)
+			}
+			st, _ := abs.Get(tc.caller)
+			if !st.Until.Equal(tc.until) {
+				t.Errorf("absence until %v, want %v", st.Until, tc.until)
+			}
+			if mid := tc.now.Add(time.Hour); !st.ActiveAt(mid) {
+				t.Errorf("not absent an hour after *77 (%v)", mid)
+			}
+		})
+	}
 	t.Run("a caller who is not an extension is refused", func(t *testing.T) {
 		h, abs, _ := newHandler(t, "", at(23, 10, 0))
 		c := &fakeCall{caller: "0612345678", log: zerolog.Nop()}

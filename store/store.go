@@ -31,6 +31,16 @@ func Open(path string) (*DB, error) {
 	return &DB{bolt: b, path: path}, nil
 }
 
+// OpenReadOnly opens an existing database file for reading only: it never creates the
+// file, and it fails within a second while another process (ariflow serve) holds it.
+func OpenReadOnly(path string) (*DB, error) {
+	b, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return &DB{bolt: b, path: path}, nil
+}
+
 // Path is the file the database lives in.
 func (db *DB) Path() string { return db.path }
 

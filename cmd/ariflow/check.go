@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"time"
 
 	"github.com/ariflow/ariflow/absence"
@@ -58,13 +61,10 @@ func simulate(args []string, stdout, stderr io.Writer) int {
 	}
 	services := app.Services{Now: func() time.Time { return when }}
 	if !*noDB {
-		db, err := store.Open(file.DatabasePath())
-		if err != nil {
-			fmt.Fprintf(stderr, "ariflow simulate: %v (is ariflow serve holding it? use --no-db)\n", err)
-			return 1
+		if db := openForSimulate(file.DatabasePath(), stdout); db != nil {
+			defer db.Close()
+			services.Absence = absence.New(db, nil)
 		}
-		defer db.Close()
-		services.Absence = absence.New(db, nil)
 	}
 	routing, err := app.NewRouting(file, services)
 	if err != nil {
@@ -81,4 +81,20 @@ func simulate(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// openForSimulate opens the database to read absence modes, or says on out why it cannot
+// and returns nil: simulate then goes on as if nobody were absent. It never creates the
+// file, and does not wait for a running ariflow serve to let go of it.
+func openForSimulate(path string, out io.Writer) *store.DB {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(out, "(no database yet at %s: nobody is absent)\n", path)
+		return nil
+	}
+	db, err := store.OpenReadOnly(path)
+	if err != nil {
+		fmt.Fprintf(out, "(absence modes not read: %v; ariflow serve holds the database while it runs, and the admin API's simulate reads them)\n", err)
+		return nil
+	}
+	return db
 }
