@@ -20,9 +20,8 @@ const (
 
 // DB is the part of the embedded database absence needs.
 type DB interface {
-	PutJSON(bucket, key string, v any) error
+	PutAndAppend(bucket, key string, v any, log string) error
 	GetJSON(bucket, key string, v any) error
-	Append(bucket string, v any) (string, error)
 	ForEach(bucket string, fn func(key string, value []byte) error) error
 }
 
@@ -52,17 +51,15 @@ func New(db DB, onChange func(State)) *Service {
 }
 
 // Set turns absence on or off for exten. until, when not zero, makes it temporary.
-// The change is stored durably and appended to the audit trail before Set returns.
+// The change and its audit entry are stored durably, together, before Set returns: on an
+// error neither is, so the caller can say the change failed.
 func (s *Service) Set(exten string, on bool, by string, at, until time.Time) (State, error) {
 	st := State{Exten: exten, On: on, By: by, At: at.UTC()}
 	if on && !until.IsZero() {
 		st.Until = until.UTC()
 	}
-	if err := s.db.PutJSON(stateBucket, exten, st); err != nil {
+	if err := s.db.PutAndAppend(stateBucket, exten, st, auditBucket); err != nil {
 		return State{}, fmt.Errorf("absence: set %s: %w", exten, err)
-	}
-	if _, err := s.db.Append(auditBucket, st); err != nil {
-		return st, fmt.Errorf("absence: audit %s: %w", exten, err)
 	}
 	if s.onChange != nil {
 		s.onChange(st)

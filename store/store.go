@@ -114,16 +114,42 @@ func (db *DB) Append(bucket string, v any) (string, error) {
 	}
 	var key string
 	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		key, err = appendTo(tx, bucket, data)
+		return err
+	})
+	return key, err
+}
+
+// PutAndAppend stores v as JSON under bucket/key and appends it to the log bucket, in one
+// transaction: both are stored, durably, or neither.
+func (db *DB) PutAndAppend(bucket, key string, v any, log string) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("store: encode %s/%s: %w", bucket, key, err)
+	}
+	return db.bolt.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists([]byte(bucket))
 		if err != nil {
 			return err
 		}
-		seq, err := b.NextSequence()
-		if err != nil {
+		if err := b.Put([]byte(key), data); err != nil {
 			return err
 		}
-		key = fmt.Sprintf("%016d", seq)
-		return b.Put([]byte(key), data)
+		_, err = appendTo(tx, log, data)
+		return err
 	})
-	return key, err
+}
+
+// appendTo puts data under the next key of bucket and returns that key.
+func appendTo(tx *bolt.Tx, bucket string, data []byte) (string, error) {
+	b, err := tx.CreateBucketIfNotExists([]byte(bucket))
+	if err != nil {
+		return "", err
+	}
+	seq, err := b.NextSequence()
+	if err != nil {
+		return "", err
+	}
+	key := fmt.Sprintf("%016d", seq)
+	return key, b.Put([]byte(key), data)
 }

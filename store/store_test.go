@@ -83,3 +83,28 @@ func TestMissingKeyIsNotFound(t *testing.T) {
 		t.Fatalf("deleted key: err = %v, want ErrNotFound", err)
 	}
 }
+
+// PutAndAppend stores the value and its log entry together; when the log entry cannot be
+// written (here: a log bucket without a name), the value is not stored either.
+func TestPutAndAppendIsAllOrNothing(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.PutAndAppend("absence", "1000", record{On: true, By: "1000"}, "audit"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutAndAppend("absence", "1000", record{On: false, By: "admin"}, ""); err == nil {
+		t.Fatal("a log entry without a bucket was accepted")
+	}
+	var got record
+	if err := db.GetJSON("absence", "1000", &got); err != nil || !got.On || got.By != "1000" {
+		t.Errorf("after the failed change: %+v, %v; want the first value kept", got, err)
+	}
+	n := 0
+	_ = db.ForEach("audit", func(string, []byte) error { n++; return nil })
+	if n != 1 {
+		t.Errorf("audit has %d entries, want 1", n)
+	}
+}
