@@ -252,7 +252,24 @@ schedules:
 		{name: "periods that change nothing", yaml: `
 schedules:
   a: {default: open, open: [mon 09:00-10:00]}
-`, want: []string{`2: schedule "a": default is open, so its open periods change nothing`}},
+  b: {default: closed, closed: [mon 12:00-13:00]}
+`, want: []string{
+			`2: schedule "a": default is open, so its open periods change nothing`,
+			`3: schedule "b": default is closed and no period opens, so its closed periods change nothing`,
+		}},
+		{name: "a lunch break in open hours", yaml: `
+schedules:
+  a: {default: closed, open: [mon-fri 09:00-18:00], closed: [mon-fri 12:00-13:00]}
+`},
+		{name: "the dialplan's last minute", yaml: `
+schedules:
+  a:
+    default: open
+    closed: [mon-fri 17:00-23:59, "mon-fri 00:00-08:59"]
+`, want: []string{
+			`4: schedule "a": closed: "mon-fri 17:00-23:59" leaves out the minute from 23:59 (a period ends where it says); write 24:00 to include it`,
+			`4: schedule "a": closed: "mon-fri 00:00-08:59" leaves out the minute from 08:59 (a period ends where it says); write 09:00 to include it`,
+		}},
 		{name: "bad periods", yaml: `
 schedules:
   a:

@@ -36,10 +36,14 @@
 //
 // # Schedules
 //
-// A schedule has a default state (open|closed, required) and lists of periods of the other
-// state (listing periods of the default's own state is refused as a likely mistake), plus
-// optional holidays: {calendars: [FR], dates: [YYYY-MM-DD], state: closed}. A period is
-// "<days> HH:MM-HH:MM" or "<days> [HH:MM,HH:MM)", both meaning the half-open interval.
+// A schedule has a default state (open|closed, required) and lists of open and closed
+// periods; closed periods beat open ones (default closed, open mon-fri 09:00-18:00, closed
+// mon-fri 12:00-13:00: a lunch break). Periods that cannot change anything (open ones
+// under default open, closed ones under default closed with no open one) are refused as a
+// likely mistake. Optional holidays: {calendars: [FR], dates: [YYYY-MM-DD], state: closed}.
+// A period is "<days> HH:MM-HH:MM" or "<days> [HH:MM,HH:MM)", both meaning the half-open
+// interval; an end at HH:59, as the dialplan's GotoIfTime(17:00-23:59) writes its last
+// minute, is refused with the end to write instead (24:00).
 // Days are "*" or a comma list of mon..sun and ranges (mon-fri; fri-mon wraps over the
 // weekend). 24:00 may only end a range; an end before the start is an overnight range; an
 // empty range (start = end) is refused. Package schedule owns the syntax (config checks

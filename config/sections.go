@@ -230,8 +230,10 @@ func (d *decoder) schedules(p pair) {
 			d.add(s.Line, where, "default (open or closed) is required")
 		case s.Default == "open" && len(s.Open) > 0:
 			d.add(s.Line, where, "default is open, so its open periods change nothing")
-		case s.Default == "closed" && len(s.Closed) > 0:
-			d.add(s.Line, where, "default is closed, so its closed periods change nothing")
+		case s.Default == "closed" && len(s.Closed) > 0 && len(s.Open) == 0:
+			// Closed periods beat open ones (a lunch break inside open hours), so they
+			// matter only when some period opens.
+			d.add(s.Line, where, "default is closed and no period opens, so its closed periods change nothing")
 		}
 		d.f.Schedules[q.key] = s
 	})

@@ -130,8 +130,19 @@ func contains(list []string, s string) bool {
 // the syntax ("<days> HH:MM-HH:MM", "<days> [HH:MM,HH:MM)", overnight ranges), so the file
 // is refused exactly when the schedule could not be built.
 func checkPeriod(s string) string {
-	if _, err := schedule.ParsePeriod(s); err != nil {
+	p, err := schedule.ParsePeriod(s)
+	if err != nil {
 		return err.Error()
+	}
+	if p.End%60 == 59 {
+		// The dialplan's GotoIfTime(17:00-23:59) includes its last minute; a period here
+		// ends where it says, so a copied range would leave that minute out.
+		end := (p.End + 1) % 1440
+		if end == 0 {
+			end = 1440
+		}
+		return fmt.Sprintf("%q leaves out the minute from %02d:59 (a period ends where it says); write %02d:%02d to include it",
+			s, p.End/60, end/60, end%60)
 	}
 	return ""
 }
