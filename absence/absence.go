@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ariflow/ariflow/store"
@@ -43,7 +44,11 @@ func (s State) ActiveAt(t time.Time) bool {
 type Service struct {
 	db       DB
 	onChange func(State)
+	mu       sync.Mutex // one change at a time, so EndExpired never ends a newer absence
 }
+
+// ExpiredBy is State.By of an absence turned off by EndExpired, at its end time.
+const ExpiredBy = "its end time"
 
 // New returns a Service over db; onChange (optional) hears every change, after it is stored.
 func New(db DB, onChange func(State)) *Service {
@@ -54,6 +59,12 @@ func New(db DB, onChange func(State)) *Service {
 // The change and its audit entry are stored durably, together, before Set returns: on an
 // error neither is, so the caller can say the change failed.
 func (s *Service) Set(exten string, on bool, by string, at, until time.Time) (State, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.set(exten, on, by, at, until)
+}
+
+func (s *Service) set(exten string, on bool, by string, at, until time.Time) (State, error) {
 	st := State{Exten: exten, On: on, By: by, At: at.UTC()}
 	if on && !until.IsZero() {
 		st.Until = until.UTC()
@@ -65,6 +76,31 @@ func (s *Service) Set(exten string, on bool, by string, at, until time.Time) (St
 		s.onChange(st)
 	}
 	return st, nil
+}
+
+// EndExpired turns off, as a change like any other (stored, audited, heard by the change
+// hook, so the chat says it ended), every temporary absence whose end is not after now,
+// and returns the states it stored. ActiveAt already treats such an absence as over:
+// this only records and announces it.
+func (s *Service) EndExpired(now time.Time) ([]State, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var ended []State
+	for _, st := range list {
+		if !st.On || st.Until.IsZero() || now.Before(st.Until) {
+			continue
+		}
+		off, err := s.set(st.Exten, false, ExpiredBy, st.Until, time.Time{})
+		if err != nil {
+			return ended, err
+		}
+		ended = append(ended, off)
+	}
+	return ended, nil
 }
 
 // Get returns exten's stored absence state; an extension never set is present (On false).

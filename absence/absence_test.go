@@ -82,3 +82,49 @@ func TestTemporaryAbsenceEndsByItself(t *testing.T) {
 		})
 	}
 }
+
+// A temporary absence is turned off at its end as a change of its own: stored, in the
+// audit trail, and heard by the change hook (which posts the chat notice); a permanent one,
+// or one not yet over, stays.
+func TestEndExpiredAnnouncesTheEnd(t *testing.T) {
+	db := openDB(t, filepath.Join(t.TempDir(), "ariflow.db"))
+	defer db.Close()
+	var heard []State
+	svc := New(db, func(st State) { heard = append(heard, st) })
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	must := func(_ State, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(svc.Set("1000", true, "1000", at, at.Add(7*time.Hour)))
+	must(svc.Set("2000", true, "2000", at, time.Time{}))
+	must(svc.Set("3000", true, "3000", at, at.Add(30*time.Hour)))
+	heard = nil
+
+	if ended, err := svc.EndExpired(at.Add(6 * time.Hour)); err != nil || len(ended) != 0 {
+		t.Fatalf("before the end: ended %+v, %v", ended, err)
+	}
+	ended, err := svc.EndExpired(at.Add(7*time.Hour + time.Minute))
+	if err != nil || len(ended) != 1 || ended[0].Exten != "1000" || ended[0].On || ended[0].By != ExpiredBy {
+		t.Fatalf("after 1000's end: %+v, %v; want 1000 turned off by %q", ended, err, ExpiredBy)
+	}
+	if len(heard) != 1 || heard[0].Exten != "1000" || heard[0].On {
+		t.Errorf("the change hook heard %+v, want 1000 off", heard)
+	}
+	if st, _ := svc.Get("1000"); st.On || !st.At.Equal(at.Add(7*time.Hour)) {
+		t.Errorf("1000 stored as %+v, want off at its end time", st)
+	}
+	for _, exten := range []string{"2000", "3000"} {
+		if st, _ := svc.Get(exten); !st.On {
+			t.Errorf("%s was turned off", exten)
+		}
+	}
+	if audit, _ := svc.Audit(); len(audit) != 4 || audit[3].By != ExpiredBy {
+		t.Errorf("audit %+v, want the end as its fourth entry", audit)
+	}
+	if ended, _ := svc.EndExpired(at.Add(8 * time.Hour)); len(ended) != 0 {
+		t.Errorf("ended twice: %+v", ended)
+	}
+}

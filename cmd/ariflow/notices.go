@@ -52,3 +52,27 @@ func absenceNotices(n extension.Notices) func(absence.State) {
 	}
 	return func(st absence.State) { an.AbsenceChanged(st.Exten, st.On, st.By) }
 }
+
+// absenceEndInterval is how often temporary absences past their end are turned off.
+const absenceEndInterval = time.Minute
+
+// endAbsences turns off the temporary absences past their end (absence.EndExpired: the
+// change hook posts each end), now and every absenceEndInterval until ctx ends.
+func endAbsences(ctx context.Context, svc *absence.Service, log zerolog.Logger) {
+	t := time.NewTicker(absenceEndInterval)
+	defer t.Stop()
+	for {
+		ended, err := svc.EndExpired(time.Now())
+		for _, st := range ended {
+			log.Info().Str("exten", st.Exten).Time("at", st.At).Msg("temporary absence ended")
+		}
+		if err != nil {
+			log.Error().Err(err).Msg("temporary absences not ended")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/ariflow/ariflow/absence"
 	"github.com/ariflow/ariflow/store"
@@ -45,5 +48,31 @@ func TestEveryAbsenceChangeIsPosted(t *testing.T) {
 	}
 	if absenceNotices(nil) != nil {
 		t.Error("without Mattermost the store got a hook")
+	}
+}
+
+// serve ends a temporary absence whose end has passed (here while the app was down) and
+// posts it, as it posted the start.
+func TestServeEndsTemporaryAbsencesAndPostsIt(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	posted := &postedAbsences{}
+	abs := absence.New(db, absenceNotices(posted))
+	set := time.Now().Add(-3 * time.Hour)
+	if _, err := abs.Set("1000", true, "1000", set, set.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := abs.Set("2000", true, "2000", set, set.Add(5*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // one sweep, then stop
+	endAbsences(ctx, abs, zerolog.Nop())
+	want := []string{"1000 on by 1000", "2000 on by 2000", "1000 off by " + absence.ExpiredBy}
+	if !slices.Equal(posted.got, want) {
+		t.Errorf("posted %v, want %v", posted.got, want)
 	}
 }

@@ -139,7 +139,8 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 		return err
 	}
 	defer stopNotices()
-	s.services = app.Services{DB: db, Absence: absence.New(db, absenceNotices(notices)), Notices: notices, Logger: log}
+	absences := absence.New(db, absenceNotices(notices))
+	s.services = app.Services{DB: db, Absence: absences, Notices: notices, Logger: log}
 	s.services.Queues = queue.NewManager(db, log)
 	s.services.Rooms = conference.NewManager(log)
 	vm, err := app.NewVoicemail(context.Background(), file, s.services)
@@ -195,6 +196,11 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 		defer close(expired)
 		recordings.ExpireEvery(ctx, expireInterval, s.retention, time.Now, log.With().Str("component", "recordings").Logger())
 	}()
+	absencesEnded := make(chan struct{})
+	go func() {
+		defer close(absencesEnded)
+		endAbsences(ctx, absences, log.With().Str("component", "absence").Logger())
+	}()
 	log.Info().Str("routing", path).Str("ari", file.Asterisk.URL).Str("app", file.Asterisk.App).Msg("ariflow serving")
 
 	if err := s.waitForStop(signals, restart, runErr); err != nil {
@@ -207,6 +213,7 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 	stop()
 	<-runErr
 	<-expired
+	<-absencesEnded
 	return err
 }
 
