@@ -304,7 +304,7 @@ schedules:
       state: shut
 `, want: []string{
 			`5: schedule "a": holidays: unknown calendar "XX" (known: FR)`,
-			`6: schedule "a": holidays: "2026-02-30" is not a date YYYY-MM-DD`,
+			`6: schedule "a": holidays: "2026-02-30" is not a date YYYY-MM-DD (optionally followed by a name)`,
 			`7: schedule "a": holidays: state must be one of closed, open, not "shut"`,
 		}},
 	})

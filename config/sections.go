@@ -2,10 +2,12 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ariflow/ariflow/notify"
+	"github.com/ariflow/ariflow/schedule"
 )
 
 // section is a top-level key and its decoder, in decoding order: defaults come before the
@@ -245,18 +247,19 @@ func (d *decoder) holidays(where string, p pair) *Holidays {
 	for _, q := range d.fields(p.v, where, "holidays") {
 		switch q.key {
 		case "calendars":
-			items := d.strings(where, q)
-			for _, it := range items {
-				if !contains(HolidayCalendars, it.val) {
+			for _, it := range d.strings(where, q) {
+				i := slices.IndexFunc(HolidayCalendars, func(c string) bool { return strings.EqualFold(c, it.val) })
+				if i < 0 {
 					d.add(it.line, where, "unknown calendar %q (known: %s)", it.val, strings.Join(HolidayCalendars, ", "))
+					continue
 				}
+				h.Calendars = append(h.Calendars, HolidayCalendars[i]) // "fr" is FR
 			}
-			h.Calendars = values(items)
 		case "dates":
 			items := d.strings(where, q)
 			for _, it := range items {
-				if _, err := time.Parse(time.DateOnly, it.val); err != nil {
-					d.add(it.line, where, "%q is not a date YYYY-MM-DD", it.val)
+				if err := schedule.CheckDate(it.val); err != nil {
+					d.add(it.line, where, "%q is not a date YYYY-MM-DD (optionally followed by a name)", it.val)
 				}
 			}
 			h.Dates = values(items)

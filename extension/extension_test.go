@@ -258,3 +258,32 @@ func TestAbsenceCodes(t *testing.T) {
 		}
 	})
 }
+
+// Holidays as an admin writes them: the calendar's name in any case, a date with its name;
+// the call on that day goes to voicemail and simulate says which holiday.
+func TestHolidaysAsWritten(t *testing.T) {
+	extra := `schedules:
+  office:
+    default: open
+    holidays: {calendars: [fr], dates: ["2026-12-24 Réveillon"]}
+extensions:
+  "1000": {endpoint: PJSIP/1000, schedule: office}
+`
+	file, err := config.Parse("test.yaml", []byte("asterisk: {url: http://127.0.0.1:1/ari, username: u, password: p}\ntimezone: Europe/Paris\n"+extra))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := extension.New(file, extension.Deps{Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for day, reason := range map[int]string{24: "holiday Réveillon", 25: "holiday"} {
+		d, err := h.Decide("1000", "2000", time.Date(2026, 12, day, 10, 0, 0, 0, paris))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Closed || !strings.Contains(strings.Join(d.Steps, "\n"), reason) {
+			t.Errorf("December %d: closed %v, steps %q; want closed (%s)", day, d.Closed, d.Steps, reason)
+		}
+	}
+}

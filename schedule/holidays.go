@@ -130,6 +130,13 @@ func parseDate(s string) (day int64, reason string, err error) {
 	return civilDay(t.Date()), "holiday " + name, nil
 }
 
+// CheckDate reports whether s is a holiday date as Holidays.Dates takes it ("2026-12-24",
+// optionally followed by a name: "2026-12-24 Réveillon"), and why not.
+func CheckDate(s string) error {
+	_, _, err := parseDate(s)
+	return err
+}
+
 // civilDay numbers a calendar date: days since 1970-01-01.
 func civilDay(y int, m time.Month, d int) int64 {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
