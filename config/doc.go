@@ -83,7 +83,9 @@
 //   - recordings.retention (absent: forever; at least an hour) is how long call recordings
 //     are kept; voicemail has its own limits.
 //   - A queue answers the caller first (answer: true) and join_empty is true by default;
-//     after_max_wait needs max_wait > 0 and defaults to hanging up.
+//     after_max_wait is where a caller turned away goes (max_wait passed, max_length
+//     reached, join_empty: false or leave_empty: true with no member taking calls): it
+//     needs one of those and defaults to hanging up.
 //   - notify.mattermost is the REST API (url, token or token_env, channel_id) or a
 //     webhook_url, not both; notify: true on an extension needs one of them. Each template
 //     may use only what its notice fills: {time} ("14:05") in all; call_template and

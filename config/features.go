@@ -71,7 +71,7 @@ type Queue struct {
 	Answer           bool          // answer the caller before waiting, default true
 	Members          []string      // endpoints, TECH/resource
 	MaxWait          time.Duration // 0 = wait forever
-	AfterMaxWait     *Action       // default: hang up (only used when MaxWait > 0)
+	AfterMaxWait     *Action       // where a caller turned away goes (see TurnsAway); default: hang up
 	MaxLength        int           // callers waiting at most; 0 = no limit
 	JoinEmpty        bool          // join when no member is reachable, default true
 	LeaveEmpty       bool          // leave when no member is reachable, default false
@@ -80,6 +80,13 @@ type Queue struct {
 	AnnounceEvery    time.Duration // repeat the position announcement; 0 = only on joining
 	RingInUse        bool          // ring members already on a call
 	Record           bool          // record each answered call (as the seed's queue: no)
+}
+
+// TurnsAway reports whether the queue can send a caller on to AfterMaxWait: when
+// MaxWait passes, when it is full (MaxLength), when nobody can take calls on joining
+// (JoinEmpty false) or while waiting (LeaveEmpty).
+func (q Queue) TurnsAway() bool {
+	return q.MaxWait > 0 || q.MaxLength > 0 || !q.JoinEmpty || q.LeaveEmpty
 }
 
 // QueueStrategies are the valid Queue.Strategy values.

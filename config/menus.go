@@ -204,8 +204,8 @@ func (d *decoder) queues(p pair) {
 		if len(u.Members) == 0 && mapOrNull(q.v) {
 			d.add(u.Line, where, "members is required (at least one endpoint)")
 		}
-		if afterLine > 0 && u.MaxWait == 0 {
-			d.add(afterLine, where, "after_max_wait needs max_wait > 0")
+		if afterLine > 0 && !u.TurnsAway() {
+			d.add(afterLine, where, "after_max_wait is never used: it needs max_wait > 0, max_length > 0, join_empty: false or leave_empty: true")
 		}
 		if everyLine > 0 && !u.AnnouncePosition {
 			d.add(everyLine, where, "announce_every repeats the position: it needs announce_position: true")

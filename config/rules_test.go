@@ -316,11 +316,18 @@ queues:
 			`4: queue "q": member "PJSIP/1" is listed twice`,
 			`4: queue "q": member "1" must look like TECH/resource, e.g. PJSIP/4001`,
 			`5: queue "q": music_class "jazz" is not defined under music_classes`,
-			`6: queue "q": after_max_wait needs max_wait > 0`,
+			`6: queue "q": after_max_wait is never used: it needs max_wait > 0, max_length > 0, join_empty: false or leave_empty: true`,
 			`6: queue "q": after_max_wait leads back to the same queue`,
 			`7: queue "empty": members is required (at least one endpoint)`,
 			`8: queue "quiet": announce_every repeats the position: it needs announce_position: true`,
 		}},
+		{name: "after_max_wait with anything that turns callers away", yaml: `
+queues:
+  timeout: {members: [PJSIP/1], max_wait: 1m, after_max_wait: {hangup: true}}
+  full: {members: [PJSIP/1], max_length: 3, after_max_wait: {hangup: true}}
+  closed: {members: [PJSIP/1], join_empty: false, after_max_wait: {hangup: true}}
+  emptied: {members: [PJSIP/1], leave_empty: true, after_max_wait: {hangup: true}}
+`},
 		{name: "music classes classic and default always exist", yaml: `
 music_classes:
   musique: {directory: moh/attente}

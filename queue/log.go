@@ -8,13 +8,15 @@ import (
 // LogBucket is the database bucket of the queue log.
 const LogBucket = "queue_log"
 
-// The queue log's events, named as Asterisk's queue_log names them.
+// The queue log's events, named as Asterisk's queue_log names them (EXITWITHERROR is
+// ours, after its EXIT... events).
 const (
 	EvEnterQueue      = "ENTERQUEUE"      // a caller joined (Position)
 	EvConnect         = "CONNECT"         // a member took the call (Member, Wait)
 	EvAbandon         = "ABANDON"         // the caller hung up while waiting (Position, Wait)
 	EvExitWithTimeout = "EXITWITHTIMEOUT" // max_wait passed (Position, Wait)
 	EvExitEmpty       = "EXITEMPTY"       // no member could take calls: leave_empty (Position, Wait)
+	EvExitWithError   = "EXITWITHERROR"   // the wait ended on an error, not the caller's hang-up: Asterisk failed, the app stopped (Position, Wait, Reason)
 	EvJoinEmpty       = "JOINEMPTY"       // refused: no member could take calls and join_empty is off
 	EvFull            = "FULL"            // refused: max_length callers already waiting
 	EvCompleteCaller  = "COMPLETECALLER"  // the caller hung up a connected call (Member, Wait, Talk)

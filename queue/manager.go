@@ -69,8 +69,9 @@ type Waiter struct {
 	Queue  string
 	Joined time.Time
 	wake   chan struct{}
-	tried  map[string]bool
-	active bool // ringing members now
+	tried  map[string]bool // members rung in this round
+	rung   []string        // members ringing for it now, marked by Pick
+	active bool            // ringing members now
 }
 
 // Wake is signalled when something that may let this caller through changed.
@@ -208,8 +209,8 @@ func (m *Manager) Holdtime(queue string) time.Duration {
 }
 
 // Leave takes a waiting caller out of its queue and logs why (EvAbandon,
-// EvExitWithTimeout, EvExitEmpty).
-func (m *Manager) Leave(w *Waiter, event string) {
+// EvExitWithTimeout, EvExitEmpty, EvExitWithError with reason).
+func (m *Manager) Leave(w *Waiter, event, reason string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	pos := m.positionLocked(w)
@@ -218,17 +219,12 @@ func (m *Manager) Leave(w *Waiter, event string) {
 	}
 	qs := m.queues[w.Queue]
 	qs.waiting = slices.Delete(qs.waiting, pos-1, pos)
-	m.logEntry(Entry{Queue: w.Queue, CallID: w.CallID, Caller: w.Caller, Event: event, Position: pos, Wait: since(w.Joined)})
+	m.logEntry(Entry{Queue: w.Queue, CallID: w.CallID, Caller: w.Caller, Event: event, Position: pos, Wait: since(w.Joined), Reason: reason})
 	m.wakeLocked()
 }
 
-// Pick chooses whom to ring now for w, by q's strategy, and marks them ringing; nil
-// when no member is free. Members in skip are left out (Asterisk says they cannot take
-// a call). Call Rang when their ringing ends.
-func (m *Manager) Pick(q config.Queue, w *Waiter, skip map[string]bool) []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	qs := m.queueLocked(q.Name)
+// candidatesLocked lists the members of q free to ring now, but those in skip.
+func (m *Manager) candidatesLocked(q config.Queue, qs *queueState, skip map[string]bool) []Candidate {
 	now := time.Now()
 	var cands []Candidate
 	for i, ep := range qs.members {
@@ -238,11 +234,40 @@ func (m *Manager) Pick(q config.Queue, w *Waiter, skip map[string]bool) []string
 		}
 		cands = append(cands, Candidate{Endpoint: ep, Index: i, LastCall: pm.lastCall, Calls: pm.calls})
 	}
+	return cands
+}
+
+// CanRing reports whether some member of q is free to ring now; members in skip are
+// left out, as for Pick.
+func (m *Manager) CanRing(q config.Queue, skip map[string]bool) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.candidatesLocked(q, m.queueLocked(q.Name), skip)) > 0
+}
+
+// Pick chooses whom to ring now for w, by q's strategy, and marks them ringing; nil
+// when no member is free. Members in skip are left out (Asterisk says they cannot take
+// a call). The one-at-a-time strategies ring each free member once a round; once all
+// were tried, Pick starts a new round, or returns nil when next is set (the caller
+// wanted the next member of this round). Call Rang when their ringing ends.
+func (m *Manager) Pick(q config.Queue, w *Waiter, skip map[string]bool, next bool) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	qs := m.queueLocked(q.Name)
+	cands := m.candidatesLocked(q, qs, skip)
+	roundOver := !slices.ContainsFunc(cands, func(c Candidate) bool { return !w.tried[c.Endpoint] })
+	if q.Strategy != "ringall" && len(cands) > 0 && roundOver {
+		if next {
+			return nil
+		}
+		clear(w.tried)
+	}
 	eps := Pick(q.Strategy, cands, w.tried, qs.lastRung, m.rnd)
 	for _, ep := range eps {
 		m.members[ep].ringing++
 		w.tried[ep] = true
 	}
+	w.rung = append(w.rung, eps...)
 	if len(eps) > 0 {
 		w.active = true
 		m.wakeLocked() // the next caller may ring the members left
@@ -253,25 +278,31 @@ func (m *Manager) Pick(q config.Queue, w *Waiter, skip map[string]bool) []string
 	return eps
 }
 
-// Rang ends the ringing of eps, noting those in missed as not answering.
-func (m *Manager) Rang(w *Waiter, eps []string, missed map[string]string) {
+// releaseLocked ends the ringing Pick marked for w: those members are free again.
+func (m *Manager) releaseLocked(w *Waiter) {
+	for _, ep := range w.rung {
+		m.members[ep].ringing--
+	}
+	w.rung, w.active = nil, false
+}
+
+// Rang ends what is left of w's ringing (nothing once Connected) and logs those of eps,
+// the members rung, that are in missed (endpoint: why) as not answering, at the time at
+// (zero: now).
+func (m *Manager) Rang(w *Waiter, eps []string, missed map[string]string, at time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	w.active = false
-	for _, ep := range eps {
-		if ms := m.members[ep]; ms != nil && ms.ringing > 0 {
-			ms.ringing--
-		}
-	}
+	m.releaseLocked(w)
 	for _, ep := range eps {
 		if reason, ok := missed[ep]; ok {
-			m.logEntry(Entry{Queue: w.Queue, CallID: w.CallID, Caller: w.Caller, Event: EvRingNoAnswer, Member: ep, Reason: reason})
+			m.logEntry(Entry{Time: at, Queue: w.Queue, CallID: w.CallID, Caller: w.Caller, Event: EvRingNoAnswer, Member: ep, Reason: reason})
 		}
 	}
 	m.wakeLocked()
 }
 
-// Connected takes w out of the queue: member ep took the call.
+// Connected takes w out of the queue: member ep took the call. The other members rung
+// for w are free again at once, for the callers still waiting.
 func (m *Manager) Connected(w *Waiter, ep string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -279,6 +310,7 @@ func (m *Manager) Connected(w *Waiter, ep string) {
 	if pos := m.positionLocked(w); pos > 0 {
 		qs.waiting = slices.Delete(qs.waiting, pos-1, pos)
 	}
+	m.releaseLocked(w)
 	m.members[ep].inCall++
 	wait := time.Since(w.Joined)
 	if qs.holdtime == 0 {
@@ -338,15 +370,17 @@ func (m *Manager) setMember(queue, ep string, change func(*queueMember) (event, 
 		return fmt.Errorf("%w: %s in %s", ErrUnknownMember, ep, queue)
 	}
 	pm := m.memberLocked(qs, ep)
-	event, reason := change(pm)
+	next := *pm // changed live only once saved: a change the database refused is no change
+	event, reason := change(&next)
 	if event == "" {
 		return nil // no change
 	}
 	if m.db != nil {
-		if err := m.db.PutJSON(MembersBucket, queue+" "+ep, pm); err != nil {
+		if err := m.db.PutJSON(MembersBucket, queue+" "+ep, &next); err != nil {
 			return fmt.Errorf("queue: save %s in %s: %w", ep, queue, err)
 		}
 	}
+	*pm = next
 	m.logEntry(Entry{Queue: queue, Event: event, Member: ep, Reason: reason})
 	m.wakeLocked()
 	return nil

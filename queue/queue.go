@@ -73,7 +73,8 @@ func New(file *config.File, deps Deps) (*Handler, error) {
 }
 
 // Serve runs a caller's stay in queue name until a member took the call and it ended,
-// the caller hung up, or the caller left for after_max_wait.
+// the caller hung up, or the caller was turned away or left (full, empty, max_wait) for
+// after_max_wait.
 func (h *Handler) Serve(ctx context.Context, c Call, name string, run Runner) error {
 	q, ok := h.queues[name]
 	if !ok {
@@ -91,19 +92,23 @@ func (h *Handler) Serve(ctx context.Context, c Call, name string, run Runner) er
 	err = s.wait(ctx, pos)
 	switch {
 	case errors.Is(err, errTimeout):
-		m.Leave(w, EvExitWithTimeout)
+		m.Leave(w, EvExitWithTimeout, "")
 		return h.leave(ctx, c, q, run)
 	case errors.Is(err, errEmpty):
-		m.Leave(w, EvExitEmpty)
+		m.Leave(w, EvExitEmpty, "")
 		return h.leave(ctx, c, q, run)
-	case err != nil:
-		m.Leave(w, EvAbandon) // no-op once connected
+	case errors.Is(err, call.ErrHangup):
+		m.Leave(w, EvAbandon, "") // no-op once connected
+		return err
+	case err != nil: // not the caller's doing: Asterisk failed, or the app is stopping
+		m.Leave(w, EvExitWithError, err.Error())
 		return err
 	}
 	return nil
 }
 
-// leave sends a caller who cannot wait (any more) to after_max_wait, or hangs up.
+// leave sends a caller who cannot wait (any more) to after_max_wait, or hangs up: the
+// queue was full or empty on joining, emptied (leave_empty), or max_wait passed.
 func (h *Handler) leave(ctx context.Context, c Call, q config.Queue, run Runner) error {
 	if err := c.StopMOH(ctx); err != nil {
 		return err
@@ -142,7 +147,9 @@ func (s *stay) wait(ctx context.Context, pos int) error {
 	if q.MaxWait > 0 {
 		deadline = s.w.Joined.Add(q.MaxWait)
 	}
-	if q.AnnouncePosition {
+	// As Asterisk (announce_to_first_user off), the caller whose turn it is goes straight
+	// to ringing: it is told its place only when it is not first or nobody is free.
+	if q.AnnouncePosition && (pos > 1 || !m.CanRing(q, s.unreachable(ctx))) {
 		if err := s.announce(ctx, pos); err != nil {
 			return err
 		}
@@ -151,6 +158,7 @@ func (s *stay) wait(ctx context.Context, pos int) error {
 		return err
 	}
 	nextAnnounce := time.Now().Add(q.AnnounceEvery)
+	next := false // the last member rung was busy or unreachable: ring the next one at once
 	for {
 		now := time.Now()
 		if !deadline.IsZero() && !now.Before(deadline) {
@@ -171,13 +179,23 @@ func (s *stay) wait(ctx context.Context, pos int) error {
 		pause, wake := time.Duration(0), true // others first: until woken
 		if m.MayRing(s.w) {
 			pause = q.Retry // nobody free: look again after the retry pause, or when woken
-			if eps := m.Pick(q, s.w, s.unreachable(ctx)); len(eps) > 0 {
-				done, err := s.ring(ctx, eps, deadline)
+			eps := m.Pick(q, s.w, s.unreachable(ctx), next)
+			if len(eps) > 0 {
+				done, early, err := s.ring(ctx, eps, deadline)
 				if done || err != nil {
 					return err
 				}
-				wake = false // nobody answered: the full retry pause
+				// As Asterisk's ring_one, a member one at a time that was busy or could
+				// not be reached costs no pause: the next one in the round rings now.
+				if early && q.Strategy != "ringall" {
+					next = true
+					continue
+				}
 			}
+			if len(eps) > 0 || next {
+				wake = false // nobody answered, or every member of the round was tried: the full retry pause
+			}
+			next = false
 		}
 		if err := s.idle(ctx, pause, wake, deadline, nextAnnounce); err != nil {
 			return err
@@ -237,8 +255,9 @@ func (s *stay) idle(ctx context.Context, d time.Duration, wake bool, deadline, n
 }
 
 // ring rings eps for the member timeout (cut short by the deadline). done is true once a
-// member took the call and it ended.
-func (s *stay) ring(ctx context.Context, eps []string, deadline time.Time) (done bool, err error) {
+// member took the call and it ended; early when nobody answered because every member
+// was busy, declined or could not be reached, before the timeout.
+func (s *stay) ring(ctx context.Context, eps []string, deadline time.Time) (done, early bool, err error) {
 	c, q, m := s.c, s.q, s.h.deps.Manager
 	timeout := q.MemberTimeout
 	if !deadline.IsZero() {
@@ -259,13 +278,17 @@ func (s *stay) ring(ctx context.Context, eps []string, deadline time.Time) (done
 	c.SetState("queue " + q.Name + ": ringing")
 	res, err := c.RingMany(ctx, opts)
 	missed := make(map[string]string, len(res.Missed))
+	early = err == nil && len(res.Missed) > 0
 	for ep, st := range res.Missed {
 		missed[ep] = string(st.Status)
+		early = early && st.Status != call.DialNoAnswer
 	}
-	m.Rang(s.w, eps, missed)
+	// With a winner, the misses were before the answer (RingMany tells them only now,
+	// once the call has ended): they are logged at the answer's time.
+	m.Rang(s.w, eps, missed, res.Answered)
 	if res.Winner == "" {
 		c.SetState("queue " + q.Name)
-		return false, err
+		return false, early, err
 	}
 	m.Completed(q, s.w, res.Winner, res.Answered, res.MemberHungUp)
 	if res.Recording != "" && s.h.recDir != "" {
@@ -278,7 +301,7 @@ func (s *stay) ring(ctx context.Context, eps []string, deadline time.Time) (done
 	if errors.Is(err, call.ErrHangup) {
 		err = nil
 	}
-	return true, err
+	return true, false, err
 }
 
 // announce tells the caller its place (and the estimated wait, once there is one),
@@ -290,21 +313,26 @@ func (s *stay) announce(ctx context.Context, pos int) error {
 	if err := s.c.StopMOH(ctx); err != nil {
 		return err
 	}
-	_, err := s.c.Play(ctx, false, Announcement(pos, s.h.deps.Manager.Holdtime(s.q.Name))...)
+	_, err := s.c.Play(ctx, false, Announcement(pos, s.h.deps.Manager.Holdtime(s.q.Name), time.Since(s.w.Joined))...)
 	return err
 }
 
-// Announcement is what a caller at pos hears, with holdtime the queue's estimated wait
-// (announced from one minute up, in minutes).
-func Announcement(pos int, holdtime time.Duration) []string {
+// Announcement is what a caller at pos hears after waiting waited, with holdtime the
+// queue's average hold time. As Asterisk's say_position, the estimated wait is what is
+// left of the average, holdtime + 30 s - waited in whole minutes, said from one minute up.
+func Announcement(pos int, holdtime, waited time.Duration) []string {
 	var media []string
 	if pos == 1 {
 		media = []string{"sound:queue-youarenext"}
 	} else {
 		media = []string{"sound:queue-thereare", fmt.Sprintf("number:%d", pos), "sound:queue-callswaiting"}
 	}
-	if mins := int(holdtime.Round(time.Minute) / time.Minute); mins >= 1 {
-		media = append(media, "sound:queue-holdtime", fmt.Sprintf("number:%d", mins), "sound:queue-minutes")
+	if mins := int((holdtime + 30*time.Second - waited) / time.Minute); mins >= 1 {
+		unit := "sound:queue-minutes"
+		if mins == 1 {
+			unit = "sound:queue-minute"
+		}
+		media = append(media, "sound:queue-holdtime", fmt.Sprintf("number:%d", mins), unit)
 	}
 	return media
 }

@@ -151,19 +151,27 @@ func TestPositionAnnouncements(t *testing.T) {
 	})
 }
 
+// The estimated wait is what is left of the queue's average hold time, as Asterisk's
+// say_position: (holdtime + 30 s - waited) in whole minutes, "minute" for one, nothing
+// under one.
 func TestAnnouncement(t *testing.T) {
+	const two = "sound:queue-thereare number:2 sound:queue-callswaiting"
 	for _, tc := range []struct {
-		name     string
-		pos      int
-		holdtime time.Duration
-		want     string
+		name             string
+		pos              int
+		holdtime, waited time.Duration
+		want             string
 	}{
-		{"next", 1, 0, "sound:queue-youarenext"},
-		{"third", 3, 20 * time.Second, "sound:queue-thereare number:3 sound:queue-callswaiting"},
-		{"with the estimated wait", 2, 150 * time.Second, "sound:queue-thereare number:2 sound:queue-callswaiting sound:queue-holdtime number:3 sound:queue-minutes"},
+		{"next", 1, 0, 0, "sound:queue-youarenext"},
+		{"third", 3, 20 * time.Second, 0, "sound:queue-thereare number:3 sound:queue-callswaiting"},
+		{"with the estimated wait", 2, 150 * time.Second, 0, two + " sound:queue-holdtime number:3 sound:queue-minutes"},
+		{"less after waiting", 2, 3 * time.Minute, 100 * time.Second, two + " sound:queue-holdtime number:1 sound:queue-minute"},
+		{"one minute", 2, 40 * time.Second, 0, two + " sound:queue-holdtime number:1 sound:queue-minute"},
+		{"none left", 2, 3 * time.Minute, 3 * time.Minute, two},
+		{"waited past the average", 2, time.Minute, 5 * time.Minute, two},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := strings.Join(Announcement(tc.pos, tc.holdtime), " "); got != tc.want {
+			if got := strings.Join(Announcement(tc.pos, tc.holdtime, tc.waited), " "); got != tc.want {
 				t.Errorf("Announcement = %s, want %s", got, tc.want)
 			}
 		})
@@ -302,5 +310,174 @@ func TestNextCallerRingsTheMembersLeft(t *testing.T) {
 		}
 		<-done1
 		checkEvents(t, second, "0s: answer", "0s: music classic", "0s: ring PJSIP/4002 for 20s", "1s: connected PJSIP/4002")
+	})
+}
+
+// Under ringall the members who did not answer are free as soon as one did: while 4001
+// talks to the first caller, they show available and the next caller rings them at
+// once. 4003, busy before the answer, is logged as not answering at the answer's time,
+// not at the end of the call.
+func TestRingallFreesTheOthersAtTheAnswer(t *testing.T) {
+	db := openDB(t)
+	synctest.Test(t, func(t *testing.T) {
+		h, m := newHandler(t, db, testQueue(nil))
+		first := newFakeCall("c1", "2000")
+		talk := answersAfter(2*time.Second, time.Minute)
+		first.ring = func(c *fakeCall, opts call.RingOptions) (call.RingResult, error) {
+			res, err := talk(c, opts)
+			res.Missed["PJSIP/4003"] = call.Unanswered{Status: call.DialBusy}
+			return res, err
+		}
+		done1 := serve(h, first, "sales", nil)
+		time.Sleep(5 * time.Second)
+		var got []string
+		members, _ := m.Members("sales")
+		for _, ms := range members {
+			got = append(got, ms.Endpoint+" "+ms.Status)
+		}
+		if want := []string{"PJSIP/4001 in call", "PJSIP/4002 available", "PJSIP/4003 available"}; !slices.Equal(got, want) {
+			t.Errorf("at 5 s members are %q, want %q", got, want)
+		}
+		second := newFakeCall("c2", "3000")
+		second.ring = answersAfter(time.Second, time.Second)
+		if err := <-serve(h, second, "sales", nil); err != nil {
+			t.Fatal(err)
+		}
+		checkEvents(t, second, "0s: answer", "0s: music classic", "0s: ring PJSIP/4002,PJSIP/4003 for 20s", "1s: connected PJSIP/4002")
+		if err := <-done1; err != nil {
+			t.Fatal(err)
+		}
+		entries, _ := m.Log("sales", 0)
+		var connect, miss Entry
+		for _, e := range entries {
+			switch {
+			case e.CallID == "c1" && e.Event == EvConnect:
+				connect = e
+			case e.CallID == "c1" && e.Event == EvRingNoAnswer:
+				miss = e
+			}
+		}
+		if miss.Member != "PJSIP/4003" || miss.Reason != "busy" || !miss.Time.Equal(connect.Time) {
+			t.Errorf("the miss is logged as %+v, want 4003 busy at the answer (%s)", miss, connect.Time)
+		}
+	})
+}
+
+// failsAt makes the endpoints in fail end at once with their status; any other answers
+// at once and talks for a second.
+func failsAt(fail map[string]call.DialStatus) func(*fakeCall, call.RingOptions) (call.RingResult, error) {
+	answer := answersAfter(0, time.Second)
+	return func(c *fakeCall, opts call.RingOptions) (call.RingResult, error) {
+		if st, ok := fail[opts.Endpoints[0]]; ok {
+			return call.RingResult{Missed: map[string]call.Unanswered{opts.Endpoints[0]: {Status: st}}}, nil
+		}
+		return answer(c, opts)
+	}
+}
+
+// One member at a time, a member busy or unreachable costs no retry pause: the next one
+// rings at once, as Asterisk's ring_one. Only once every member was tried in vain does
+// the caller wait the retry pause, and the next round starts at the top again.
+func TestBusyMemberCostsNoPause(t *testing.T) {
+	t.Run("the next member rings at once", func(t *testing.T) {
+		db := openDB(t)
+		synctest.Test(t, func(t *testing.T) {
+			h, _ := newHandler(t, db, testQueue(func(q *config.Queue) { q.Strategy = "linear" }))
+			c := newFakeCall("c1", "2000")
+			c.ring = failsAt(map[string]call.DialStatus{"PJSIP/4001": call.DialBusy})
+			if err := <-serve(h, c, "sales", nil); err != nil {
+				t.Fatal(err)
+			}
+			checkEvents(t, c, "0s: answer", "0s: music classic",
+				"0s: ring PJSIP/4001 for 20s", "0s: ring PJSIP/4002 for 20s", "0s: connected PJSIP/4002")
+		})
+	})
+	t.Run("a round then the retry pause", func(t *testing.T) {
+		db := openDB(t)
+		synctest.Test(t, func(t *testing.T) {
+			h, _ := newHandler(t, db, testQueue(func(q *config.Queue) {
+				q.Strategy, q.MaxWait = "linear", 8*time.Second
+				q.AfterMaxWait = &config.Action{Kind: config.ActPlay, Play: []string{"sound:goodbye"}}
+			}))
+			c := newFakeCall("c1", "2000")
+			c.ring = failsAt(map[string]call.DialStatus{
+				"PJSIP/4001": call.DialBusy, "PJSIP/4002": call.DialUnavailable, "PJSIP/4003": call.DialDeclined})
+			if err := <-serve(h, c, "sales", runNoter(c)); err != nil {
+				t.Fatal(err)
+			}
+			checkEvents(t, c, "0s: answer", "0s: music classic",
+				"0s: ring PJSIP/4001 for 8s", "0s: ring PJSIP/4002 for 8s", "0s: ring PJSIP/4003 for 8s",
+				"5s: ring PJSIP/4001 for 3s", "5s: ring PJSIP/4002 for 3s", "5s: ring PJSIP/4003 for 3s",
+				"8s: run play sound:goodbye")
+		})
+	})
+}
+
+// A caller first in line while a member is free is not told it is next: its members
+// ring at once.
+func TestFirstCallerRingsWithoutAnnouncement(t *testing.T) {
+	db := openDB(t)
+	synctest.Test(t, func(t *testing.T) {
+		h, _ := newHandler(t, db, testQueue(func(q *config.Queue) { q.AnnouncePosition = true }))
+		c := newFakeCall("c1", "2000")
+		c.ring = answersAfter(time.Second, time.Second)
+		if err := <-serve(h, c, "sales", nil); err != nil {
+			t.Fatal(err)
+		}
+		checkEvents(t, c, "0s: answer", "0s: music classic", "0s: ring "+all+" for 20s", "1s: connected PJSIP/4001")
+	})
+}
+
+// A login, logout or pause the database cannot keep is refused and changes nothing: the
+// member is as it was, now and after a restart.
+func TestMemberChangeUnsavedChangesNothing(t *testing.T) {
+	db := openDB(t)
+	_, m := newHandler(t, db, testQueue(nil))
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Logout("sales", "PJSIP/4001"); err == nil {
+		t.Error("logout with a closed database: no error")
+	}
+	if err := m.Pause("sales", "PJSIP/4002", true, "lunch"); err == nil {
+		t.Error("pause with a closed database: no error")
+	}
+	members, err := m.Members("sales")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ms := range members {
+		if ms.Status != StatusAvailable || ms.PauseReason != "" {
+			t.Errorf("%s is %q %q after a change that was not saved, want available", ms.Endpoint, ms.Status, ms.PauseReason)
+		}
+	}
+}
+
+// A wait that ends on an error that is not the caller's hang-up (here the app stopping)
+// is logged EXITWITHERROR with the error, not ABANDON.
+func TestErrorIsNotAnAbandon(t *testing.T) {
+	db := openDB(t)
+	synctest.Test(t, func(t *testing.T) {
+		q := testQueue(nil)
+		h, m := newHandler(t, db, q)
+		for _, ep := range q.Members {
+			if err := m.Pause("sales", ep, true, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctx, stop := context.WithCancel(context.Background())
+		c := newFakeCall("c1", "2000")
+		done := make(chan error, 1)
+		go func() { done <- h.Serve(ctx, c, "sales", nil) }()
+		time.Sleep(10 * time.Second)
+		stop()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Serve: %v, want context.Canceled", err)
+		}
+		entries, _ := m.Log("sales", 0)
+		last := entries[len(entries)-1]
+		if last.Event != EvExitWithError || last.Reason != context.Canceled.Error() || last.Wait != 10 {
+			t.Errorf("the caller's stay ends the log as %+v, want EXITWITHERROR (context canceled) after 10 s", last)
+		}
 	})
 }
