@@ -20,6 +20,13 @@ type Rooms interface {
 	Lock(name string, on bool) error
 }
 
+// invitations is what Rooms may also do (*conference.Manager does): note the endpoint a
+// phone was invited at, so that the room lists it by endpoint rather than by its caller
+// ID, which is the room's name for every phone invited.
+type invitations interface {
+	Invited(channel, endpoint string)
+}
+
 // roomList is every room: the routing file's, those created at run time, and who is in.
 type roomList struct {
 	XMLName struct{}              `json:"-" xml:"rooms"`
@@ -100,7 +107,11 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 	cfg := config.Room{Name: req.Name, MaxMembers: req.MaxMembers, PIN: req.PIN, AdminPIN: req.AdminPIN,
 		AnnounceCount: true, MusicWhenAlone: true}
 	if err := s.deps.Rooms.Create(cfg, file.Rooms); err != nil {
-		writeError(w, r, roomStatus(err), "name", err.Error())
+		field := "name"
+		if errors.Is(err, conference.ErrSamePINs) {
+			field = "admin_pin"
+		}
+		writeError(w, r, roomStatus(err), field, err.Error())
 		return
 	}
 	s.changed(r, "create room %s", req.Name)
@@ -126,6 +137,9 @@ func (s *Server) inviteToRoom(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeAppError(w, r, err, "endpoint")
 		return
+	}
+	if inv, ok := s.deps.Rooms.(invitations); ok {
+		inv.Invited(id, req.Endpoint)
 	}
 	s.changed(r, "invite %s into room %s (channel %s)", req.Endpoint, room, id)
 	write(w, r, http.StatusAccepted, originated{Channel: id})
@@ -209,6 +223,8 @@ func roomStatus(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, conference.ErrRoomTaken):
 		return http.StatusConflict
+	case errors.Is(err, conference.ErrSamePINs):
+		return http.StatusBadRequest
 	}
 	return http.StatusInternalServerError
 }

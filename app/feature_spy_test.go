@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ariflow/ariflow/ari/aritest"
+	"github.com/ariflow/ariflow/spy"
 )
 
 const spyBody = `
@@ -62,6 +63,41 @@ func TestSpySnoopDirections(t *testing.T) {
 		if got := add.Query.Get("channel"); got != "c1,"+id {
 			t.Errorf("bridged %q, want the supervisor and the snoop", got)
 		}
+	}
+	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c1")})
+	f.waitIdle()
+}
+
+// A snoop Asterisk makes but that cannot join the supervisor's bridge (the bridge's
+// addChannel fails) is hung up at once, not left listening to 1000's call until the
+// supervisor hangs up; the supervisor hears an error, not that the call ended, and is
+// asked for another extension.
+func TestSpySnoopThatCannotJoinIsHungUp(t *testing.T) {
+	f := newFixture(t, spyBody)
+	leg := aritest.Channel("leg1")
+	leg["name"] = "PJSIP/1000-00000001"
+	f.srv.Handle(http.MethodGet, "/channels", func(*http.Request) (int, any) { return http.StatusOK, []any{leg} })
+	f.srv.Handle(http.MethodPost, "/bridges/{bridgeId}/addChannel", func(*http.Request) (int, any) {
+		return http.StatusInternalServerError, aritest.Message("Internal Server Error")
+	})
+	ev := aritest.StasisStart(testApp, "c1", "52")
+	ev["channel"].(map[string]any)["caller"] = map[string]string{"name": "", "number": "2000"}
+	f.srv.Push(ev)
+	f.want(http.MethodPost, "/channels/c1/play")
+	for _, d := range []string{"1", "0", "0", "0", "#"} {
+		f.dtmf("c1", d)
+	}
+	id := f.want(http.MethodPost, "/channels/leg1/snoop").Query.Get("snoopId")
+	f.srv.Push(aritest.StasisStart(testApp, id, "ariflow-leg", "c1"))
+	f.want(http.MethodPost, "/bridges/")
+	f.wantPath(http.MethodDelete, "/channels/"+id)
+	prompt := f.want(http.MethodPost, "/channels/c1/play")
+	if got := prompt.Query.Get("media"); got != spy.PromptError {
+		t.Errorf("the supervisor heard %q, want %s", got, spy.PromptError)
+	}
+	f.push("PlaybackFinished", playbackFinished(prompt.Query.Get("playbackId"), "c1"))
+	if got := f.want(http.MethodPost, "/channels/c1/play").Query.Get("media"); got != spy.PromptExtension {
+		t.Errorf("then %q, want %s: another extension", got, spy.PromptExtension)
 	}
 	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c1")})
 	f.waitIdle()

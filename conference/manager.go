@@ -27,6 +27,9 @@ var (
 	ErrNoMember  = errors.New("no such member in the room")
 	ErrRoomTaken = errors.New("a room of that name exists")
 	ErrNoARI     = errors.New("no ARI connection yet")
+	// ErrSamePINs refuses a room whose admin PIN is its PIN: every caller typing the PIN
+	// would enter as an admin (the routing file refuses it too).
+	ErrSamePINs = errors.New("admin_pin must differ from pin")
 )
 
 // BridgeType makes the mixing bridges report the members' keys as ChannelDtmfReceived.
@@ -36,8 +39,8 @@ const BridgeType = "mixing,dtmf_events"
 type Member struct {
 	Channel string    `json:"channel" xml:"channel"`
 	CallID  string    `json:"call_id" xml:"call_id"`
-	Caller  string    `json:"caller" xml:"caller"`
-	Name    string    `json:"name,omitempty" xml:"name,omitempty"`
+	Caller  string    `json:"caller" xml:"caller"`                 // the caller ID's number; a phone invited in: its endpoint
+	Name    string    `json:"name,omitempty" xml:"name,omitempty"` // the caller ID's name
 	Joined  time.Time `json:"joined" xml:"joined"`
 	Muted   bool      `json:"muted" xml:"muted"`
 	Admin   bool      `json:"admin" xml:"admin"`
@@ -82,12 +85,22 @@ type Manager struct {
 	client  *ari.Client
 	rooms   map[string]*room       // live rooms by name
 	runtime map[string]config.Room // rooms created at run time
+	invited map[string]invitation  // phones rung into a room that have not joined it yet, by channel
 	seq     int
 }
 
+// invitation is a phone rung into a room at endpoint, at a time.
+type invitation struct {
+	endpoint string
+	at       time.Time
+}
+
+// invitationTTL is how long an invited phone that never joined is remembered.
+const invitationTTL = time.Hour
+
 // NewManager makes the rooms' state. The ARI connection comes with the first call (Attach).
 func NewManager(log zerolog.Logger) *Manager {
-	return &Manager{log: log, rooms: map[string]*room{}, runtime: map[string]config.Room{}}
+	return &Manager{log: log, rooms: map[string]*room{}, runtime: map[string]config.Room{}, invited: map[string]invitation{}}
 }
 
 // Attach gives the manager the ARI connection calls run on; the latest one wins.
@@ -98,10 +111,14 @@ func (m *Manager) Attach(c *ari.Client) {
 }
 
 // Create adds a room at run time (the seed's "create a conference"). Its settings are
-// those of a routing file's room; the name must not be taken.
+// those of a routing file's room; the name must not be taken, and an admin PIN must
+// differ from the PIN (ErrSamePINs).
 func (m *Manager) Create(cfg config.Room, file map[string]config.Room) error {
 	if cfg.Name == "" {
 		return errors.New("conference: a room needs a name")
+	}
+	if cfg.PIN != "" && cfg.PIN == cfg.AdminPIN {
+		return ErrSamePINs
 	}
 	if cfg.MaxMembers <= 0 {
 		cfg.MaxMembers = 5
@@ -119,6 +136,28 @@ func (m *Manager) Create(cfg config.Room, file map[string]config.Room) error {
 	}
 	m.runtime[cfg.Name] = cfg
 	return nil
+}
+
+// Invited notes that channel is a phone the admin rang into a room at endpoint (the
+// app's Invite). Its caller ID is the room's name, the same for every phone invited, so
+// the room lists it with endpoint as its caller: from its Reserve on, or at once when it
+// has joined already.
+func (m *Manager) Invited(channel, endpoint string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.rooms {
+		if mb := r.find(channel); mb != nil {
+			mb.Caller, mb.Name = endpoint, ""
+			return
+		}
+	}
+	now := time.Now()
+	for ch, inv := range m.invited {
+		if now.Sub(inv.at) > invitationTTL { // never answered
+			delete(m.invited, ch)
+		}
+	}
+	m.invited[channel] = invitation{endpoint: endpoint, at: now}
 }
 
 // Runtime returns a room created at run time.

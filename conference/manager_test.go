@@ -181,6 +181,47 @@ func TestRuntimeRooms(t *testing.T) {
 	}
 }
 
+// A room created at run time whose admin PIN is its PIN is refused, as the routing file
+// refuses it: every caller typing the room's PIN would enter as an admin.
+func TestRuntimeRoomPINsMustDiffer(t *testing.T) {
+	m := NewManager(zerolog.Nop())
+	if err := m.Create(config.Room{Name: "Point", PIN: "1234", AdminPIN: "1234"}, nil); !errors.Is(err, ErrSamePINs) {
+		t.Errorf("create with admin_pin = pin: %v, want ErrSamePINs", err)
+	}
+	if _, ok := m.Runtime("Point"); ok {
+		t.Error("the refused room exists")
+	}
+	if err := m.Create(config.Room{Name: "Point", PIN: "1234", AdminPIN: "4321"}, nil); err != nil {
+		t.Errorf("create with two PINs: %v", err)
+	}
+}
+
+// A phone the admin invited is listed by the endpoint it was rung at, whether the
+// invitation is noted before it takes its seat or after; a caller who dialed in keeps
+// their caller ID.
+func TestInvitedPhonesListedByEndpoint(t *testing.T) {
+	m := NewManager(zerolog.Nop())
+	room := config.Room{Name: "Salle_1", MaxMembers: 5}
+	m.Invited("inv1", "PJSIP/2000")
+	for _, who := range []Member{{Channel: "inv1", Name: "Salle_1"}, {Channel: "c1", Caller: "2001", Name: "Alice"}, {Channel: "inv2", Name: "Salle_1"}} {
+		if _, err := m.Reserve(room, who); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.Invited("inv2", "PJSIP/2002")
+	info, err := m.Room("Salle_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, mb := range info.Members {
+		got = append(got, mb.Channel+" "+mb.Caller+" "+mb.Name)
+	}
+	if want := []string{"inv1 PJSIP/2000 ", "c1 2001 Alice", "inv2 PJSIP/2002 "}; !slices.Equal(got, want) {
+		t.Errorf("members %q, want %q", got, want)
+	}
+}
+
 func TestExplain(t *testing.T) {
 	f := &config.File{Rooms: map[string]config.Room{"Salle_1": {Name: "Salle_1", MaxMembers: 5, AnnounceCount: true, MusicWhenAlone: true, MusicClass: "classic", PIN: "1"}}}
 	got := strings.Join(Explain(f, "Salle_1"), "\n")

@@ -45,10 +45,14 @@ func (s *Seat) Channel() string { return s.m.Channel }
 
 // Reserve takes a seat in room cfg for a caller, counted at once so that callers joining
 // together cannot overfill it. A full (ErrFull) or locked (ErrLocked) room refuses anyone
-// but an admin.
+// but an admin. A phone the admin invited (Invited) is listed by its endpoint.
 func (m *Manager) Reserve(cfg config.Room, who Member) (*Seat, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if inv, ok := m.invited[who.Channel]; ok {
+		delete(m.invited, who.Channel)
+		who.Caller, who.Name = inv.endpoint, ""
+	}
 	r, ok := m.rooms[cfg.Name]
 	if !ok {
 		r = &room{cfg: cfg}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/ariflow/ariflow/app/call"
 	"github.com/ariflow/ariflow/ari"
 	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/store"
@@ -35,6 +36,7 @@ const (
 	PromptNotOnCall = "sound:vm-isunavail"              // after the extension's digits: not on a call
 	PromptEnded     = "sound:conf-hasleft"              // after the extension's digits: the spied call ended
 	PromptBadKey    = "sound:beeperr"                   // a key that means nothing while spying
+	PromptError     = "sound:please-try-again"          // a snoop Asterisk would not make (an error): another extension
 	PromptGoodbye   = "sound:vm-goodbye"
 )
 
@@ -52,8 +54,17 @@ type Session struct {
 	Channel    string    `json:"channel"`
 	Modes      []string  `json:"modes"` // in the order used
 	Seconds    float64   `json:"seconds"`
-	End        string    `json:"end"` // "target hung up", "supervisor hung up", "stopped"
+	End        string    `json:"end"` // "target hung up", "supervisor hung up", "stopped", "snoop failed"
 }
+
+// outcome is how a session ended when the supervisor's call goes on.
+type outcome int
+
+const (
+	stopped    outcome = iota // the supervisor pressed KeyStop
+	targetGone                // the spied call ended or left the application: PromptEnded
+	failed                    // Asterisk would not snoop (an error, not the target gone): PromptError
+)
 
 // Deps are what spying uses beyond the routing file.
 type Deps struct {
@@ -126,55 +137,74 @@ func (h *Handler) Serve(ctx context.Context, c Call, mode string) error {
 			}
 			continue
 		}
-		ended, err := h.session(ctx, c, who, ext, target, mode)
+		out, err := h.session(ctx, c, who, ext, target, mode)
 		if err != nil {
 			return err
 		}
-		if ended {
-			if _, err := c.Play(ctx, false, "digits:"+ext, PromptEnded); err != nil {
-				return err
-			}
+		switch out {
+		case targetGone:
+			_, err = c.Play(ctx, false, "digits:"+ext, PromptEnded)
+		case failed:
+			_, err = c.Play(ctx, false, PromptError)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	_, err := c.Play(ctx, false, PromptGoodbye)
 	return err
 }
 
-// session spies on one channel until it ends (true), the supervisor presses * (false) or
-// hangs up (an error). 4, 5 and 6 switch the mode with a new snoop.
-func (h *Handler) session(ctx context.Context, c Call, who, ext string, target ari.Channel, mode string) (bool, error) {
+// session spies on one channel until it ends or leaves the application (targetGone), the
+// supervisor presses * (stopped), a snoop fails (failed), or the supervisor hangs up (an
+// error). 4, 5 and 6 switch the mode with a new snoop. Whatever the end, the session's
+// snoop is hung up: the supervisor never goes on hearing, or being heard by, the call.
+func (h *Handler) session(ctx context.Context, c Call, who, ext string, target ari.Channel, mode string) (outcome, error) {
 	s := Session{Start: h.deps.Now(), Supervisor: who, Target: ext, Channel: target.Name, Modes: []string{mode}}
 	started := time.Now()
 	log := c.Logger().With().Str("target", ext).Str("target_channel", target.Name).Logger()
+	snoop := "" // the live snoop, if any
 	defer func() {
+		if snoop != "" {
+			if err := c.StopSnoop(context.WithoutCancel(ctx), snoop); err != nil {
+				log.Warn().Err(err).Msg("spy: the snoop could not be stopped")
+			}
+		}
 		s.Seconds = time.Since(started).Round(time.Millisecond).Seconds()
 		h.logSession(log, s)
 	}()
-	snoop, err := h.snoop(ctx, c, target.ID, mode)
-	if err != nil {
-		s.End = "target hung up"
-		return true, nil
-	}
-	log.Info().Str("mode", mode).Msg("spying")
 	for {
+		if snoop == "" {
+			spy, whisper := Directions(mode)
+			id, err := c.Snoop(ctx, target.ID, spy, whisper)
+			if err != nil {
+				return failure(ctx, log, &s, err)
+			}
+			snoop = id
+			if s.Modes[len(s.Modes)-1] != mode { // switched
+				s.Modes = append(s.Modes, mode)
+			}
+			log.Info().Str("mode", mode).Msg("spying")
+		}
 		c.SetState("spy " + mode + " " + ext)
 		key, ended, err := c.WaitSnoop(ctx, snoop, target.ID)
 		switch {
 		case err != nil:
 			s.End = "supervisor hung up"
-			return false, err
+			return stopped, err
 		case ended:
 			s.End = "target hung up"
 			log.Info().Msg("the spied call ended")
-			return true, nil
+			return targetGone, nil
 		case key == KeyStop:
 			s.End = "stopped"
-			return false, c.StopSnoop(ctx, snoop)
+			return stopped, nil
 		}
 		next := ModeOfKey(key)
 		if next == "" {
 			if _, err := c.Play(ctx, true, PromptBadKey); err != nil {
-				return false, err
+				s.End = "supervisor hung up"
+				return stopped, err
 			}
 			continue
 		}
@@ -182,26 +212,30 @@ func (h *Handler) session(ctx context.Context, c Call, who, ext string, target a
 			continue
 		}
 		if err := c.StopSnoop(ctx, snoop); err != nil {
-			return false, err
+			return failure(ctx, log, &s, err)
 		}
-		if snoop, err = h.snoop(ctx, c, target.ID, next); err != nil {
-			s.End = "target hung up"
-			return true, nil
-		}
-		mode = next
-		s.Modes = append(s.Modes, mode)
-		log.Info().Str("mode", mode).Msg("spy mode switched")
+		snoop, mode = "", next
 	}
 }
 
-// snoop starts a snoop in mode; a snoop that cannot start means the target has gone.
-func (h *Handler) snoop(ctx context.Context, c Call, target, mode string) (string, error) {
-	spy, whisper := Directions(mode)
-	id, err := c.Snoop(ctx, target, spy, whisper)
-	if err != nil {
-		c.Logger().Warn().Err(err).Msg("spy: no snoop on the target")
+// failure sorts out a snoop that could not start or stop. The supervisor's own call
+// ending (a hang-up, the app stopping it: its context done) is returned as an error; the
+// target gone (call.ErrSnoopFailed) and any other failure (an Asterisk error, a request
+// timing out) are outcomes the supervisor is told of.
+func failure(ctx context.Context, log zerolog.Logger, s *Session, err error) (outcome, error) {
+	switch {
+	case errors.Is(err, call.ErrHangup), errors.Is(err, call.ErrConnectionLost), errors.Is(err, context.Canceled),
+		ctx.Err() != nil:
+		s.End = "supervisor hung up"
+		return stopped, err
+	case errors.Is(err, call.ErrSnoopFailed):
+		log.Info().Err(err).Msg("spy: the target is gone")
+		s.End = "target hung up"
+		return targetGone, nil
 	}
-	return id, err
+	log.Error().Err(err).Msg("spy: the snoop failed")
+	s.End = "snoop failed"
+	return failed, nil
 }
 
 func (h *Handler) logSession(log zerolog.Logger, s Session) {

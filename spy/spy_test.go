@@ -1,7 +1,12 @@
 package spy
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,20 +17,24 @@ import (
 	"github.com/ariflow/ariflow/app/call"
 	"github.com/ariflow/ariflow/ari"
 	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/store"
 )
 
 // fakeCall plays a supervisor: typed are the entries read one by one ("1000" for
 // 1000#, "" for a timeout), keys what they press while spying ("end" for the spied call
-// ending); it notes prompts and snoops.
+// ending); snoopErrs are what the snoops made one by one fail with (nil: made). It notes
+// prompts, snoops, and the ids of the snoops made and stopped.
 type fakeCall struct {
-	caller   string
-	typed    []string
-	keys     []string
-	channels []ari.Channel
-	played   []string
-	snoops   []string // "target spy/whisper"
-	stopped  int
-	log      zerolog.Logger
+	caller    string
+	typed     []string
+	keys      []string
+	snoopErrs []error
+	channels  []ari.Channel
+	played    []string
+	snoops    []string // "target spy/whisper"
+	made      []string // the ids of the snoops made
+	stopped   []string // the ids of the snoops stopped
+	log       zerolog.Logger
 }
 
 func (f *fakeCall) ID() string                   { return "sup" }
@@ -33,8 +42,8 @@ func (f *fakeCall) Caller() (string, string)     { return f.caller, "" }
 func (f *fakeCall) Logger() *zerolog.Logger      { return &f.log }
 func (f *fakeCall) SetState(string)              {}
 func (f *fakeCall) Answer(context.Context) error { return nil }
-func (f *fakeCall) StopSnoop(context.Context, string) error {
-	f.stopped++
+func (f *fakeCall) StopSnoop(_ context.Context, id string) error {
+	f.stopped = append(f.stopped, id)
 	return nil
 }
 
@@ -56,7 +65,16 @@ func (f *fakeCall) LiveChannels(context.Context) ([]ari.Channel, error) { return
 
 func (f *fakeCall) Snoop(_ context.Context, target, spy, whisper string) (string, error) {
 	f.snoops = append(f.snoops, target+" "+spy+"/"+whisper)
-	return "snoop", nil
+	if len(f.snoopErrs) > 0 {
+		err := f.snoopErrs[0]
+		f.snoopErrs = f.snoopErrs[1:]
+		if err != nil {
+			return "", err
+		}
+	}
+	id := fmt.Sprintf("snoop%d", len(f.snoops))
+	f.made = append(f.made, id)
+	return id, nil
 }
 
 func (f *fakeCall) WaitSnoop(context.Context, string, string) (string, bool, error) {
@@ -71,12 +89,14 @@ func (f *fakeCall) WaitSnoop(context.Context, string, string) (string, bool, err
 	return k, false, nil
 }
 
-func handler() *Handler {
+func handler() *Handler { return handlerWith(Deps{}) }
+
+func handlerWith(deps Deps) *Handler {
 	f := &config.File{
 		Extensions: map[string]config.Extension{"1000": {Endpoint: "PJSIP/1000"}},
 		Spy:        config.Spy{Allow: []config.SpyRule{{Who: []string{"2000"}, Whom: []string{"1000", "3000"}}}},
 	}
-	return New(f, Deps{})
+	return New(f, deps)
 }
 
 var onCall = []ari.Channel{{ID: "leg", Name: "PJSIP/1000-00000001", State: "Up"}}
@@ -102,6 +122,10 @@ func TestServe(t *testing.T) {
 		{name: "barge from the entry point", caller: "2000", mode: Barge,
 			typed: []string{"1000"}, wantPlayed: []string{PromptExtension},
 			wantSnoops: []string{"leg both/both"}, wantErrHangup: true},
+		{name: "barge, then the spied call leaves the application", caller: "2000", mode: Listen,
+			typed: []string{"1000"}, keys: []string{"6", "end"},
+			wantPlayed: []string{PromptExtension, "digits:1000+" + PromptEnded, PromptExtension},
+			wantSnoops: []string{"leg both/none", "leg both/both"}, wantErrHangup: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &fakeCall{caller: tc.caller, typed: tc.typed, keys: tc.keys, channels: onCall, log: zerolog.Nop()}
@@ -114,6 +138,78 @@ func TestServe(t *testing.T) {
 			}
 			if !slices.Equal(c.snoops, tc.wantSnoops) {
 				t.Errorf("snoops %q, want %q", c.snoops, tc.wantSnoops)
+			}
+			// a snoop left behind keeps the supervisor hearing (or heard by) the call
+			if !slices.Equal(c.stopped, c.made) {
+				t.Errorf("stopped the snoops %q, want every snoop made stopped: %q", c.stopped, c.made)
+			}
+		})
+	}
+}
+
+// A snoop that cannot start is told apart by why: the supervisor hanging up meanwhile
+// ends the call (logged as such, no "has left" prompt); the target gone is announced as
+// the call's end; an Asterisk error plays an error prompt, and another extension may be
+// typed. Whatever the failure, no snoop stays behind.
+func TestSnoopFailures(t *testing.T) {
+	serverError := &ari.Error{Method: http.MethodPost, Path: "/channels/leg/snoop", Status: http.StatusInternalServerError}
+	notFound := fmt.Errorf("%w: snoop on leg: %w", call.ErrSnoopFailed, &ari.Error{Status: http.StatusNotFound})
+	for _, tc := range []struct {
+		name       string
+		typed      []string
+		keys       []string
+		snoopErrs  []error
+		wantErr    error // what Serve returns; nil: call.ErrHangup, the supervisor hanging up at the end
+		wantPlayed []string
+		wantEnds   []string // the logged sessions' modes and end
+	}{
+		{name: "the supervisor hangs up while the snoop starts", typed: []string{"1000"},
+			snoopErrs:  []error{fmt.Errorf("wait for the snoop: %w", call.ErrHangup)},
+			wantPlayed: []string{PromptExtension},
+			wantEnds:   []string{"listen:supervisor hung up"}},
+		{name: "the app stops the supervisor's call while the snoop starts", typed: []string{"1000"},
+			snoopErrs: []error{context.Canceled}, wantErr: context.Canceled,
+			wantPlayed: []string{PromptExtension},
+			wantEnds:   []string{"listen:supervisor hung up"}},
+		{name: "the target is gone", typed: []string{"1000"}, snoopErrs: []error{notFound},
+			wantPlayed: []string{PromptExtension, "digits:1000+" + PromptEnded, PromptExtension},
+			wantEnds:   []string{"listen:target hung up"}},
+		{name: "Asterisk fails, then the next try works", typed: []string{"1000", "1000"},
+			snoopErrs:  []error{serverError},
+			wantPlayed: []string{PromptExtension, PromptError, PromptExtension},
+			wantEnds:   []string{"listen:snoop failed", "listen:supervisor hung up"}},
+		{name: "Asterisk fails on a switch to barge", typed: []string{"1000"}, keys: []string{"6"},
+			snoopErrs:  []error{nil, fmt.Errorf("add snoop to bridge: %w", serverError)},
+			wantPlayed: []string{PromptExtension, PromptError, PromptExtension},
+			wantEnds:   []string{"listen:snoop failed"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := store.Open(filepath.Join(t.TempDir(), "db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			c := &fakeCall{caller: "2000", typed: tc.typed, keys: tc.keys, snoopErrs: tc.snoopErrs, channels: onCall, log: zerolog.Nop()}
+			wantErr := cmp.Or(tc.wantErr, call.ErrHangup)
+			if err := handlerWith(Deps{DB: db}).Serve(context.Background(), c, Listen); !errors.Is(err, wantErr) {
+				t.Errorf("Serve: %v, want %v", err, wantErr)
+			}
+			if !slices.Equal(c.played, tc.wantPlayed) {
+				t.Errorf("played %q,\nwant   %q", c.played, tc.wantPlayed)
+			}
+			if !slices.Equal(c.stopped, c.made) {
+				t.Errorf("stopped the snoops %q, want every snoop made stopped: %q", c.stopped, c.made)
+			}
+			sessions, err := Sessions(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ends []string
+			for _, s := range sessions {
+				ends = append(ends, strings.Join(s.Modes, "+")+":"+s.End)
+			}
+			if !slices.Equal(ends, tc.wantEnds) {
+				t.Errorf("spy_log %q, want %q", ends, tc.wantEnds)
 			}
 		})
 	}

@@ -8,7 +8,10 @@ import (
 	"github.com/ariflow/ariflow/ari"
 )
 
-// ErrSnoopFailed means a snoop channel could not be made or never entered the application.
+// ErrSnoopFailed means the target could not be snooped on because it is gone: Asterisk
+// does not know it (404), or the snoop channel was destroyed before it entered the
+// application. Other failures (an Asterisk error, a bridge that cannot take the snoop)
+// are reported as they are.
 var ErrSnoopFailed = errors.New("snoop failed")
 
 // LiveChannels lists Asterisk's channels, except the call's own.
@@ -29,7 +32,8 @@ func (c *Call) LiveChannels(ctx context.Context) ([]ari.Channel, error) {
 // Snoop makes a snoop channel on target with the spy and whisper directions ("none",
 // "in", "out", "both") and bridges it with the caller, in one bridge the call keeps for
 // all its snoops. The call then hears target's events (its hang-up) and the snoop's. The
-// snoop is hung up when the call ends, or by StopSnoop.
+// snoop is hung up when the call ends, by StopSnoop, or at once when Snoop fails after
+// making it. The caller hanging up meanwhile is ErrHangup; the target gone, ErrSnoopFailed.
 func (c *Call) Snoop(ctx context.Context, target, spy, whisper string) (string, error) {
 	id := c.newID("snoop")
 	c.sub.Add("channel:" + id)
@@ -37,29 +41,41 @@ func (c *Call) Snoop(ctx context.Context, target, spy, whisper string) (string, 
 	if _, err := c.client.Channels.Snoop(ctx, target, ari.SnoopRequest{
 		SnoopID: id, Spy: spy, Whisper: whisper, App: c.app, AppArgs: []string{ArgLeg, c.id},
 	}); err != nil {
-		return "", fmt.Errorf("%w: snoop on %s: %v", ErrSnoopFailed, target, err)
+		if ari.IsNotFound(err) {
+			return "", fmt.Errorf("%w: snoop on %s: %w", ErrSnoopFailed, target, err)
+		}
+		return "", fmt.Errorf("snoop on %s: %w", target, err)
 	}
 	c.onCleanup(func(ctx context.Context) error { return c.hangupSnoop(ctx, id) })
-	ok, err := c.waitStasisStart(id)
-	if err != nil {
+	if err := c.joinSnoop(ctx, id, target); err != nil {
+		if herr := c.hangupSnoop(context.WithoutCancel(ctx), id); herr != nil {
+			c.log.Warn().Err(herr).Str("snoop", id).Msg("a snoop that failed stays on its target until the call ends")
+		}
 		return "", err
 	}
+	return id, nil
+}
+
+// joinSnoop waits for snoop id to enter the application and puts it in the call's bridge.
+func (c *Call) joinSnoop(ctx context.Context, id, target string) error {
+	ok, err := c.waitStasisStart(id)
+	if err != nil {
+		return err
+	}
 	if !ok {
-		return "", fmt.Errorf("%w: the snoop on %s never entered the application", ErrSnoopFailed, target)
+		return fmt.Errorf("%w: the snoop on %s never entered the application", ErrSnoopFailed, target)
 	}
 	c.mu.Lock()
 	bridgeID := c.bridgeID
 	c.mu.Unlock()
 	if bridgeID == "" {
-		if _, err := c.bridge(ctx, id); err != nil {
-			return "", err
-		}
-		return id, nil
+		_, err := c.bridge(ctx, id)
+		return err
 	}
 	if err := c.client.Bridges.AddChannel(ctx, bridgeID, ari.AddChannel{Channel: []string{id}}); err != nil {
-		return "", fmt.Errorf("%w: add snoop to bridge: %v", ErrSnoopFailed, err)
+		return fmt.Errorf("add snoop to bridge: %w", err)
 	}
-	return id, nil
+	return nil
 }
 
 // StopSnoop hangs up a snoop the call made.
