@@ -30,7 +30,7 @@ func buildQueueMember(f *config.File, s Services) (Feature, error) {
 		sound, err := memberOp(s.Queues, qa.Queue, member, qa.Op)
 		if err != nil {
 			log.Error().Err(err).Str("member", member).Msg("queue member code failed")
-			_, perr := c.Play(ctx, false, "sound:an-error-has-occurred")
+			_, perr := c.Play(ctx, false, call.Sorry...)
 			return errors.Join(err, perr)
 		}
 		log.Info().Str("member", member).Msg("queue member changed by its phone")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/ariflow/ariflow/app/call"
 	"github.com/ariflow/ariflow/schedule"
 )
 
@@ -30,7 +31,7 @@ func (h *Handler) ServeAbsence(ctx context.Context, c Call, on bool) error {
 	st, err := h.deps.Absence.Set(number, on, number, now, until)
 	if err != nil {
 		log.Error().Err(err).Bool("on", on).Msg("absence mode not saved")
-		_, perr := c.Play(ctx, false, "sound:an-error-has-occurred")
+		_, perr := c.Play(ctx, false, call.Sorry...)
 		if perr != nil {
 			return perr
 		}

@@ -145,7 +145,7 @@ func (s *Service) Leave(ctx context.Context, c Call, box, reason string) (left b
 
 // Sorry is what a caller hears when what they say cannot be stored (the recording folder
 // unwritable, the disk full): "I'm sorry. Please try your call again later."
-var Sorry = []string{"sound:im-sorry", "sound:pls-try-call-later"}
+var Sorry = call.Sorry
 
 // Apology is Sorry then "Goodbye.": what a caller leaving a message hears, rather than a
 // silent line, before the app hangs up.

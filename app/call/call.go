@@ -19,6 +19,11 @@ import (
 	"github.com/ariflow/ariflow/ari"
 )
 
+// Sorry is what a caller hears when the app cannot do what they asked (a store or a
+// folder failing): "I'm sorry. Please try your call again later.", in core sounds (an
+// Asterisk with only asterisk-core-sounds has them).
+var Sorry = []string{"sound:im-sorry", "sound:please-try-call-later"}
+
 // ErrHangup means the caller hung up: the call's flow should return.
 var ErrHangup = errors.New("caller hung up")
 
