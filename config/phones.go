@@ -22,8 +22,13 @@ func (d *decoder) recordings(p pair) {
 			r.Directory = d.str(w, q)
 		case "prefix":
 			s := d.str(w, q)
-			if s != "" && (strings.HasPrefix(s, "/") || strings.HasPrefix(path.Clean(s), "..")) {
+			switch {
+			case s != "" && (strings.HasPrefix(s, "/") || strings.HasPrefix(path.Clean(s), "..")):
 				d.bad(w, q, "%q must stay inside the directory (relative, no ..)", s)
+			case s != "" && !strings.HasSuffix(s, "/"):
+				// A folder under directory: "monitor" would name files monitor1000-…
+				// beside it, where neither the listing nor voicemail's recovery looks.
+				d.bad(w, q, "%q is a folder under directory: end it with / (%q)", s, s+"/")
 			}
 			r.Prefix = s
 		case "name":

@@ -240,6 +240,9 @@ recordings:
 			`4: recordings: format must be one of wav, wav49, gsm, ulaw, alaw, sln, g722, not "mp3"`,
 			`5: recordings: retention must not be negative`,
 		}},
+		{name: "recordings prefix is a folder", yaml: `
+recordings: {prefix: monitor}
+`, want: []string{`1: recordings: prefix "monitor" is a folder under directory: end it with / ("monitor/")`}},
 		{name: "recordings retention too short", yaml: `
 recordings:
   retention: 30m

@@ -225,11 +225,11 @@ var audioExt = func() map[string]bool {
 	return m
 }()
 
-// List returns the call recordings under dir/prefix, newest first (not voicemail's files,
-// under prefix + VoicemailFolder).
+// List returns the call recordings under dir/prefix, newest first: not voicemail's files,
+// in any folder named VoicemailFolder (under prefix, or under an earlier prefix voicemail
+// still uses until a restart).
 func List(dir, prefix string) ([]Entry, error) {
 	root := filepath.Join(dir, filepath.FromSlash(prefix))
-	voicemail := filepath.Join(root, VoicemailFolder)
 	var out []Entry
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -238,7 +238,7 @@ func List(dir, prefix string) ([]Entry, error) {
 			}
 			return err
 		}
-		if d.IsDir() && path == voicemail {
+		if d.IsDir() && d.Name() == VoicemailFolder && path != root {
 			return fs.SkipDir
 		}
 		ext := filepath.Ext(path)

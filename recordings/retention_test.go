@@ -74,6 +74,33 @@ func TestExpireRemovesOnlyOldCallRecordings(t *testing.T) {
 	}
 }
 
+// Voicemail keeps the prefix it started with until a restart: after a reload from
+// "monitor/" to "", retention over the whole directory still never touches it.
+func TestExpireSparesVoicemailUnderAnEarlierPrefix(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	old := recordingAt(t, dir, "1000-old", now.AddDate(0, 0, -100), true)
+	voicemail := writeVoicemail(t, dir, "monitor/")
+	for _, p := range voicemail {
+		ancient := now.AddDate(-2, 0, 0)
+		if err := os.Chtimes(p, ancient, ancient); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removed, err := Expire(dir, "", now.AddDate(0, 0, -90))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"1000-old"}; !slices.Equal(removed, want) || exists(old) {
+		t.Errorf("removed %q, want %q", removed, want)
+	}
+	for _, kept := range voicemail {
+		if !exists(kept) {
+			t.Errorf("voicemail %s was removed", kept)
+		}
+	}
+}
+
 // ExpireEvery reads the retention before each run: none at first (a file without it keeps
 // everything), then 30 days, as after a reload; the old recording goes at the next run.
 func TestExpireEveryAppliesTheCurrentRetention(t *testing.T) {
