@@ -7,6 +7,7 @@ import (
 
 	"github.com/ariflow/ariflow/app/call"
 	"github.com/ariflow/ariflow/ari"
+	"github.com/ariflow/ariflow/conference"
 )
 
 // takeBackBridges finds, after a (re)connect, the bridges calls made to connect a caller
@@ -28,6 +29,10 @@ func (a *App) takeBackBridges(ctx context.Context, channels []ari.Channel, bridg
 		byID[ch.ID] = ch
 	}
 	for _, b := range bridges {
+		if room, ok := conference.RoomOfBridge(b); ok && slices.Contains(app.BridgeIDs, b.ID) {
+			a.takeBackRoom(ctx, byID, b, room)
+			continue
+		}
 		owner, ok := call.IsCallBridge(b)
 		if !ok || a.hasCall(owner) || !slices.Contains(app.BridgeIDs, b.ID) {
 			continue
@@ -78,5 +83,36 @@ func (a *App) endLonelyCalls(calls []*call.Call, snaps []call.Snapshot, bridges 
 		}
 		c.Logger().Warn().Str("bridge", s.Bridge).Msg("the other side hung up while the connection was down; ending the call")
 		c.End(call.ErrConnectionLost)
+	}
+}
+
+// takeBackRoom gives each member still in room's bridge b whose call this app does not
+// have (it restarted while they talked) a call again that rejoins the room
+// (Routing.RejoinRoom): the room knows its members and its bridge again. A room bridge
+// with none of its members left in the application is destroyed.
+func (a *App) takeBackRoom(ctx context.Context, byID map[string]ari.Channel, b ari.Bridge, room string) {
+	log := a.log.With().Str("bridge", b.ID).Str("room", room).Logger()
+	members := 0
+	for _, id := range b.Channels {
+		ch, found := byID[id]
+		if !found {
+			continue
+		}
+		args, ours := stasisArgs(ch.Dialplan, a.appName)
+		if !ours || call.IsOwnChannel(args) {
+			continue
+		}
+		members++
+		if a.hasCall(id) {
+			continue // the app still follows it: a reconnect, not a restart
+		}
+		log.Warn().Str("channel", ch.Name).Msg("reconcile: taking back a member of a room")
+		a.startFlow(ch, args, a.routing.Load().RejoinRoom(room, b.ID), false)
+	}
+	if members == 0 {
+		log.Warn().Strs("channels", b.Channels).Msg("reconcile: closing a room none of whose members is left")
+		if err := a.client.Bridges.Destroy(ctx, b.ID); err != nil && !ari.IsNotFound(err) {
+			log.Warn().Err(err).Msg("reconcile: destroy bridge")
+		}
 	}
 }

@@ -22,6 +22,9 @@ func buildRoom(f *config.File, s Services) (Feature, error) {
 	}
 	return func(ctx context.Context, c *call.Call, a config.Action, _ Runner) error {
 		m.Attach(c.ARI())
+		if bridge, ok := ctx.Value(rejoinBridge{}).(string); ok {
+			return h.Rejoin(ctx, c, a.Room, bridge)
+		}
 		return h.Serve(ctx, c, a.Room)
 	}, nil
 }

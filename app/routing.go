@@ -125,6 +125,18 @@ func (r *Routing) JoinRoom(room string) func(context.Context, *call.Call) error 
 	}
 }
 
+// RejoinRoom is the flow of a member found in conference room's bridge after the app
+// restarted (App's reconcile): back in the room, its keys work again.
+func (r *Routing) RejoinRoom(room, bridge string) func(context.Context, *call.Call) error {
+	return func(ctx context.Context, c *call.Call) error {
+		ctx = context.WithValue(ctx, rejoinBridge{}, bridge)
+		return r.Run(ctx, c, config.Action{Kind: config.ActRoom, Room: room})
+	}
+}
+
+// rejoinBridge is the context key of the bridge a call rejoins its room in (RejoinRoom).
+type rejoinBridge struct{}
+
 // unavailable refuses, with a log line and a prompt, an action this routing has no
 // feature for (the voicemail actions when Services has no voicemail service, as in unit
 // tests of the routing alone): the caller hears ss-noservice rather than silence.

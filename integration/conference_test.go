@@ -205,3 +205,66 @@ func TestInvitedPhoneJoinsTheRoom(t *testing.T) {
 	h.waitIdle(10 * time.Second)
 	h.lab.NoLeftovers(t)
 }
+
+// roomBridges lists, through ARI, the bridges Asterisk mixes for room and their channels.
+func roomBridges(t *testing.T, lab *labtest.Lab, room string) map[string][]string {
+	t.Helper()
+	var all []ari.Bridge
+	lab.ARIGet(t, "/bridges", &all)
+	out := map[string][]string{}
+	for _, b := range all {
+		if b.Name == "room "+room {
+			out[b.ID] = b.Channels
+		}
+	}
+	return out
+}
+
+// waitRoomBridge waits until Asterisk mixes room in one bridge with n channels.
+func waitRoomBridge(t *testing.T, lab *labtest.Lab, room string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		bridges := roomBridges(t, lab, room)
+		if len(bridges) == 1 {
+			for _, chans := range bridges {
+				if len(chans) == n {
+					return
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("room %s: bridges %v, want one with %d channels", room, bridges, n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// The app killed and started again while two people talk in Salle_1: they stay in the
+// room, the restarted app takes them back, and a third caller joins the same bridge,
+// not a second room of its own; when all hang up nothing is left.
+func TestRoomTakenBackAfterAppRestart(t *testing.T) {
+	lab := labtest.Require(t)
+	dir := t.TempDir()
+	bin := buildAriflow(t, dir)
+	routing := writeRouting(t, lab, dir, "", roomBody)
+
+	first := startServe(t, bin, routing, filepath.Join(dir, "first.log"))
+	a := lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "999", From: "2000",
+		Vars: map[string]string{"hold_ms": "20000"}, Timeout: 60 * time.Second})
+	b := lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "999", From: "2001",
+		Vars: map[string]string{"hold_ms": "20000"}, Timeout: 60 * time.Second})
+	waitRoomBridge(t, lab, "Salle_1", 2)
+	first.kill(t)
+
+	second := startServe(t, bin, routing, filepath.Join(dir, "second.log"))
+	second.waitLog(t, "reconcile: taking back a member of a room")
+	c := lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "999", From: "2002",
+		Vars: map[string]string{"hold_ms": "6000"}, Timeout: 60 * time.Second})
+	waitRoomBridge(t, lab, "Salle_1", 3)
+	for _, p := range []*labtest.Proc{a, b, c} {
+		p.Wait().AssertOK(t)
+	}
+	lab.NoLeftovers(t)
+	second.stop(t)
+}

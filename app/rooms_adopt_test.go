@@ -1,0 +1,92 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ariflow/ariflow/app"
+	"github.com/ariflow/ariflow/ari/aritest"
+	"github.com/ariflow/ariflow/conference"
+)
+
+const roomBody = `
+numbers: {"999": {room: Salle_1}}
+rooms: {Salle_1: {max_members: 3, announce_count: false, music_when_alone: false}}
+`
+
+// restartedWithARoom makes the fake Asterisk look like the one a restarted app meets with
+// a conference going on: members listed in room bridge room-Salle_1-1-1 (those given in
+// the application), then drops the connection so the app reconciles. It returns the
+// rooms' state the app's routing uses.
+func restartedWithARoom(f *fixture, inApp []string, inBridge ...string) *conference.Manager {
+	f.t.Helper()
+	rooms := conference.NewManager(zerolog.Nop())
+	routing, err := app.NewRouting(f.app.Routing().File, app.Services{Rooms: rooms})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.app.SetRouting(routing)
+	const bridge = "room-Salle_1-1-1"
+	f.srv.Handle(http.MethodGet, "/applications/"+testApp, func(*http.Request) (int, any) {
+		return http.StatusOK, map[string]any{"name": testApp, "channel_ids": inApp, "bridge_ids": []string{bridge}}
+	})
+	f.srv.Handle(http.MethodGet, "/channels", func(*http.Request) (int, any) {
+		var out []any
+		for _, id := range inApp {
+			ch := aritest.Channel(id)
+			ch["dialplan"] = map[string]any{"context": "internal", "exten": "999", "priority": 1, "app_name": "Stasis", "app_data": "ariflow,999"}
+			out = append(out, ch)
+		}
+		return http.StatusOK, out
+	})
+	f.srv.Handle(http.MethodGet, "/bridges", func(*http.Request) (int, any) {
+		b := aritest.Bridge(bridge)
+		b["name"], b["channels"] = "room Salle_1", inBridge
+		return http.StatusOK, []any{b}
+	})
+	f.srv.DropConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.srv.WaitConnected(ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	return rooms
+}
+
+// After a restart, the members of a room still talking are its members again: the room
+// lists them, the next caller joins the same bridge (not a second room), and max_members
+// counts them all.
+func TestRestartTakesBackARoom(t *testing.T) {
+	f := newFixture(t, roomBody)
+	rooms := restartedWithARoom(f, []string{"m1", "m2"}, "m1", "m2")
+	deadline := time.Now().Add(5 * time.Second)
+	for rooms.Members("Salle_1") != 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := rooms.Members("Salle_1"); n != 2 {
+		t.Fatalf("the room has %d members after the restart, want the 2 still in its bridge", n)
+	}
+	f.push("StasisStart", aritest.StasisStart(testApp, "m3", "999"))
+	add := f.want(http.MethodPost, "/bridges/room-Salle_1-1-1/addChannel")
+	if add.Query.Get("channel") != "m3" {
+		t.Errorf("added %q, want m3 in the room's bridge", add.Query.Get("channel"))
+	}
+	if f.touched(http.MethodPost, "/bridges") {
+		t.Error("a second bridge was made for the room")
+	}
+	f.push("StasisStart", aritest.StasisStart(testApp, "m4", "999"))
+	if play := f.want(http.MethodPost, "/channels/m4/play"); play.Query.Get("media") != "sound:conf-full" {
+		t.Errorf("the fourth caller heard %q, want sound:conf-full (3 members already)", play.Query.Get("media"))
+	}
+}
+
+// A room bridge none of whose members is left in the application is closed.
+func TestRestartClosesAnEmptyRoom(t *testing.T) {
+	f := newFixture(t, roomBody)
+	restartedWithARoom(f, nil, "gone")
+	f.want(http.MethodDelete, "/bridges/room-Salle_1-1-1")
+}

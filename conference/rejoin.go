@@ -1,0 +1,74 @@
+package conference
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ariflow/ariflow/ari"
+	"github.com/ariflow/ariflow/config"
+)
+
+// RoomOfBridge reports the room a bridge of Enter's making is, by its name ("room
+// Salle_1"): after a restart, the rooms Asterisk still mixes.
+func RoomOfBridge(b ari.Bridge) (room string, ok bool) {
+	room, ok = strings.CutPrefix(b.Name, "room ")
+	return room, ok && room != "" && strings.HasPrefix(b.ID, "room-"+room+"-")
+}
+
+// Rejoin takes back a member still in the room's bridge after the app restarted: the
+// room learns its bridge again (the next caller joins the same one, max_members counts
+// everyone) and the member's keys work again. The member comes back as a user: whether
+// it was an admin died with the old process. Music and recording go on as Asterisk left
+// them.
+func (m *Manager) Rejoin(cfg config.Room, bridge string, who Member) (*Seat, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.rooms[cfg.Name]
+	if !ok {
+		r = &room{cfg: cfg, bridge: bridge}
+		m.rooms[cfg.Name] = r
+		m.log.Warn().Str("room", cfg.Name).Str("bridge", bridge).Msg("room taken back after a restart")
+	}
+	if r.bridge != bridge {
+		return nil, fmt.Errorf("conference: room %s is bridge %s now, not %s", cfg.Name, r.bridge, bridge)
+	}
+	if who.Joined.IsZero() {
+		who.Joined = time.Now() // when it joined died with the old process
+	}
+	mb := &member{Member: who, wake: make(chan struct{}, 1), inBridge: true}
+	r.members = append(r.members, mb)
+	// Asterisk plays the room's music to a member alone (started before the restart):
+	// stopped when the next one enters.
+	r.moh = len(r.members) == 1 && cfg.MusicWhenAlone
+	return &Seat{room: cfg.Name, m: mb, others: len(r.members) - 1}, nil
+}
+
+// Rejoin runs the stay of a member found in room name's bridge after the app restarted
+// (Manager.Rejoin): its keys until it leaves, hangs up or is kicked. A room created at
+// run time is created again, with the defaults the admin API gives.
+func (h *Handler) Rejoin(ctx context.Context, c Call, name, bridge string) error {
+	m := h.deps.Manager
+	cfg, ok := h.rooms[name]
+	if !ok {
+		if cfg, ok = m.Runtime(name); !ok {
+			err := m.Create(config.Room{Name: name, AnnounceCount: true, MusicWhenAlone: true}, h.rooms)
+			if err != nil && !errors.Is(err, ErrRoomTaken) { // taken: by the member rejoining beside it
+				return err
+			}
+			cfg, _ = m.Runtime(name)
+		}
+	}
+	number, callerName := c.Caller()
+	seat, err := m.Rejoin(cfg, bridge, Member{Channel: c.ChannelID(), CallID: c.ID(), Caller: number, Name: callerName})
+	if err != nil {
+		return err
+	}
+	seat.lang = h.lang
+	defer m.Leave(context.WithoutCancel(ctx), seat)
+	c.Logger().Warn().Str("room", name).Msg("member taken back into the room after a restart")
+	c.SetConferenceState(name, bridge)
+	return h.keys(ctx, c, name, seat, false)
+}
