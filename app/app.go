@@ -174,7 +174,7 @@ func (a *App) startFlow(ch ari.Channel, args []string, flow func(context.Context
 		Str("caller", ch.Caller.Number).Str("exten", exten).Logger()
 	sub := a.bus.Subscribe(a.buffer, "channel:"+ch.ID)
 	c := call.New(call.Params{
-		ChannelID: ch.ID, CallerNumber: ch.Caller.Number, CallerName: ch.Caller.Name, Exten: exten, Dialplan: ch.Dialplan.Context,
+		ChannelID: ch.ID, ChannelName: ch.Name, CallerNumber: ch.Caller.Number, CallerName: ch.Caller.Name, Exten: exten, Dialplan: ch.Dialplan.Context,
 		Language: routing.File.Sounds.Language, App: a.appName, Client: a.client, Sub: sub, Logger: log, Parent: a.callsCtx,
 	})
 	a.calls[ch.ID] = c

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -17,6 +19,7 @@ import (
 // Call is what spying needs of a call; *call.Call has it.
 type Call interface {
 	ID() string
+	ChannelName() string
 	Caller() (number, name string)
 	Logger() *zerolog.Logger
 	SetState(state string)
@@ -91,6 +94,35 @@ func New(f *config.File, deps Deps) *Handler {
 	return &Handler{rules: f.Spy.Allow, endpoints: eps, deps: deps}
 }
 
+// supervisor is who is calling, for the allow-list: the extension whose endpoint the
+// call comes from (channel PJSIP/3000-0000001a is endpoint PJSIP/3000's), which a phone
+// cannot fake; its caller ID, which a phone chooses, counts only when the channel is no
+// extension's endpoint (a trunk, the lab's shared SIPp endpoint) or the ID is an
+// extension of that endpoint.
+func (h *Handler) supervisor(c Call) string {
+	number, _ := c.Caller()
+	endpoint := c.ChannelName()
+	if i := strings.LastIndexByte(endpoint, '-'); i > 0 {
+		endpoint = endpoint[:i]
+	}
+	if strings.EqualFold(h.endpoints[number], endpoint) {
+		return number
+	}
+	exts := make([]string, 0, 1)
+	for n, ep := range h.endpoints {
+		if strings.EqualFold(ep, endpoint) {
+			exts = append(exts, n)
+		}
+	}
+	if len(exts) == 0 {
+		return number
+	}
+	slices.Sort(exts)
+	c.Logger().Warn().Str("caller_id", number).Str("extension", exts[0]).
+		Msg("spy: the caller ID is not the phone's extension; the phone's counts")
+	return exts[0]
+}
+
 // Serve asks the supervisor for extensions to spy on, in mode, until they hang up or stop
 // typing. A supervisor on no rule is refused at once.
 func (h *Handler) Serve(ctx context.Context, c Call, mode string) error {
@@ -98,7 +130,7 @@ func (h *Handler) Serve(ctx context.Context, c Call, mode string) error {
 	if err := c.Answer(ctx); err != nil {
 		return err
 	}
-	who, _ := c.Caller()
+	who := h.supervisor(c)
 	if !MaySpy(h.rules, who) {
 		log.Warn().Msg("spy refused: the caller is on no spy rule")
 		_, err := c.Play(ctx, false, PromptRefused)

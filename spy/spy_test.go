@@ -25,6 +25,7 @@ import (
 // ending); snoopErrs are what the snoops made one by one fail with (nil: made). It notes
 // prompts, snoops, and the ids of the snoops made and stopped.
 type fakeCall struct {
+	channel   string // the supervisor's channel name ("": a channel of no extension)
 	caller    string
 	typed     []string
 	keys      []string
@@ -38,6 +39,7 @@ type fakeCall struct {
 }
 
 func (f *fakeCall) ID() string                   { return "sup" }
+func (f *fakeCall) ChannelName() string          { return f.channel }
 func (f *fakeCall) Caller() (string, string)     { return f.caller, "" }
 func (f *fakeCall) Logger() *zerolog.Logger      { return &f.log }
 func (f *fakeCall) SetState(string)              {}
@@ -93,8 +95,9 @@ func handler() *Handler { return handlerWith(Deps{}) }
 
 func handlerWith(deps Deps) *Handler {
 	f := &config.File{
-		Extensions: map[string]config.Extension{"1000": {Endpoint: "PJSIP/1000"}},
-		Spy:        config.Spy{Allow: []config.SpyRule{{Who: []string{"2000"}, Whom: []string{"1000", "3000"}}}},
+		Extensions: map[string]config.Extension{"1000": {Endpoint: "PJSIP/1000"}, "2000": {Endpoint: "PJSIP/2000"},
+			"3000": {Endpoint: "PJSIP/3000"}},
+		Spy: config.Spy{Allow: []config.SpyRule{{Who: []string{"2000"}, Whom: []string{"1000", "3000"}}}},
 	}
 	return New(f, deps)
 }
@@ -212,5 +215,27 @@ func TestSnoopFailures(t *testing.T) {
 				t.Errorf("spy_log %q, want %q", ends, tc.wantEnds)
 			}
 		})
+	}
+}
+
+// The supervisor is the extension whose phone calls, not the number the phone claims: 3000
+// sending 2000's caller ID is refused as 3000 (on no rule); 2000's own phone is let in,
+// and so is 2000's caller ID from a channel of no extension (a trunk, the lab's SIPp).
+func TestSupervisorIsThePhoneNotItsCallerID(t *testing.T) {
+	for _, tc := range []struct {
+		channel, caller string
+		allowed         bool
+	}{
+		{"PJSIP/3000-0000001a", "2000", false},
+		{"PJSIP/2000-0000001b", "2000", true},
+		{"PJSIP/sipp-0000001c", "2000", true},
+		{"PJSIP/2000-0000001d", "3000", true},
+	} {
+		c := &fakeCall{channel: tc.channel, caller: tc.caller, log: zerolog.Nop()}
+		_ = handler().Serve(context.Background(), c, Listen)
+		refused := len(c.played) > 0 && c.played[0] == PromptRefused
+		if refused == tc.allowed {
+			t.Errorf("%s with caller ID %s: heard %v; allowed = %v", tc.channel, tc.caller, c.played, tc.allowed)
+		}
 	}
 }

@@ -43,6 +43,7 @@ func IsOwnChannel(args []string) bool { return len(args) > 0 && args[0] == ArgLe
 // Params are what a new Call is made of.
 type Params struct {
 	ChannelID    string
+	ChannelName  string // "PJSIP/3000-0000001a": the endpoint the caller's phone is
 	CallerNumber string
 	CallerName   string
 	Exten        string
@@ -59,7 +60,7 @@ type Params struct {
 func New(p Params) *Call {
 	ctx, cancel := context.WithCancelCause(p.Parent)
 	return &Call{
-		id: p.ChannelID, channelID: p.ChannelID,
+		id: p.ChannelID, channelID: p.ChannelID, channelName: p.ChannelName,
 		callerNumber: p.CallerNumber, callerName: p.CallerName, exten: p.Exten, dialplan: p.Dialplan, lang: p.Language,
 		started: time.Now(), app: p.App, client: p.Client, sub: p.Sub, log: p.Logger,
 		ctx: ctx, cancel: cancel, state: "new",
@@ -72,6 +73,7 @@ func New(p Params) *Call {
 type Call struct {
 	id           string
 	channelID    string
+	channelName  string
 	callerNumber string
 	callerName   string
 	exten        string
@@ -109,6 +111,10 @@ func (c *Call) ID() string { return c.id }
 
 // ChannelID is the ARI id of the caller's channel.
 func (c *Call) ChannelID() string { return c.channelID }
+
+// ChannelName is the caller's channel's name, "PJSIP/3000-0000001a": unlike the caller
+// ID, the phone cannot choose it.
+func (c *Call) ChannelName() string { return c.channelName }
 
 // Caller is the caller's number and name, as the network gave them (untrusted).
 func (c *Call) Caller() (number, name string) { return c.callerNumber, c.callerName }
