@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -56,6 +58,32 @@ func (m Mattermost) ResolveToken() (string, error) {
 // the admin API has no token and must not be served.
 func (a Admin) ResolveToken() (string, error) {
 	return secret("admin: token", a.Token, a.TokenEnv)
+}
+
+// CallerExtension is the extension a call comes from: the one whose endpoint the caller's
+// channel is (channel "PJSIP/3000-0000001a" is endpoint PJSIP/3000's), which a phone
+// cannot fake. The caller ID, which a phone chooses, counts only when the channel is no
+// extension's endpoint (a trunk, the lab's shared SIPp endpoint) or names an extension of
+// that very endpoint. spoofed reports a caller ID overruled by the endpoint.
+func (f *File) CallerExtension(channelName, callerID string) (exten string, spoofed bool) {
+	endpoint := channelName
+	if i := strings.LastIndexByte(endpoint, '-'); i > 0 {
+		endpoint = endpoint[:i]
+	}
+	if e, ok := f.Extensions[callerID]; ok && strings.EqualFold(e.Endpoint, endpoint) {
+		return callerID, false
+	}
+	var exts []string
+	for n, e := range f.Extensions {
+		if strings.EqualFold(e.Endpoint, endpoint) {
+			exts = append(exts, n)
+		}
+	}
+	if len(exts) == 0 {
+		return callerID, false
+	}
+	slices.Sort(exts)
+	return exts[0], true
 }
 
 // TokenTooShort says why token is too short to be an admin token (MinAdminToken), or ""

@@ -9,11 +9,17 @@ import (
 )
 
 // ServeAbsence turns absence mode on or off for the caller's own extension (the seed's
-// *77 and *88), then plays the confirmation: `goodbye` for on, `hello` for off. A caller
-// whose number is not an extension of the routing file hears that the request is invalid.
+// *77 and *88): the phone's, whatever caller ID it sends (config.File.CallerExtension).
+// Then it plays the confirmation: `goodbye` for on, `hello` for off. A caller whose number
+// is not an extension of the routing file hears that the request is invalid.
 func (h *Handler) ServeAbsence(ctx context.Context, c Call, on bool) error {
-	number, _ := c.Caller()
+	callerID, _ := c.Caller()
+	number, spoofed := h.file.CallerExtension(c.ChannelName(), callerID)
 	log := c.Logger()
+	if spoofed {
+		log.Warn().Str("caller_id", callerID).Str("extension", number).
+			Msg("absence: the caller ID is not the phone's extension; the phone's counts")
+	}
 	if err := c.Answer(ctx); err != nil {
 		return err
 	}

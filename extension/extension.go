@@ -23,6 +23,7 @@ import (
 // Call is what the flow needs of a call.
 type Call interface {
 	ID() string
+	ChannelName() string
 	Caller() (number, name string)
 	Logger() *zerolog.Logger
 	Answer(ctx context.Context) error

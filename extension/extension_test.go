@@ -37,15 +37,17 @@ voicemail: {boxes: {"1000": {pin: "1000"}, "3000": {pin: "123"}}}
 
 // fakeCall records what the flow does to a call.
 type fakeCall struct {
-	caller string
-	log    zerolog.Logger
-	played []string
-	dialed []call.DialOptions
-	result call.DialResult
-	hangUp bool // the caller hangs up during the first prompt
+	channel string // the caller's channel name ("": a channel of no extension)
+	caller  string
+	log     zerolog.Logger
+	played  []string
+	dialed  []call.DialOptions
+	result  call.DialResult
+	hangUp  bool // the caller hangs up during the first prompt
 }
 
 func (c *fakeCall) ID() string                           { return "c1" }
+func (c *fakeCall) ChannelName() string                  { return c.channel }
 func (c *fakeCall) Caller() (string, string)             { return c.caller, "" }
 func (c *fakeCall) Logger() *zerolog.Logger              { return &c.log }
 func (c *fakeCall) Answer(context.Context) error         { return nil }
@@ -285,5 +287,21 @@ extensions:
 		if !d.Closed || !strings.Contains(strings.Join(d.Steps, "\n"), reason) {
 			t.Errorf("December %d: closed %v, steps %q; want closed (%s)", day, d.Closed, d.Steps, reason)
 		}
+	}
+}
+
+// *77 sets absence for the phone that dials it, not for the number it claims: 3000's
+// phone sending 1000's caller ID makes 3000 absent, and 1000 is left alone.
+func TestAbsenceCodeActsOnThePhonesExtension(t *testing.T) {
+	h, abs, _ := newHandler(t, "", at(23, 10, 0))
+	c := &fakeCall{channel: "PJSIP/3000-0000002a", caller: "1000", log: zerolog.Nop()}
+	if err := h.ServeAbsence(context.Background(), c, true); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := abs.Get("3000"); !st.On {
+		t.Error("3000, whose phone dialed *77, is not absent")
+	}
+	if st, _ := abs.Get("1000"); st.On {
+		t.Error("1000, whose number the phone claimed, was made absent")
 	}
 }

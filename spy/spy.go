@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -77,6 +75,7 @@ type Deps struct {
 
 // Handler runs the spy actions of one routing file.
 type Handler struct {
+	file      *config.File
 	rules     []config.SpyRule
 	endpoints map[string]string // extension -> endpoint
 	deps      Deps
@@ -91,36 +90,19 @@ func New(f *config.File, deps Deps) *Handler {
 	for n, e := range f.Extensions {
 		eps[n] = e.Endpoint
 	}
-	return &Handler{rules: f.Spy.Allow, endpoints: eps, deps: deps}
+	return &Handler{file: f, rules: f.Spy.Allow, endpoints: eps, deps: deps}
 }
 
-// supervisor is who is calling, for the allow-list: the extension whose endpoint the
-// call comes from (channel PJSIP/3000-0000001a is endpoint PJSIP/3000's), which a phone
-// cannot fake; its caller ID, which a phone chooses, counts only when the channel is no
-// extension's endpoint (a trunk, the lab's shared SIPp endpoint) or the ID is an
-// extension of that endpoint.
+// supervisor is who is calling, for the allow-list: the extension of the phone, not the
+// number it claims (config.File.CallerExtension).
 func (h *Handler) supervisor(c Call) string {
 	number, _ := c.Caller()
-	endpoint := c.ChannelName()
-	if i := strings.LastIndexByte(endpoint, '-'); i > 0 {
-		endpoint = endpoint[:i]
+	who, spoofed := h.file.CallerExtension(c.ChannelName(), number)
+	if spoofed {
+		c.Logger().Warn().Str("caller_id", number).Str("extension", who).
+			Msg("spy: the caller ID is not the phone's extension; the phone's counts")
 	}
-	if strings.EqualFold(h.endpoints[number], endpoint) {
-		return number
-	}
-	exts := make([]string, 0, 1)
-	for n, ep := range h.endpoints {
-		if strings.EqualFold(ep, endpoint) {
-			exts = append(exts, n)
-		}
-	}
-	if len(exts) == 0 {
-		return number
-	}
-	slices.Sort(exts)
-	c.Logger().Warn().Str("caller_id", number).Str("extension", exts[0]).
-		Msg("spy: the caller ID is not the phone's extension; the phone's counts")
-	return exts[0]
+	return who
 }
 
 // Serve asks the supervisor for extensions to spy on, in mode, until they hang up or stop
