@@ -84,7 +84,8 @@ func NewManager(db *store.DB, log zerolog.Logger) *Manager {
 }
 
 // Configure takes the queues of a (re)loaded routing file: their member lists from now on.
-// Callers waiting keep their place.
+// Callers waiting keep their place. A queue the file no longer has is forgotten once
+// nobody waits in it (the admin API no longer lists it nor logs members in to it).
 func (m *Manager) Configure(queues map[string]config.Queue) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -95,6 +96,22 @@ func (m *Manager) Configure(queues map[string]config.Queue) {
 			m.memberLocked(qs, ep)
 		}
 	}
+	for name, qs := range m.queues {
+		if _, kept := queues[name]; !kept && len(qs.waiting) == 0 {
+			delete(m.queues, name)
+		}
+	}
+}
+
+// MemberList is queue's members now: the latest routing file's, which callers who joined
+// before a reload are rung from too.
+func (m *Manager) MemberList(queue string) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if qs, ok := m.queues[queue]; ok {
+		return slices.Clone(qs.members)
+	}
+	return nil
 }
 
 func (m *Manager) queueLocked(name string) *queueState {

@@ -208,7 +208,7 @@ func (s *stay) wait(ctx context.Context, pos int) error {
 // cannot be read does not keep a member from ringing.
 func (s *stay) unreachable(ctx context.Context) map[string]bool {
 	out := map[string]bool{}
-	for _, ep := range s.q.Members {
+	for _, ep := range s.h.deps.Manager.MemberList(s.q.Name) { // as Pick: a reload's members too
 		st, err := s.c.DeviceState(ctx, ep)
 		if err != nil {
 			s.log.Debug().Err(err).Str("member", ep).Msg("device state unknown")

@@ -9,6 +9,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/ariflow/ariflow/app/call"
 	"github.com/ariflow/ariflow/config"
 )
@@ -480,4 +482,33 @@ func TestErrorIsNotAnAbandon(t *testing.T) {
 			t.Errorf("the caller's stay ends the log as %+v, want EXITWITHERROR (context canceled) after 10 s", last)
 		}
 	})
+}
+
+// After a reload adds a member, callers of the old routing ring the new list, and Asterisk's
+// word on the new member counts too: 4004, on a call, is not rung. A queue the reload
+// removed is forgotten: the admin no longer lists it.
+func TestReloadedMembers(t *testing.T) {
+	db := openDB(t)
+	synctest.Test(t, func(t *testing.T) {
+		h, m := newHandler(t, db, testQueue(func(q *config.Queue) { q.Members = []string{"PJSIP/4001"} }))
+		m.Configure(map[string]config.Queue{
+			"sales": testQueue(func(q *config.Queue) { q.Members = []string{"PJSIP/4001", "PJSIP/4004"} }),
+			"new":   testQueue(func(q *config.Queue) { q.Name = "new" }),
+		})
+		c := newFakeCall("c1", "2000")
+		c.devices = map[string]string{"PJSIP/4004": "INUSE"}
+		c.ring = answersAfter(0, time.Second)
+		if err := <-serve(h, c, "sales", nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Events(); len(got) < 3 || got[2] != "0s: ring PJSIP/4001 for 20s" {
+			t.Errorf("the caller went through %q, want 4001 rung alone (4004 is on a call)", got)
+		}
+	})
+	m := NewManager(nil, zerolog.Nop())
+	m.Configure(map[string]config.Queue{"old": testQueue(func(q *config.Queue) { q.Name = "old" })})
+	m.Configure(map[string]config.Queue{"sales": testQueue(nil)})
+	if got := m.Queues(); !slices.Equal(got, []string{"sales"}) {
+		t.Errorf("queues after the reload: %q, want only sales", got)
+	}
 }
