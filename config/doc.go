@@ -85,7 +85,9 @@
 //   - A queue answers the caller first (answer: true) and join_empty is true by default;
 //     after_max_wait is where a caller turned away goes (max_wait passed, max_length
 //     reached, join_empty: false or leave_empty: true with no member taking calls): it
-//     needs one of those and defaults to hanging up.
+//     needs one of those and defaults to hanging up. ring_in_use is false by default: a
+//     member already on a call is skipped (Asterisk's ringinuse defaults to yes, so the
+//     seed's queue rang them: the sample sets ring_in_use: true).
 //   - notify.mattermost is the REST API (url, token or token_env, channel_id) or a
 //     webhook_url, not both; notify: true on an extension needs one of them. Each template
 //     may use only what its notice fills: {time} ("14:05") in all; call_template and
