@@ -24,7 +24,7 @@ type Voicemail struct{ S *voicemail.Service }
 func NewVoicemail(ctx context.Context, f *config.File, s Services) (Voicemail, error) {
 	deps := voicemail.Deps{DB: s.DB, Dir: f.Recordings.Directory, Prefix: f.Recordings.Prefix,
 		Spool:  filepath.Join(filepath.Dir(filepath.Clean(f.Recordings.Directory)), "voicemail"),
-		Format: f.Voicemail.Format, Now: s.Now, Logger: s.Logger}
+		Format: f.Voicemail.Format, MinDuration: f.Voicemail.MinDuration, Now: s.Now, Logger: s.Logger}
 	if n, ok := s.Notices.(voicemail.Notices); ok {
 		deps.Notices = n
 	}

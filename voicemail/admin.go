@@ -31,16 +31,10 @@ func (s *Service) AudioPath(m Message) string { return s.stored(m.Recording) }
 // MarkHeard marks a message heard and moves it from INBOX to Old, as listening to it
 // from the phone does; the box's lamp follows.
 func (s *Service) MarkHeard(box, id string) (Message, error) {
-	defer s.lock(box)()
-	m, err := s.Message(box, id)
-	if err != nil {
-		return Message{}, err
+	if _, ok := s.box(box); !ok {
+		return Message{}, fmt.Errorf("%w: %q", ErrNoBox, box)
 	}
-	m.Heard = true
-	if m.Folder == "INBOX" {
-		m.Folder = "Old"
-	}
-	return m, s.save(m)
+	return s.update(box, id, markHeard)
 }
 
 // Delete removes a message, its audio first; the box's lamp follows.

@@ -55,7 +55,9 @@ func (s *Service) greetingMedia(box, reason string) []string {
 // Leave takes a message for box: answer, greeting (a key # skips it), "leave your message
 // after the tone", beep, record until #, silence, the maximum duration or the caller hanging
 // up. A message shorter than the minimum is discarded; a full box (MaxMessages in INBOX)
-// says so and records nothing. left reports whether a message was kept.
+// says so and records nothing. left reports whether a message was kept. A recording that
+// does not end normally (the connection to Asterisk lost, the call stopped) is kept if its
+// file was written; when the database cannot take the message, the caller hears Apology.
 func (s *Service) Leave(ctx context.Context, c Call, box, reason string) (left bool, err error) {
 	log := c.Logger().With().Str("box", box).Str("reason", reason).Logger()
 	c.SetState("voicemail " + box)
@@ -98,26 +100,41 @@ func (s *Service) Leave(ctx context.Context, c Call, box, reason string) (left b
 	}
 	// the pending row gives a message restored after a crash its caller and time
 	if err := s.deps.DB.PutJSON(bucketPending, m.Recording, m); err != nil {
-		return false, fmt.Errorf("voicemail: save %s: %w", box, err)
+		return false, s.notStored(ctx, c, &log, m, false, err) // nothing recorded yet
 	}
-	res, err := c.Record(ctx, call.RecordOptions{Name: m.Recording, Format: s.format.Load().(string),
+	res, recErr := c.Record(ctx, call.RecordOptions{Name: m.Recording, Format: s.format.Load().(string),
 		MaxDuration: cfg.MaxDuration, MaxSilence: cfg.MaxSilence, Beep: true, TerminateOn: "#"})
 	audio := s.stored(m.Recording) // in the format it was recorded in, should a reload change it
-	if storageFault(err) || err == nil && !recordings.Written(audio) {
-		if err == nil {
-			err = recordings.ErrNotWritten
+	if storageFault(recErr) || recErr == nil && !recordings.Written(audio) {
+		if recErr == nil {
+			recErr = recordings.ErrNotWritten
 		}
-		return false, s.notStored(ctx, c, &log, m, res.HungUp, err)
+		return false, s.notStored(ctx, c, &log, m, res.HungUp, recErr)
 	}
-	if err != nil {
+	if recErr != nil && !recordings.Written(audio) {
 		// the pending row stays: if Asterisk stores the file after all, the next start keeps it
-		return false, fmt.Errorf("voicemail: record %s: %w", box, err)
+		return false, fmt.Errorf("voicemail: record %s: %w", box, recErr)
+	}
+	if recErr != nil {
+		// the connection to Asterisk lost, the call stopped, no end reported after the
+		// hang-up: the file is there, so the message is kept now, as any other, rather
+		// than left unlisted until the next start
+		log.Warn().Err(recErr).Str("message_id", m.ID).Msg("voicemail: the recording did not end normally; its file is kept as the message")
+	}
+	// end plays media and ends the flow; after a recording that did not end normally,
+	// nobody is told, and the error ends the call unless the caller had hung up
+	end := func(left bool, media ...string) (bool, error) {
+		if recErr != nil && !res.HungUp {
+			return left, fmt.Errorf("voicemail: record %s: %w", box, recErr)
+		}
+		return left, s.goodbye(ctx, c, res.HungUp, media...)
 	}
 	m.Duration = res.Duration // Asterisk's count, when the file's header cannot tell
 	if d := wavDuration(audio); d > 0 {
 		m.Duration = d
 	}
-	if m.Duration < cfg.MinDuration {
+	// a length nobody could tell (no end reported, a format without a header) is not short
+	if m.Duration < cfg.MinDuration && (m.Duration > 0 || recErr == nil) {
 		log.Info().Str("duration", m.Duration.String()).Msg("voicemail: message shorter than the minimum; discarded")
 		if err := os.Remove(audio); err != nil && !errors.Is(err, os.ErrNotExist) {
 			log.Warn().Err(err).Msg("voicemail: remove short message")
@@ -125,13 +142,17 @@ func (s *Service) Leave(ctx context.Context, c Call, box, reason string) (left b
 		if err := s.deps.DB.Delete(bucketPending, m.Recording); err != nil {
 			log.Warn().Err(err).Msg("voicemail: clear pending row")
 		}
-		return false, s.goodbye(ctx, c, res.HungUp, "sound:vm-goodbye")
+		return end(false, "sound:vm-goodbye")
 	}
 	unlock := s.lock(box)
 	err = s.save(m)
 	unlock()
 	if err != nil {
-		return false, fmt.Errorf("voicemail: save %s: %w", box, err)
+		// not notStored: the audio is safe on disk, and with its pending row the next start
+		// restores it. Not listed until then, so the caller is asked to call again.
+		log.Error().Err(err).Str("message_id", m.ID).
+			Msg("voicemail: the message's row cannot be written; its file and pending row are kept for the next start to restore it; the caller hears an apology")
+		return end(false, Apology...)
 	}
 	if err := s.deps.DB.Delete(bucketPending, m.Recording); err != nil {
 		log.Warn().Err(err).Msg("voicemail: clear pending row")
@@ -140,15 +161,16 @@ func (s *Service) Leave(ctx context.Context, c Call, box, reason string) (left b
 	if s.deps.Notices != nil {
 		s.deps.Notices.VoicemailLeft(box, m.Caller, m.CallerName, m.Duration, audio)
 	}
-	return true, s.goodbye(ctx, c, res.HungUp, "sound:vm-msgsaved", "sound:vm-goodbye")
+	return end(true, "sound:vm-msgsaved", "sound:vm-goodbye")
 }
 
 // Sorry is what a caller hears when what they say cannot be stored (the recording folder
 // unwritable, the disk full): "I'm sorry. Please try your call again later."
 var Sorry = call.Sorry
 
-// Apology is Sorry then "Goodbye.": what a caller leaving a message hears, rather than a
-// silent line, before the app hangs up.
+// Apology is Sorry then "Goodbye.": what a caller hears, rather than a silent line, before
+// the app hangs up: one leaving a message that cannot be stored, one calling a box whose
+// phone login is locked.
 var Apology = []string{Sorry[0], Sorry[1], "sound:vm-goodbye"}
 
 // storageFault reports whether err is Asterisk failing to store a recording (it refused

@@ -22,11 +22,17 @@ type fakeCall struct {
 	records    int
 	controls   []call.PlayControls // of each PlayControlled
 	keys       []string            // what the caller presses, one each time the flow waits for a key
+	number     string              // the caller's number; "2000" when empty
 	log        zerolog.Logger
 }
 
-func (f *fakeCall) ID() string                           { return "c1" }
-func (f *fakeCall) Caller() (string, string)             { return "2000", "Bob" }
+func (f *fakeCall) ID() string { return "c1" }
+func (f *fakeCall) Caller() (string, string) {
+	if f.number != "" {
+		return f.number, "Bob"
+	}
+	return "2000", "Bob"
+}
 func (f *fakeCall) Logger() *zerolog.Logger              { return &f.log }
 func (f *fakeCall) SetState(string)                      {}
 func (f *fakeCall) Answer(context.Context) error         { return nil }

@@ -81,10 +81,10 @@ func readDigits(ctx context.Context, c Call, max int, prompt ...string) (string,
 }
 
 // login asks for the mailbox (unless given) and the PIN, up to MaxLogins times, each attempt
-// of a caller that failed too often delayed (see loginWait). It says goodbye and reports
-// false after the last failure.
+// on a box that failed too often delayed (see tryPIN). It says goodbye and reports false
+// after the last failure; a caller to a box whose phone login is locked hears the apology
+// and is let go.
 func (s *Service) login(ctx context.Context, c Call, mailbox string) (string, bool, error) {
-	caller, _ := c.Caller()
 	tries := max(s.cfg().MaxLogins, 1)
 	for attempt := 1; attempt <= tries; attempt++ {
 		box := mailbox
@@ -94,27 +94,24 @@ func (s *Service) login(ctx context.Context, c Call, mailbox string) (string, bo
 				return "", false, err
 			}
 		}
+		if until := s.lockedUntil(box); !until.IsZero() {
+			return "", false, s.refuseLocked(ctx, c, box, until)
+		}
 		pin, err := readDigits(ctx, c, 20, "sound:vm-password")
 		if err != nil {
 			return "", false, err
 		}
-		if wait := s.loginWait(caller, box, tries); wait > 0 {
-			c.Logger().Warn().Str("box", box).Str("wait", wait.String()).Msg("voicemail: repeated failed logins; slowing down")
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return "", false, context.Cause(ctx)
-			case <-t.C:
-			}
+		ok, err := s.tryPIN(ctx, c.Logger(), box, pin, tries)
+		if errors.Is(err, errLocked) { // locked by other calls while this one typed
+			return "", false, s.refuseLocked(ctx, c, box, s.lockedUntil(box))
 		}
-		_, known := s.box(box)
-		if known && s.checkPIN(box, pin) {
-			s.loginOK(caller, box)
+		if err != nil {
+			return "", false, err
+		}
+		if ok {
 			c.Logger().Info().Str("box", box).Msg("voicemail: logged in")
 			return box, true, nil
 		}
-		s.loginFailed(caller, box)
 		c.Logger().Warn().Str("box", box).Int("attempt", attempt).Msg("voicemail: wrong mailbox or PIN")
 		if _, err := c.Play(ctx, false, "sound:vm-incorrect"); err != nil {
 			return "", false, err
@@ -122,6 +119,14 @@ func (s *Service) login(ctx context.Context, c Call, mailbox string) (string, bo
 	}
 	_, err := c.Play(ctx, false, "sound:vm-goodbye")
 	return "", false, err
+}
+
+// refuseLocked tells a caller to a box whose phone login is locked to call again later.
+func (s *Service) refuseLocked(ctx context.Context, c Call, box string, until time.Time) error {
+	c.Logger().Warn().Str("box", box).Time("until", until).Msg("voicemail: the box's phone login is locked after repeated failed logins; the caller hears an apology")
+	c.ClearDigits()
+	_, err := c.Play(ctx, false, Apology...)
+	return err
 }
 
 // counts says "you have N new messages and M old messages".
@@ -165,7 +170,11 @@ func (ss *session) mainMenu(ctx context.Context) error {
 	for quietTurns := 0; quietTurns < menuRepeats; {
 		d := ss.c.TakeDigit()
 		if d == "" {
-			if _, err := ss.c.Play(ctx, true, "sound:vm-opts"); err != nil {
+			prompt, err := ss.instructions(folder)
+			if err != nil {
+				return err
+			}
+			if _, err := ss.c.Play(ctx, true, prompt...); err != nil {
 				return err
 			}
 			if d, err = ss.c.WaitDigit(ctx, digitTimeout); err != nil {
@@ -203,6 +212,16 @@ func (ss *session) mainMenu(ctx context.Context) error {
 	}
 	_, err = ss.c.Play(ctx, false, "sound:vm-goodbye")
 	return err
+}
+
+// instructions are the main menu's prompt, as app_voicemail's vm_instructions: "Press 1
+// for <folder> messages" when the current folder has messages, then the options.
+func (ss *session) instructions(folder string) ([]string, error) {
+	msgs, err := ss.s.Messages(ss.box, folder)
+	if err != nil || len(msgs) == 0 {
+		return []string{"sound:vm-opts"}, err
+	}
+	return []string{"sound:vm-onefor", "sound:vm-" + folder, "sound:vm-messages", "sound:vm-opts"}, nil
 }
 
 // chooseFolder asks for a folder key, 0 (INBOX) to 5 (Urgent); "" when none was chosen.
@@ -302,10 +321,14 @@ func (ss *session) listen(ctx context.Context, folder string) error {
 				return err
 			}
 			if f != "" {
-				if err := ss.move(m, f); err != nil {
+				said := []string{"sound:vm-message", "sound:vm-savedto", "sound:vm-" + f}
+				err := ss.change(m, func(m *Message) { m.Folder = f })
+				if errors.Is(err, ErrNoMessage) {
+					said = []string{"sound:vm-deleted"} // "Message deleted." (by the admin, meanwhile)
+				} else if err != nil {
 					return err
 				}
-				if _, err := ss.c.Play(ctx, true, "sound:vm-message", "sound:vm-savedto", "sound:vm-"+f); err != nil {
+				if _, err := ss.c.Play(ctx, true, said...); err != nil {
 					return err
 				}
 			}
@@ -326,26 +349,28 @@ func (ss *session) listen(ctx context.Context, folder string) error {
 	}
 }
 
-// heard marks a message listened to; from INBOX it moves to Old.
+// heard marks a message listened to; from INBOX it moves to Old. A message deleted
+// meanwhile stays deleted.
 func (ss *session) heard(m *Message) {
 	if m.Heard && m.Folder != "INBOX" {
 		return
 	}
-	m.Heard = true
-	folder := m.Folder
-	if folder == "INBOX" {
-		folder = "Old"
-	}
-	if err := ss.move(m, folder); err != nil {
+	if err := ss.change(m, markHeard); err != nil && !errors.Is(err, ErrNoMessage) {
 		ss.log.Warn().Err(err).Str("message_id", m.ID).Msg("voicemail: mark heard")
 	}
 }
 
-func (ss *session) move(m *Message, folder string) error {
-	unlock := ss.s.lock(ss.box)
-	defer unlock()
-	m.Folder = folder
-	return ss.s.save(*m)
+// change updates message m from its row as it is now (see Service.update), and m with it;
+// ErrNoMessage when it was deleted since the session listed it.
+func (ss *session) change(m *Message, how func(*Message)) error {
+	now, err := ss.s.update(ss.box, m.ID, how)
+	if errors.Is(err, ErrNoMessage) {
+		ss.log.Info().Str("message_id", m.ID).Msg("voicemail: the message was deleted meanwhile; left deleted")
+	}
+	if err == nil {
+		*m = now
+	}
+	return err
 }
 
 // applyDeletions deletes the messages marked with 7, once the caller leaves the box.

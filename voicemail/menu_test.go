@@ -3,6 +3,7 @@ package voicemail
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/ariflow/ariflow/app/call"
 	"github.com/ariflow/ariflow/config"
 )
 
@@ -88,4 +90,116 @@ func TestListeningSkipsByTheFilesSkip(t *testing.T) {
 	if k := c.controls[0]; k.Skip != 5*time.Second || k.Back != "*" || k.Forward != "#" {
 		t.Errorf("listening with %+v, want a 5s skip on * and #", k)
 	}
+}
+
+// deletingCall is the owner listening while the admin deletes the message being played.
+type deletingCall struct{ *fakeCall }
+
+func (f *deletingCall) PlayControlled(ctx context.Context, media string, k call.PlayControls) (string, error) {
+	msgs, err := f.s.Messages("1000", "")
+	if err != nil || len(msgs) != 1 {
+		f.t.Fatalf("messages = %v, %v", msgs, err)
+	}
+	if err := f.s.Delete("1000", msgs[0].ID); err != nil {
+		f.t.Fatal(err)
+	}
+	return f.fakeCall.PlayControlled(ctx, media, k)
+}
+
+// A message the admin deletes while its owner listens to it stays deleted: marking it heard
+// or saving it to a folder (9) does not bring back a row without its audio (listed, silent,
+// the lamp lit); saving it says it was deleted.
+func TestMessageDeletedWhileListenedToStaysDeleted(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		folder string
+		keys   string // after the PIN and 1 (listen)
+		said   []string
+	}{
+		{"heard", "INBOX", "#,#", nil},
+		{"saved to Family", "Old", "9,3,#,#", []string{"sound:vm-deleted"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := newService(t, dir, openDB(t, dir))
+			if err := s.Configure(&config.File{Voicemail: config.Voicemail{MaxLogins: 3, SilenceThreshold: 128,
+				Boxes: map[string]config.Box{"1000": {Number: "1000", PIN: "42"}}}}); err != nil {
+				t.Fatal(err)
+			}
+			m := Message{ID: newID(time.Now()), Box: "1000", Folder: tc.folder, Heard: tc.folder == "Old", Caller: "2000"}
+			m.Recording = s.recName("1000", m.ID)
+			writeWAV(t, s.path(m.Recording), 4)
+			if err := s.save(m); err != nil {
+				t.Fatal(err)
+			}
+			keys := append([]string{"4", "2", "#", "1"}, strings.Split(tc.keys, ",")...)
+			c := &deletingCall{&fakeCall{t: t, s: s, keys: keys, log: zerolog.Nop()}}
+			if err := s.Main(context.Background(), c, "1000"); err != nil {
+				t.Fatal(err)
+			}
+			if msgs, err := s.Messages("1000", ""); err != nil || len(msgs) != 0 {
+				t.Errorf("box after the session = %+v (%v), want the deleted message gone", msgs, err)
+			}
+			cards, _ := filepath.Glob(filepath.Join(dir, "vmspool", "default", "1000", "*", "msg*.txt"))
+			if len(cards) != 0 {
+				t.Errorf("lamp cards %v, want none", cards)
+			}
+			if slices.Contains(c.played, "sound:vm-savedto") {
+				t.Errorf("played %v: 'saved to' a deleted message", c.played)
+			}
+			if tc.said != nil && !containsRun(c.played, tc.said) {
+				t.Errorf("played %v, want %v", c.played, tc.said)
+			}
+		})
+	}
+}
+
+// The main menu says "press 1 for new (or old) messages" before the options when the
+// folder has messages, as app_voicemail's vm_instructions; only the options otherwise.
+func TestMainMenuOffersTheFolderWithMessages(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		folders []string
+		want    []string
+	}{
+		{"new", []string{"INBOX", "Old"}, []string{"sound:vm-onefor", "sound:vm-INBOX", "sound:vm-messages", "sound:vm-opts"}},
+		{"old only", []string{"Old"}, []string{"sound:vm-onefor", "sound:vm-Old", "sound:vm-messages", "sound:vm-opts"}},
+		{"empty", nil, []string{"sound:vm-Old", "sound:vm-messages", "sound:vm-opts"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := newService(t, dir, openDB(t, dir))
+			if err := s.Configure(&config.File{Voicemail: config.Voicemail{MaxLogins: 3, SilenceThreshold: 128,
+				Boxes: map[string]config.Box{"1000": {Number: "1000", PIN: "42"}}}}); err != nil {
+				t.Fatal(err)
+			}
+			for i, f := range tc.folders {
+				m := Message{ID: newID(time.Now().Add(time.Duration(i) * time.Second)), Box: "1000", Folder: f, Caller: "2000"}
+				m.Recording = s.recName("1000", m.ID)
+				if err := s.save(m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c := &fakeCall{t: t, s: s, keys: []string{"4", "2", "#", "#"}, log: zerolog.Nop()}
+			if err := s.Main(context.Background(), c, "1000"); err != nil {
+				t.Fatal(err)
+			}
+			if !containsRun(c.played, tc.want) {
+				t.Errorf("heard %v, want %v", c.played, tc.want)
+			}
+			if len(tc.folders) == 0 && slices.Contains(c.played, "sound:vm-onefor") {
+				t.Errorf("an empty box offered messages: %v", c.played)
+			}
+		})
+	}
+}
+
+// containsRun reports whether want is played in a row in played.
+func containsRun(played, want []string) bool {
+	for i := 0; i+len(want) <= len(played); i++ {
+		if slices.Equal(played[i:i+len(want)], want) {
+			return true
+		}
+	}
+	return false
 }

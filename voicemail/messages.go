@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ariflow/ariflow/store"
 )
 
 // Database buckets of the voicemail.
@@ -87,6 +89,31 @@ func (s *Service) save(m Message) error {
 	return nil
 }
 
+// update changes a message's row under the box's lock, from the row as it is now (not a
+// copy read earlier), and returns it; the box's lamp follows. A message deleted meanwhile
+// (by the admin, by another session) is not written back: ErrNoMessage.
+func (s *Service) update(box, id string, change func(*Message)) (Message, error) {
+	defer s.lock(box)()
+	var m Message
+	err := s.deps.DB.GetJSON(bucketMessages, msgKey(box, id), &m)
+	if errors.Is(err, store.ErrNotFound) {
+		return Message{}, fmt.Errorf("%w: %s/%s", ErrNoMessage, box, id)
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	change(&m)
+	return m, s.save(m)
+}
+
+// markHeard marks a message listened to; from INBOX it moves to Old.
+func markHeard(m *Message) {
+	m.Heard = true
+	if m.Folder == "INBOX" {
+		m.Folder = "Old"
+	}
+}
+
 // remove deletes a message: its file first, then its row (a row without its file is
 // dropped at the next start; a file without its row would come back).
 func (s *Service) remove(m Message) error {
@@ -101,8 +128,10 @@ func (s *Service) remove(m Message) error {
 }
 
 // restore makes the database agree with the files: a message file without its row gets one
-// (from the pending row written before recording, else from the file alone); a row whose
-// file is gone is dropped; pending rows left over are cleared.
+// (from the pending row written before recording, else from the file alone), unless it is
+// shorter than Deps.MinDuration (its file is removed, as Leave does); a row whose file is
+// gone is dropped; pending rows left over are cleared. A message restored from its pending
+// row was never announced: it gets the new-message notice.
 func (s *Service) restore() error {
 	root := s.boxesDir()
 	pending := map[string]Message{}
@@ -151,16 +180,28 @@ func (s *Service) restore() error {
 			if err != nil {
 				return err
 			}
-			m, ok := pending[name]
-			if !ok {
+			audio := filepath.Join(root, b.Name(), f.Name())
+			m, fromPending := pending[name]
+			if !fromPending {
 				m = Message{ID: id, Box: b.Name(), Time: info.ModTime(), Recording: name}
 			}
 			m.Folder, m.Restored = "INBOX", true
-			m.Duration = wavDuration(filepath.Join(root, b.Name(), f.Name()))
+			m.Duration = wavDuration(audio) // 0 when it cannot tell: then not judged short
+			if m.Duration > 0 && m.Duration < s.deps.MinDuration {
+				s.deps.Logger.Info().Str("box", m.Box).Str("recording", name).Str("duration", m.Duration.String()).
+					Msg("voicemail: message left before a stop is shorter than the minimum; discarded")
+				if err := os.Remove(audio); err != nil {
+					s.deps.Logger.Warn().Err(err).Str("recording", name).Msg("voicemail: remove short message")
+				}
+				continue
+			}
 			if err := s.deps.DB.PutJSON(bucketMessages, msgKey(m.Box, m.ID), m); err != nil {
 				return err
 			}
 			s.deps.Logger.Warn().Str("box", m.Box).Str("recording", name).Msg("voicemail: message restored from its file")
+			if fromPending && s.deps.Notices != nil {
+				s.deps.Notices.VoicemailLeft(m.Box, m.Caller, m.CallerName, m.Duration, audio)
+			}
 		}
 	}
 	for name, m := range known {

@@ -1,12 +1,15 @@
 package voicemail
 
 import (
+	"context"
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/ariflow/ariflow/config"
 	"github.com/ariflow/ariflow/store"
@@ -96,46 +99,135 @@ func (s *Service) SetPIN(box, pin string) error {
 	return s.deps.DB.PutJSON(bucketPINs, box, row)
 }
 
-// Failed logins are counted per caller number and box in bucket "voicemail_logins", so a
-// guesser is slowed down across calls: after MaxLogins failures in a row, each further
-// attempt waits 1 s, 2 s, 4 s ... (at most 64 s) before its PIN is checked, whatever the
-// time spent redialing. The count is forgotten after loginMemory without a failure, and a
-// right PIN clears it. The wait is the guessing call's own: other calls are not held.
+// Failed logins are counted per box, whoever calls and from whatever number, in bucket
+// "voicemail_logins" (so the count and a lock-out survive a restart). After MaxLogins
+// failures, each further attempt on the box waits 1 s, 2 s, 4 s ... (at most 64 s) before
+// its PIN is checked, whatever the time spent redialing. Every lockAfter-th failure locks
+// the box's phone login: for lockFor after the 10th failure, twice as long after the 20th,
+// and so on (at most 32 times as long, 8 h); a caller to a locked box hears the apology and
+// is let go, right PIN or not. The count is forgotten after loginMemory without a failure
+// (counted from the end of a lock-out), and a right PIN clears it. A box's attempts are
+// checked one at a time (loginTurn): parallel calls wait in turn, so guessing from many
+// lines is no faster than from one, and no failure is lost.
 const bucketLogins = "voicemail_logins"
 
-const loginMemory = 15 * time.Minute
+const (
+	loginMemory = 15 * time.Minute
+	lockAfter   = 10
+	lockFor     = 15 * time.Minute
+)
 
 type loginRow struct {
 	Failures int       `json:"failures"`
 	Last     time.Time `json:"last"`
+	Until    time.Time `json:"locked_until,omitzero"` // the box's phone login is locked until then
 }
 
-func loginKey(caller, box string) string { return caller + "|" + box }
-
-// loginWait is how long caller must wait before a PIN for box is checked.
-func (s *Service) loginWait(caller, box string, free int) time.Duration {
+// loginState is box's count as of now: a zero row once it is forgotten.
+func (s *Service) loginState(box string) loginRow {
 	var row loginRow
-	if s.deps.DB.GetJSON(bucketLogins, loginKey(caller, box), &row) != nil || row.Failures < free ||
-		s.deps.Now().Sub(row.Last) > loginMemory {
+	if s.deps.DB.GetJSON(bucketLogins, box, &row) != nil {
+		return loginRow{}
+	}
+	if now := s.deps.Now(); now.Sub(row.Last) > loginMemory && now.Sub(row.Until) > loginMemory {
+		return loginRow{}
+	}
+	return row
+}
+
+// lockedUntil is when the lock-out of box's phone login ends; zero when it is not locked.
+func (s *Service) lockedUntil(box string) time.Time {
+	if until := s.loginState(box).Until; s.deps.Now().Before(until) {
+		return until
+	}
+	return time.Time{}
+}
+
+// loginWait is how long an attempt on box waits before its PIN is checked, after free
+// failures that cost nothing.
+func (s *Service) loginWait(box string, free int) time.Duration {
+	row := s.loginState(box)
+	if row.Failures < free {
 		return 0
 	}
 	return time.Second << min(row.Failures-free, 6)
 }
 
-func (s *Service) loginFailed(caller, box string) {
-	var row loginRow
-	if s.deps.DB.GetJSON(bucketLogins, loginKey(caller, box), &row) == nil && s.deps.Now().Sub(row.Last) > loginMemory {
-		row = loginRow{}
-	}
+// loginFailed counts a wrong PIN for box, locking its phone login at every lockAfter-th.
+// Callers hold the box's turn (loginTurn).
+func (s *Service) loginFailed(box string) {
+	row := s.loginState(box)
 	row.Failures++
 	row.Last = s.deps.Now()
-	if err := s.deps.DB.PutJSON(bucketLogins, loginKey(caller, box), row); err != nil {
+	if row.Failures%lockAfter == 0 {
+		row.Until = row.Last.Add(lockFor << min(row.Failures/lockAfter-1, 5))
+		s.deps.Logger.Warn().Str("box", box).Int("failures", row.Failures).Time("until", row.Until).
+			Msg("voicemail: too many failed logins; the box's phone login is locked")
+	}
+	if err := s.deps.DB.PutJSON(bucketLogins, box, row); err != nil {
 		s.deps.Logger.Warn().Err(err).Msg("voicemail: count a failed login")
 	}
 }
 
-func (s *Service) loginOK(caller, box string) {
-	if err := s.deps.DB.Delete(bucketLogins, loginKey(caller, box)); err != nil {
+func (s *Service) loginOK(box string) {
+	if err := s.deps.DB.Delete(bucketLogins, box); err != nil {
 		s.deps.Logger.Warn().Err(err).Msg("voicemail: clear failed logins")
+	}
+}
+
+// loginTurn waits for box's turn to check a PIN, one attempt at a time per box; release
+// ends the turn.
+func (s *Service) loginTurn(ctx context.Context, box string) (release func(), err error) {
+	g, _ := s.loginGates.LoadOrStore(box, make(chan struct{}, 1))
+	gate := g.(chan struct{})
+	select {
+	case gate <- struct{}{}:
+		return func() { <-gate }, nil
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+}
+
+// errLocked is an attempt on a box whose phone login is locked.
+var errLocked = errors.New("voicemail: the box's phone login is locked")
+
+// tryPIN is one login attempt on box, in the box's turn: the back-off wait, then the PIN
+// checked unless the box is locked (errLocked). A wrong PIN is counted, a right one clears
+// the count. A box the routing file does not have never opens and counts nothing.
+func (s *Service) tryPIN(ctx context.Context, log *zerolog.Logger, box, pin string, free int) (bool, error) {
+	if _, known := s.box(box); !known {
+		return false, nil
+	}
+	release, err := s.loginTurn(ctx, box)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	if !s.lockedUntil(box).IsZero() { // failures are counted in the turn: no lock comes during the wait
+		return false, errLocked
+	}
+	if wait := s.loginWait(box, free); wait > 0 {
+		log.Warn().Str("box", box).Str("wait", wait.String()).Msg("voicemail: repeated failed logins; slowing down")
+		if err := s.sleep(ctx, wait); err != nil {
+			return false, err
+		}
+	}
+	if !s.checkPIN(box, pin) {
+		s.loginFailed(box)
+		return false, nil
+	}
+	s.loginOK(box)
+	return true, nil
+}
+
+// sleepCtx waits d, or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-t.C:
+		return nil
 	}
 }

@@ -3,6 +3,7 @@ package voicemail
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -152,4 +153,149 @@ func TestGreetingNotStoredKeepsTheOldOne(t *testing.T) {
 			t.Errorf("the failed recording's file was left behind")
 		}
 	}
+}
+
+// lostCall's recording does not end as Asterisk reports it: Record returns err, after
+// writing the message's file unless nothing is written.
+type lostCall struct {
+	*fakeCall
+	err     error
+	hungUp  bool
+	nothing bool
+}
+
+func (f *lostCall) Record(_ context.Context, o call.RecordOptions) (call.RecordResult, error) {
+	f.records++
+	if !f.nothing {
+		writeRecording(f.t, f.s.deps.Dir, o.Name, o.Format, 5)
+	}
+	return call.RecordResult{Name: o.Name, HungUp: f.hungUp}, f.err
+}
+
+// A message whose recording did not end normally (the connection to Asterisk lost, the call
+// stopped, no end reported after the hang-up) but whose file Asterisk wrote is listed at once,
+// lamp and notice included; with no file written, the pending row stays for the next start.
+func TestLeaveKeepsAWrittenMessageWhoseRecordingDidNotEnd(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		call    lostCall
+		left    bool
+		wantErr error // nil: none
+	}{
+		{"connection lost", lostCall{err: call.ErrConnectionLost}, true, call.ErrConnectionLost},
+		{"call stopped", lostCall{err: context.Canceled}, true, context.Canceled},
+		{"no end after the hang-up", lostCall{err: errors.New("record x: not stored 5s after the caller hung up"), hungUp: true}, true, nil},
+		{"connection lost, nothing written", lostCall{err: call.ErrConnectionLost, nothing: true}, false, call.ErrConnectionLost},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			db := openDB(t, dir)
+			notices := &noticeSpy{}
+			s := boxService(t, dir, db)
+			s.deps.Notices = notices
+			c := tc.call
+			c.fakeCall = &fakeCall{t: t, s: s, log: zerolog.Nop()}
+			left, err := s.Leave(context.Background(), &c, "1000", "noanswer")
+			if left != tc.left || (tc.wantErr == nil) != (err == nil) || tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
+				t.Fatalf("Leave = %v, %v; want %v, %v", left, err, tc.left, tc.wantErr)
+			}
+			msgs, _ := s.Messages("1000", "INBOX")
+			cards, _ := filepath.Glob(filepath.Join(dir, "vmspool", "default", "1000", "INBOX", "msg*.txt"))
+			pending := 0
+			_ = db.ForEach(bucketPending, func(string, []byte) error { pending++; return nil })
+			if !tc.left {
+				if len(msgs) != 0 || len(notices.got) != 0 || pending != 1 {
+					t.Errorf("INBOX %+v, notices %v, %d pending rows; want nothing listed and the pending row kept", msgs, notices.got, pending)
+				}
+				return
+			}
+			if len(msgs) != 1 || msgs[0].Caller != "2000" || msgs[0].Duration != 5*time.Second {
+				t.Errorf("INBOX = %+v, want the 5 s message from 2000", msgs)
+			}
+			if len(cards) != 1 || !slices.Equal(notices.got, []string{"1000 2000 5s"}) || pending != 0 {
+				t.Errorf("lamp cards %v, notices %v, %d pending rows; want the message's card and notice, no pending row", cards, notices.got, pending)
+			}
+		})
+	}
+}
+
+// readOnly makes the service's database refuse writes (as a full or broken disk does)
+// while it still reads; it returns the database's path.
+func readOnly(t *testing.T, s *Service) string {
+	t.Helper()
+	path := s.deps.DB.Path()
+	if err := s.deps.DB.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s.deps.DB = db
+	return path
+}
+
+// dbFailsCall's database stops taking writes while the caller speaks.
+type dbFailsCall struct{ *fakeCall }
+
+func (f *dbFailsCall) Record(ctx context.Context, o call.RecordOptions) (call.RecordResult, error) {
+	res, err := f.fakeCall.Record(ctx, o)
+	readOnly(f.t, f.s)
+	res.HungUp = false // the caller ends with #, and waits to hear the message was saved
+	return res, err
+}
+
+// When the database cannot take a message, the caller hears the apology, not a beep then
+// silence: before recording (the pending row), nothing is recorded; after (the message's
+// row), the audio and its pending row are kept and the next start lists the message.
+func TestLeaveWhenTheDatabaseCannotTakeTheMessage(t *testing.T) {
+	t.Run("pending row", func(t *testing.T) {
+		dir := t.TempDir()
+		s := boxService(t, dir, openDB(t, dir))
+		readOnly(t, s)
+		var logs bytes.Buffer
+		fc := &fakeCall{t: t, s: s, recordSecs: 5, log: zerolog.New(&logs)}
+		left, err := s.Leave(context.Background(), fc, "1000", "noanswer")
+		if left || err != nil {
+			t.Fatalf("Leave = %v, %v; want no message and no error", left, err)
+		}
+		if fc.records != 0 || !slices.Equal(fc.played[len(fc.played)-len(Apology):], Apology) {
+			t.Errorf("%d recordings, heard %v; want none and the apology at the end", fc.records, fc.played)
+		}
+		if !strings.Contains(logs.String(), `"level":"error"`) {
+			t.Errorf("no error logged: %s", logs.String())
+		}
+	})
+	t.Run("message row", func(t *testing.T) {
+		dir := t.TempDir()
+		s := boxService(t, dir, openDB(t, dir))
+		var logs bytes.Buffer
+		fc := &fakeCall{t: t, s: s, recordSecs: 5, log: zerolog.New(&logs)}
+		left, err := s.Leave(context.Background(), &dbFailsCall{fc}, "1000", "noanswer")
+		if left || err != nil {
+			t.Fatalf("Leave = %v, %v; want no message listed and no error", left, err)
+		}
+		if slices.Contains(fc.played, "sound:vm-msgsaved") || !slices.Equal(fc.played[len(fc.played)-len(Apology):], Apology) {
+			t.Errorf("heard %v, want the apology at the end", fc.played)
+		}
+		if !strings.Contains(logs.String(), `"level":"error"`) || !strings.Contains(logs.String(), "next start") {
+			t.Errorf("no error logged saying the message is kept: %s", logs.String())
+		}
+		path := s.deps.DB.Path()
+		s.deps.DB.Close()
+		db, err := store.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		notices := &noticeSpy{}
+		s, err = New(context.Background(), Deps{DB: db, Dir: dir, Prefix: "p/", Notices: notices, Logger: zerolog.Nop()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msgs, _ := s.Messages("1000", "INBOX"); len(msgs) != 1 || msgs[0].Caller != "2000" || len(notices.got) != 1 {
+			t.Errorf("after a restart: INBOX %+v, notices %v; want the message from 2000, announced", msgs, notices.got)
+		}
+	})
 }

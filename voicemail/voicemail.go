@@ -8,7 +8,8 @@
 // voicemail.format; a file recorded before the format changed keeps its own) plus one row each
 // in the database (bucket "voicemail_messages"), written only once the audio is complete. A
 // message whose row is missing (the app stopped between the two) is restored at start-up
-// from its file and from the "pending" row written before recording: nothing is lost.
+// from its file and from the "pending" row written before recording, and announced as a
+// new one: nothing is lost (a message shorter than the minimum is discarded, as ever).
 //
 // Asterisk's ARI record has no silence-threshold parameter: MaxSilence is honoured with
 // Asterisk's own threshold (dsp.conf silencethreshold, 256 by default). The routing file's
@@ -74,10 +75,13 @@ type Deps struct {
 	Spool string
 	// Format is the routing file's voicemail.format at start ("wav" when empty); Configure
 	// follows its changes.
-	Format  string
-	Notices Notices // nil: no notice
-	Now     func() time.Time
-	Logger  zerolog.Logger
+	Format string
+	// MinDuration is the routing file's voicemail.min_duration at start: a message restored
+	// at start that is shorter is discarded, as Leave discards one (0: none is).
+	MinDuration time.Duration
+	Notices     Notices // nil: no notice
+	Now         func() time.Time
+	Logger      zerolog.Logger
 }
 
 // Service is the voicemail of the running app: it outlives routing reloads. The current
@@ -88,6 +92,9 @@ type Service struct {
 	settings atomic.Pointer[config.Voicemail]
 	format   atomic.Value // string: the recordings' format
 	boxLocks sync.Map     // box -> *sync.Mutex: one writer at a time per box
+	// loginGates is box -> chan struct{} of one slot: one login attempt at a time per box.
+	loginGates sync.Map
+	sleep      func(ctx context.Context, d time.Duration) error // the login back-off's wait
 }
 
 // ErrNoBox is a box the routing file does not define.
@@ -105,7 +112,7 @@ func New(ctx context.Context, deps Deps) (*Service, error) {
 	if deps.Format == "" {
 		deps.Format = "wav"
 	}
-	s := &Service{deps: deps}
+	s := &Service{deps: deps, sleep: sleepCtx}
 	s.format.Store(deps.Format)
 	if err := s.restore(); err != nil {
 		return nil, fmt.Errorf("voicemail: restore: %w", err)

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -109,6 +113,51 @@ func TestRestoreAfterCrash(t *testing.T) {
 	}
 }
 
+// A message restored after a crash keeps the minimum duration: a too-short one (a caller
+// who hung up at once, around a kill -9) is discarded with its file and lights no lamp. One
+// restored from its pending row was never announced: it gets the new-message notice.
+func TestRestoreKeepsTheMinimumAndAnnounces(t *testing.T) {
+	dir := t.TempDir()
+	db := openDB(t, dir)
+	s := newService(t, dir, db)
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	pending := func(i, secs int) string {
+		m := Message{ID: newID(at.Add(time.Duration(i) * time.Minute)), Box: "1000", Folder: "INBOX", Caller: fmt.Sprint(2000 + i), Time: at}
+		m.Recording = s.recName("1000", m.ID)
+		if err := db.PutJSON(bucketPending, m.Recording, m); err != nil {
+			t.Fatal(err)
+		}
+		writeWAV(t, s.path(m.Recording), secs)
+		return m.Recording
+	}
+	pending(1, 5)
+	short := pending(2, 1)
+	writeWAV(t, s.path(s.recName("1000", newID(at.Add(time.Hour)))), 4) // no pending row: not announced
+
+	notices := &noticeSpy{}
+	s, err := New(context.Background(), Deps{DB: db, Dir: dir, Prefix: "p/", Spool: filepath.Join(dir, "vmspool"),
+		MinDuration: 3 * time.Second, Notices: notices, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := s.Messages("1000", "")
+	if err != nil || len(msgs) != 2 || msgs[0].Caller != "2001" || msgs[1].Duration != 4*time.Second {
+		t.Fatalf("messages after restore = %+v (%v), want the 5 s one from 2001 and the 4 s file", msgs, err)
+	}
+	if _, err := os.Stat(s.path(short)); !os.IsNotExist(err) {
+		t.Errorf("the 1 s message's file: %v, want it removed", err)
+	}
+	if !slices.Equal(notices.got, []string{"1000 2001 5s"}) {
+		t.Errorf("notices = %v, want the pending message's", notices.got)
+	}
+	if err := s.Configure(&config.File{Voicemail: config.Voicemail{SilenceThreshold: 128, Boxes: map[string]config.Box{"1000": {Number: "1000", PIN: "1"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if cards, _ := filepath.Glob(filepath.Join(dir, "vmspool", "default", "1000", "INBOX", "msg*.txt")); len(cards) != 2 {
+		t.Errorf("lamp cards = %v, want 2", cards)
+	}
+}
+
 // The file's PIN is hashed at load; a PIN changed from the phone wins until the file's PIN
 // changes; PINs are never stored in clear.
 func TestPINs(t *testing.T) {
@@ -165,31 +214,136 @@ func TestUnusedEmailIsNamedAtStart(t *testing.T) {
 	}
 }
 
-// Failed logins slow the caller down after the free attempts, across calls; a right PIN
-// clears the count; another caller is not slowed.
-func TestLoginBackoff(t *testing.T) {
+// fakeClock is the service's time, moved on by the login back-off's waits.
+type fakeClock struct {
+	mu    sync.Mutex
+	t     time.Time
+	waits []time.Duration
+}
+
+func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+func (c *fakeClock) sleep(_ context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.waits = append(c.waits, d)
+	c.t = c.t.Add(d)
+	return nil
+}
+
+// takeWaits returns the waits since it was last called.
+func (c *fakeClock) takeWaits() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w := c.waits
+	c.waits = nil
+	return w
+}
+
+// Guessing a box's PIN is slowed down and then locked out for the box, whatever number the
+// guesser calls from: a fresh caller ID starts where the last one stopped; at the 10th
+// failure the box's phone login is locked for 15 minutes, even for the right PIN, across a
+// restart; the caller to a locked box hears the apology. The right PIN after the lock-out
+// logs in and clears the count.
+func TestPINGuessingLocksTheBox(t *testing.T) {
 	dir := t.TempDir()
-	s := newService(t, dir, openDB(t, dir))
-	for range 3 {
-		s.loginFailed("2000", "1000")
+	db := openDB(t, dir)
+	clock := &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	start := func() *Service {
+		s := newService(t, dir, db)
+		s.deps.Now, s.sleep = clock.now, clock.sleep
+		if err := s.Configure(&config.File{Voicemail: config.Voicemail{MaxLogins: 3, SilenceThreshold: 128,
+			Boxes: map[string]config.Box{"1000": {Number: "1000", PIN: "42"}}}}); err != nil {
+			t.Fatal(err)
+		}
+		return s
 	}
-	if w := s.loginWait("2000", "1000", 3); w != time.Second {
-		t.Errorf("wait after 3 failures = %s, want 1 s", w)
+	s := start()
+	dial := func(number string, keys ...string) *fakeCall {
+		t.Helper()
+		c := &fakeCall{t: t, s: s, number: number, keys: keys, log: zerolog.Nop()}
+		if err := s.Main(context.Background(), c, "1000"); err != nil {
+			t.Fatal(err)
+		}
+		return c
 	}
-	s.loginFailed("2000", "1000")
-	if w := s.loginWait("2000", "1000", 3); w != 2*time.Second {
-		t.Errorf("wait after 4 failures = %s, want 2 s", w)
+	wrong := []string{"1", "#", "1", "#", "1", "#"} // three wrong PINs
+	seconds := func(s ...int) []time.Duration {
+		var out []time.Duration
+		for _, n := range s {
+			out = append(out, time.Duration(n)*time.Second)
+		}
+		return out
 	}
-	s.deps.Now = func() time.Time { return time.Now().Add(loginMemory + time.Minute) }
-	if w := s.loginWait("2000", "1000", 3); w != 0 {
-		t.Errorf("wait a quarter of an hour later = %s, want 0", w)
+	for i, want := range [][]time.Duration{nil, seconds(1, 2, 4), seconds(8, 16, 32)} {
+		dial(fmt.Sprint(2001+i), wrong...)
+		if got := clock.takeWaits(); !slices.Equal(got, want) {
+			t.Errorf("guessing call %d (a new number) waited %v, want %v", i+1, got, want)
+		}
 	}
-	s.deps.Now = time.Now
-	if w := s.loginWait("4000", "1000", 3); w != 0 {
-		t.Errorf("another caller waits %s", w)
+	c := dial("2004", wrong...) // the 10th failure locks the box: the call's next attempt is refused
+	if got := clock.takeWaits(); !slices.Equal(got, seconds(64)) {
+		t.Errorf("the 10th attempt waited %v, want 64s", got)
 	}
-	s.loginOK("2000", "1000")
-	if w := s.loginWait("2000", "1000", 3); w != 0 {
-		t.Errorf("wait after a right PIN = %s", w)
+	if want := append([]string{"sound:vm-password", "sound:vm-incorrect"}, Apology...); !slices.Equal(c.played, want) {
+		t.Errorf("the 10th failure's caller heard %v, want %v", c.played, want)
+	}
+	refused := func(when string) {
+		t.Helper()
+		c := dial("3000", "4", "2", "#") // the right PIN
+		if !slices.Equal(c.played, Apology) {
+			t.Errorf("%s: the owner of a locked box heard %v, want the apology %v", when, c.played, Apology)
+		}
+	}
+	refused("locked")
+	clock.add(lockFor - time.Minute)
+	s = start() // the lock-out is in the database
+	refused("restarted, 14 minutes later")
+	clock.add(time.Minute)
+	if c := dial("3000", "4", "2", "#"); !slices.Contains(c.played, "sound:vm-youhave") {
+		t.Errorf("the right PIN after the lock-out: heard %v, want the box's menu", c.played)
+	}
+	clock.takeWaits()
+	if dial("2005", "1", "#"); len(clock.takeWaits()) != 0 {
+		t.Error("a wrong PIN after a right one waits: the count was not cleared")
+	}
+}
+
+// Parallel guesses on one box wait their back-off one after the other, and every failure
+// is counted.
+func TestParallelLoginAttemptsTakeTurns(t *testing.T) {
+	dir := t.TempDir()
+	s := boxService(t, dir, openDB(t, dir))
+	for range 5 {
+		s.loginFailed("1000")
+	}
+	var waiting, most atomic.Int32
+	s.sleep = func(context.Context, time.Duration) error {
+		n := waiting.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(20 * time.Millisecond)
+		waiting.Add(-1)
+		return nil
+	}
+	log := zerolog.Nop()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if ok, err := s.tryPIN(context.Background(), &log, "1000", "9", 3); ok || err != nil {
+				t.Errorf("tryPIN = %v, %v", ok, err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := most.Load(); n != 1 {
+		t.Errorf("%d calls waited at once, want one at a time", n)
+	}
+	if n := s.loginState("1000").Failures; n != 9 {
+		t.Errorf("failures counted = %d, want 5 + 4", n)
 	}
 }
