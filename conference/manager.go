@@ -17,6 +17,7 @@ import (
 
 	"github.com/ariflow/ariflow/ari"
 	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/recordings"
 )
 
 // Errors of the Manager's operations.
@@ -75,6 +76,7 @@ type room struct {
 	allMuted  bool
 	moh       bool
 	recording string
+	recMeta   recordings.Meta // the recording's sidecar, but its duration: who opened the room, when
 }
 
 // Manager is the rooms' live state, shared by every call and the admin API.

@@ -99,7 +99,10 @@ func (m *Manager) Enter(ctx context.Context, s *Seat, recName, format string) (s
 		r.bridge = id
 		m.log.Info().Str("room", r.cfg.Name).Str("bridge", id).Msg("room opened")
 		if r.cfg.Record && recName != "" {
-			r.recording = m.record(ctx, id, recName, format)
+			if r.recording = m.record(ctx, id, recName, format); r.recording != "" {
+				r.recMeta = recordings.Meta{Name: r.recording, Format: format, CallID: s.m.CallID,
+					Caller: s.m.Caller, CallerName: s.m.Name, Callee: r.cfg.Name, Start: time.Now()}
+			}
 		}
 	}
 	if r.allMuted && !s.m.Admin {
@@ -180,13 +183,14 @@ func (m *Manager) record(ctx context.Context, bridge, name, format string) strin
 
 // Leave gives a member's seat back: the channel leaves the bridge (when still there),
 // the others hear the leave sound, a member left alone gets music, and the last one out
-// closes the room.
-func (m *Manager) Leave(ctx context.Context, s *Seat) {
+// closes the room. When that ends the room's recording, rec describes it for its sidecar
+// (caller: who opened the room; callee: the room).
+func (m *Manager) Leave(ctx context.Context, s *Seat) (rec *recordings.Meta) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.rooms[s.room]
 	if !ok {
-		return
+		return nil
 	}
 	kept := r.members[:0]
 	for _, x := range r.members {
@@ -200,7 +204,7 @@ func (m *Manager) Leave(ctx context.Context, s *Seat) {
 		if len(r.members) == 0 {
 			delete(m.rooms, s.room)
 		}
-		return
+		return nil
 	}
 	if s.m.inBridge {
 		err := m.client.Bridges.RemoveChannel(ctx, r.bridge, s.m.Channel)
@@ -214,7 +218,12 @@ func (m *Manager) Leave(ctx context.Context, s *Seat) {
 		}
 		m.log.Info().Str("room", r.cfg.Name).Msg("room closed")
 		delete(m.rooms, s.room)
-		return
+		if r.recording != "" && !r.recMeta.Start.IsZero() {
+			meta := r.recMeta
+			meta.Duration = time.Since(meta.Start).Round(time.Millisecond).Seconds()
+			return &meta
+		}
+		return nil
 	}
 	n := 0
 	for _, x := range r.members {
@@ -226,6 +235,7 @@ func (m *Manager) Leave(ctx context.Context, s *Seat) {
 		m.play(ctx, r, r.cfg.LeaveSound, s.lang)
 	}
 	m.music(ctx, r, n)
+	return nil
 }
 
 // gone reports an error of a request about a channel that has already left.

@@ -67,7 +67,7 @@ func (h *Handler) Rejoin(ctx context.Context, c Call, name, bridge string) error
 		return err
 	}
 	seat.lang = h.lang
-	defer m.Leave(context.WithoutCancel(ctx), seat)
+	defer h.leave(ctx, c, seat)
 	c.Logger().Warn().Str("room", name).Msg("member taken back into the room after a restart")
 	c.SetConferenceState(name, bridge)
 	return h.keys(ctx, c, name, seat, false)

@@ -51,6 +51,7 @@ type Handler struct {
 	namer  recordings.Namer
 	format string
 	lang   string // sounds.language: the join and leave sounds' language
+	recDir string // recordings.directory: where a recorded room's sidecar goes
 }
 
 // New builds the rooms of a routing file.
@@ -66,7 +67,7 @@ func New(file *config.File, deps Deps) (*Handler, error) {
 		return nil, fmt.Errorf("conference: time zone %q: %w", file.Timezone, err)
 	}
 	return &Handler{
-		rooms: file.Rooms, deps: deps, format: file.Recordings.Format, lang: file.Sounds.Language,
+		rooms: file.Rooms, deps: deps, format: file.Recordings.Format, lang: file.Sounds.Language, recDir: file.Recordings.Directory,
 		namer: recordings.Namer{Pattern: file.Recordings.Name, Prefix: file.Recordings.Prefix, Location: loc},
 	}, nil
 }
@@ -124,7 +125,7 @@ func (h *Handler) Serve(ctx context.Context, c Call, name string) error {
 		return err
 	}
 	seat.lang = h.lang
-	defer m.Leave(context.WithoutCancel(ctx), seat)
+	defer h.leave(ctx, c, seat)
 	if cfg.AnnounceCount {
 		if _, err := c.Play(ctx, false, CountPrompt(seat.Others())...); err != nil {
 			return err
@@ -231,4 +232,16 @@ func askPIN(ctx context.Context, c Call, cfg config.Room) (admin, ok bool, err e
 		}
 	}
 	return false, false, nil
+}
+
+// leave gives the member's seat back (Manager.Leave); the last one out of a recorded room
+// writes the recording's sidecar, as a recorded call's.
+func (h *Handler) leave(ctx context.Context, c Call, seat *Seat) {
+	rec := h.deps.Manager.Leave(context.WithoutCancel(ctx), seat)
+	if rec == nil || h.recDir == "" {
+		return
+	}
+	if err := recordings.WriteSidecar(h.recDir, *rec); err != nil {
+		c.Logger().Error().Err(err).Str("recording", rec.Name).Msg("room recording without its sidecar")
+	}
 }

@@ -2,6 +2,9 @@ package conference
 
 import (
 	"context"
+	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/ariflow/ariflow/app/call"
 	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/recordings"
 )
 
 // fakeCall is a caller: entries are what it types at PIN prompts, keys what it presses
@@ -131,5 +135,37 @@ func TestKeyUnmutesAfterTheAPIMuted(t *testing.T) {
 	}
 	if want := []string{"sound:conf-unmuted", "sound:vm-goodbye"}; !slices.Equal(c.played, want) {
 		t.Errorf("heard %q, want %q", c.played, want)
+	}
+}
+
+// A recorded room's recording gets its sidecar when the last member leaves, as a recorded
+// call's: the room as callee, who opened it as caller.
+func TestRecordedRoomGetsItsSidecar(t *testing.T) {
+	m, srv := newManager(t)
+	dir := t.TempDir()
+	srv.Handle(http.MethodPost, "/bridges/{id}/record", func(r *http.Request) (int, any) {
+		name := r.URL.Query().Get("name")
+		if err := os.WriteFile(filepath.Join(dir, name+".wav"), []byte("RIFF audio"), 0o644); err != nil {
+			t.Error(err)
+		}
+		return http.StatusCreated, map[string]any{"name": name, "state": "recording"}
+	})
+	room := config.Room{Name: "R", MaxMembers: 5, MusicClass: "default", Record: true}
+	file := &config.File{Timezone: "Europe/Paris", Rooms: map[string]config.Room{"R": room},
+		Recordings: config.Recordings{Directory: dir, Format: "wav", Name: "{exten}-{time}"}}
+	h, err := New(file, Deps{Manager: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &fakeCall{channel: "me", keys: []string{"3"}, log: zerolog.Nop()}
+	if err := h.Serve(context.Background(), c, "R"); err != nil {
+		t.Fatal(err)
+	}
+	list, err := recordings.List(dir, "")
+	if err != nil || len(list) != 1 || list[0].Meta == nil {
+		t.Fatalf("recordings %+v, %v; want the room's with its sidecar", list, err)
+	}
+	if meta := list[0].Meta; meta.Callee != "R" || meta.Caller != "2001" || meta.Start.IsZero() {
+		t.Errorf("sidecar %+v, want callee R, caller 2001 and its start", meta)
 	}
 }
