@@ -26,16 +26,22 @@ func (p *postedAbsences) AbsenceChanged(exten string, on bool, by string) {
 	p.got = append(p.got, exten+" "+state+" by "+by)
 }
 
-// Every change of absence mode is posted, whoever made it: a phone's *77 as the admin API
-// (the page and the CLI go through it), once each.
-func TestEveryAbsenceChangeIsPosted(t *testing.T) {
+// postingAbsences is an absence store whose changes the hook posts to the returned list.
+func postingAbsences(t *testing.T) (*absence.Service, *postedAbsences) {
+	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	posted := &postedAbsences{}
-	abs := absence.New(db, absenceNotices(posted))
+	return absence.New(db, absenceNotices(posted)), posted
+}
+
+// Every change of absence mode is posted, whoever made it: a phone's *77 as the admin API
+// (the page and the CLI go through it), once each.
+func TestEveryAbsenceChangeIsPosted(t *testing.T) {
+	abs, posted := postingAbsences(t)
 	now := time.Date(2026, 11, 23, 18, 5, 0, 0, time.UTC)
 	if _, err := abs.Set("1000", true, "1000", now, time.Time{}); err != nil { // *77 from 1000
 		t.Fatal(err)
@@ -54,13 +60,7 @@ func TestEveryAbsenceChangeIsPosted(t *testing.T) {
 // serve ends a temporary absence whose end has passed (here while the app was down) and
 // posts it, as it posted the start.
 func TestServeEndsTemporaryAbsencesAndPostsIt(t *testing.T) {
-	db, err := store.Open(filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	posted := &postedAbsences{}
-	abs := absence.New(db, absenceNotices(posted))
+	abs, posted := postingAbsences(t)
 	set := time.Now().Add(-3 * time.Hour)
 	if _, err := abs.Set("1000", true, "1000", set, set.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
