@@ -14,6 +14,13 @@ import (
 // sends NOTIFY message-summary to phones whose AOR has mailboxes={box}@default. The
 // service keeps one msgNNNN.txt per message there (an index card naming the message; the
 // audio stays in the recording directory), rewritten whenever a box changes.
+//
+// That spool is also where the dialplan's app_voicemail kept its own messages (a card and
+// its audio of the same name). Those are imported before the cards are rewritten (see
+// import.go); only ariflow's own cards, marked cardMarker, are ever replaced.
+
+// cardMarker is in the comment that opens each of ariflow's index cards.
+const cardMarker = "ariflow index card"
 
 // updateLamp rewrites a box's index cards in app_voicemail's spool; errors are logged, a
 // lamp is not worth failing a call for.
@@ -26,7 +33,19 @@ func (s *Service) updateLamp(box string) {
 	}
 }
 
+// lampLock is the lock of a box's spool folder: one import and rewrite at a time. It is
+// not the box's lock, which callers of save may hold.
+func (s *Service) lampLock(box string) func() {
+	return s.lock("\x00spool/" + box)
+}
+
+// writeCards imports app_voicemail's messages of the box, if any, then rewrites ariflow's
+// cards: one per message, INBOX as new, every other folder as old. A card of
+// app_voicemail's that could not be imported is left as it is (its message is still
+// counted), and ariflow's cards take the numbers it leaves free.
 func (s *Service) writeCards(box string) error {
+	defer s.lampLock(box)()
+	s.importSpool(box)
 	msgs, err := s.Messages(box, "")
 	if err != nil {
 		return err
@@ -48,22 +67,56 @@ func (s *Service) writeCards(box string) error {
 		if err != nil {
 			return err
 		}
+		taken := map[string]bool{} // msgNNNN of app_voicemail's files left in place
 		for _, e := range old {
-			if strings.HasPrefix(e.Name(), "msg") && strings.HasSuffix(e.Name(), ".txt") {
-				if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+			stem, ext, _ := strings.Cut(e.Name(), ".")
+			if !strings.HasPrefix(stem, "msg") {
+				continue
+			}
+			path := filepath.Join(dir, e.Name())
+			if ext == "txt" && ariflowCard(path) {
+				if err := os.Remove(path); err != nil {
 					return err
 				}
+				continue
 			}
+			taken[stem] = true
 		}
-		for i, m := range byFolder[folder] {
-			card := fmt.Sprintf(";\n; Message Information file (ariflow index card; audio: %s)\n;\n[message]\norigmailbox=%s\ncontext=default\ncallerid=%s\norigtime=%d\nduration=%d\nmsg_id=%s\n",
-				m.Recording, box, cardValue(m.Caller), m.Time.Unix(), int(m.Duration.Seconds()), m.ID)
-			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("msg%04d.txt", i)), []byte(card), 0o644); err != nil {
+		n := 0
+		for _, m := range byFolder[folder] {
+			for taken[fmt.Sprintf("msg%04d", n)] {
+				n++
+			}
+			card := fmt.Sprintf(";\n; Message Information file (%s; audio: %s)\n;\n[message]\norigmailbox=%s\ncontext=default\ncallerid=%s\norigtime=%d\nduration=%d\nmsg_id=%s\n",
+				cardMarker, m.Recording, box, cardValue(m.Caller), m.Time.Unix(), int(m.Duration.Seconds()), m.ID)
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("msg%04d.txt", n)), []byte(card), 0o644); err != nil {
 				return err
 			}
+			n++
 		}
 	}
 	return nil
+}
+
+// ariflowCard reports whether the card at path is one of ariflow's: cardMarker in a comment
+// line before the [message] section (a caller ID, on a field line, cannot make one). A card
+// that cannot be read is not.
+func ariflowCard(path string) bool {
+	data, err := os.ReadFile(path)
+	return err == nil && markedCard(data)
+}
+
+func markedCard(data []byte) bool {
+	for line := range strings.SplitSeq(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			return false
+		}
+		if strings.HasPrefix(line, ";") && strings.Contains(line, cardMarker) {
+			return true
+		}
+	}
+	return false
 }
 
 // cardValue keeps an untrusted caller number on one line of the card.

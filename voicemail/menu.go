@@ -34,7 +34,8 @@ type session struct {
 // While a message plays: * back and # forward by the skip (3 s), 0 pause/resume; any other
 // key stops it and acts as after it. After a message: 4 previous, 5 repeat, 6 next,
 // 7 delete (7 again undeletes; deletions happen when the caller leaves), 9 save to a
-// folder (0-5), 3 envelope (caller and duration), * help, # back to the main menu.
+// folder (0-5), 3 envelope (when it was left, caller and duration), * help, # back to the
+// main menu. Each message is introduced with when it was left (see received).
 // A message listened to in INBOX moves to Old. Mailbox options: 1 unavailable greeting,
 // 2 busy greeting, 3 name, 4 temporary greeting (recorded again or, when one exists,
 // 1 to re-record or 2 to remove it), 5 new PIN, * back.
@@ -260,6 +261,7 @@ func (ss *session) listen(ctx context.Context, folder string) error {
 			if i == 0 {
 				intro = []string{"sound:vm-first", "sound:vm-message"}
 			}
+			intro = append(intro, ss.s.received(m.Time)...) // app_voicemail's envelope=yes
 			if _, err := ss.c.Play(ctx, true, intro...); err != nil {
 				return err
 			}
@@ -333,7 +335,7 @@ func (ss *session) listen(ctx context.Context, folder string) error {
 				}
 			}
 		case "3":
-			media := []string{"sound:vm-from"}
+			media := append(ss.s.received(m.Time), "sound:vm-from")
 			if dg := digits(m.Caller); dg != "" {
 				media = append(media, dg)
 			} else {
@@ -394,4 +396,63 @@ func (ss *session) applyDeletions() {
 			ss.log.Info().Str("message_id", m.ID).Msg("voicemail: message deleted")
 		}
 	}
+}
+
+// received is when a message was left, as app_voicemail's play_message_datetime says it in
+// English with its default format, "'vm-received' q 'digits/at' IMp" (voicemail.conf sets
+// no tz), in the office's time zone (the routing file's timezone): "received", then the day
+// as 'q' says it (nothing today; "yesterday"; the weekday within the last 6 days; weekday,
+// month and ordinal day within a month; month and day within 6 months; month, day and year
+// before), then "at", the hour of a 12-hour clock, the minutes (o'clock at :00, "oh" and
+// the digit before :10) and A.M. or P.M.: "received Monday December seventh at two oh
+// five P.M.". Nothing is said of a message without a time.
+func (s *Service) received(t time.Time) []string {
+	if t.IsZero() {
+		return nil
+	}
+	loc := time.Local
+	if f := s.file.Load(); f != nil {
+		loc = f.Location()
+	}
+	t = t.In(loc)
+	now := s.deps.Now().In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	weekday := "sound:digits/day-" + strconv.Itoa(int(t.Weekday()))
+	month := "sound:digits/mon-" + strconv.Itoa(int(t.Month())-1)
+	out := []string{"sound:vm-received"}
+	switch {
+	case t.After(today): // today: nothing
+	case t.After(today.AddDate(0, 0, -1)):
+		out = append(out, "sound:digits/yesterday")
+	case t.After(today.AddDate(0, 0, -6)):
+		out = append(out, weekday)
+	case t.After(today.Add(-2628000 * time.Second)): // Asterisk's month
+		out = append(append(out, weekday, month), ordinal(t.Day())...)
+	case t.After(today.Add(-15768000 * time.Second)): // and its six months
+		out = append(append(out, month), ordinal(t.Day())...)
+	default:
+		out = append(append(append(out, month), ordinal(t.Day())...), "number:"+strconv.Itoa(t.Year()))
+	}
+	out = append(out, "sound:digits/at", "number:"+strconv.Itoa((t.Hour()+11)%12+1))
+	switch m := t.Minute(); {
+	case m == 0:
+		out = append(out, "sound:digits/oclock")
+	case m < 10:
+		out = append(out, "sound:digits/oh", "number:"+strconv.Itoa(m))
+	default:
+		out = append(out, "number:"+strconv.Itoa(m))
+	}
+	if t.Hour() < 12 {
+		return append(out, "sound:digits/a-m")
+	}
+	return append(out, "sound:digits/p-m")
+}
+
+// ordinal says a day of the month as Asterisk's ast_say_enumeration does in English:
+// "digits/h-7" (seventh), "digits/20" and "digits/h-1" (twenty-first), "digits/h-30".
+func ordinal(day int) []string {
+	if day < 20 || day%10 == 0 {
+		return []string{"sound:digits/h-" + strconv.Itoa(day)}
+	}
+	return []string{"sound:digits/" + strconv.Itoa(day/10*10), "sound:digits/h-" + strconv.Itoa(day%10)}
 }

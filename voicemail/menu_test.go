@@ -203,3 +203,104 @@ func containsRun(played, want []string) bool {
 	}
 	return false
 }
+
+// parisFile is a routing file in the office's zone, Europe/Paris, with box 1000 (PIN 42).
+func parisFile(t *testing.T) *config.File {
+	t.Helper()
+	f, err := config.Parse("routing.yaml", []byte(`
+asterisk: {url: http://127.0.0.1:1/ari, username: u, password: p}
+timezone: Europe/Paris
+voicemail:
+  boxes:
+    "1000": {pin: "42"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// Before each message, and for key 3 (the envelope, then the caller and the duration as
+// before), the menu says when the message was left, as app_voicemail's default envelope
+// does ("'vm-received' q 'digits/at' IMp"), in the office's zone: a message left Monday
+// 2026-12-07 at 14:05 in Paris (13:05 UTC), heard on the 20th, is "received Monday December
+// seventh at two oh five P.M.".
+func TestEnvelopeSaysWhenTheMessageWasLeft(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := time.Date(2026, 12, 7, 14, 5, 0, 0, paris)
+	dir := t.TempDir()
+	s, err := New(context.Background(), Deps{DB: openDB(t, dir), Dir: dir, Prefix: "p/", Logger: zerolog.Nop(),
+		Now: func() time.Time { return time.Date(2026, 12, 20, 9, 0, 0, 0, paris) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Configure(parisFile(t)); err != nil {
+		t.Fatal(err)
+	}
+	m := Message{ID: newID(left), Box: "1000", Folder: "INBOX", Caller: "2000", Time: left.UTC(), Duration: 12 * time.Second}
+	m.Recording = s.recName("1000", m.ID)
+	writeWAV(t, s.path(m.Recording), 12)
+	if err := s.save(m); err != nil {
+		t.Fatal(err)
+	}
+	c := &fakeCall{t: t, s: s, keys: []string{"4", "2", "#", "1", "3", "#", "#"}, log: zerolog.Nop()} // PIN, listen, envelope, leave
+	if err := s.Main(context.Background(), c, "1000"); err != nil {
+		t.Fatal(err)
+	}
+	when := []string{"sound:vm-received", "sound:digits/day-1", "sound:digits/mon-11", "sound:digits/h-7",
+		"sound:digits/at", "number:2", "sound:digits/oh", "number:5", "sound:digits/p-m"}
+	intro := slices.Concat([]string{"sound:vm-first", "sound:vm-message"}, when, []string{"recording:" + m.Recording})
+	if !containsRun(c.played, intro) {
+		t.Errorf("played %v, want the message introduced by %v", c.played, intro)
+	}
+	envelope := slices.Concat(when, []string{"sound:vm-from", "digits:2000", "sound:vm-duration", "number:12", "sound:seconds"})
+	if !containsRun(c.played, envelope) {
+		t.Errorf("played %v, want the envelope %v", c.played, envelope)
+	}
+}
+
+// The day is said as app_voicemail's 'q' says it, by how long ago the message was left
+// (nothing for today, "yesterday", the weekday within 6 days, weekday, month and day within
+// a month, month and day within 6 months, then the year too); the time as 'IMp' does.
+func TestReceivedSaysTheDayAsAppVoicemail(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 20, 9, 0, 0, 0, paris) // a Sunday
+	s := &Service{deps: Deps{Now: func() time.Time { return now }}}
+	s.file.Store(parisFile(t))
+	at := func(media ...string) []string { return append([]string{"sound:digits/at"}, media...) }
+	for _, tc := range []struct {
+		left time.Time
+		want []string
+	}{
+		{time.Date(2026, 12, 20, 0, 0, 0, 0, paris).Add(time.Second), // just after midnight
+			at("number:12", "sound:digits/oclock", "sound:digits/a-m")},
+		{time.Date(2026, 12, 19, 23, 59, 0, 0, paris),
+			slices.Concat([]string{"sound:digits/yesterday"}, at("number:11", "number:59", "sound:digits/p-m"))},
+		{time.Date(2026, 12, 14, 12, 0, 0, 0, paris),
+			slices.Concat([]string{"sound:digits/day-1"}, at("number:12", "sound:digits/oclock", "sound:digits/p-m"))},
+		{time.Date(2026, 11, 21, 8, 30, 0, 0, paris),
+			slices.Concat([]string{"sound:digits/day-6", "sound:digits/mon-10", "sound:digits/20", "sound:digits/h-1"},
+				at("number:8", "number:30", "sound:digits/a-m"))},
+		{time.Date(2026, 8, 30, 10, 9, 0, 0, paris),
+			slices.Concat([]string{"sound:digits/mon-7", "sound:digits/h-30"}, at("number:10", "sound:digits/oh", "number:9", "sound:digits/a-m"))},
+		{time.Date(2025, 1, 13, 13, 0, 0, 0, paris),
+			slices.Concat([]string{"sound:digits/mon-0", "sound:digits/h-13", "number:2025"}, at("number:1", "sound:digits/oclock", "sound:digits/p-m"))},
+		// the office's zone, not UTC's: 23:30 UTC on the 13th is 00:30 on Monday the 14th in Paris
+		{time.Date(2026, 12, 13, 23, 30, 0, 0, time.UTC),
+			slices.Concat([]string{"sound:digits/day-1"}, at("number:12", "number:30", "sound:digits/a-m"))},
+	} {
+		want := append([]string{"sound:vm-received"}, tc.want...)
+		if got := s.received(tc.left); !slices.Equal(got, want) {
+			t.Errorf("left %v: said %v, want %v", tc.left, got, want)
+		}
+	}
+	if got := s.received(time.Time{}); got != nil {
+		t.Errorf("a message without a time: said %v, want nothing", got)
+	}
+}
