@@ -54,7 +54,10 @@ type App struct {
 	// transferred are the callers Redirect sent back through the dialplan, by channel id,
 	// with when: their new call is not a new caller for the limits.
 	transferred map[string]time.Time
-	wg          sync.WaitGroup
+	// live counts the goroutines of calls and refusals, under mu, so that Drain can wait
+	// for the last without a WaitGroup's Add racing its Wait; idle is closed then.
+	live int
+	idle chan struct{}
 
 	callsCtx    context.Context
 	cancelCalls context.CancelCauseFunc
@@ -178,17 +181,32 @@ func (a *App) startFlow(ch ari.Channel, args []string, flow func(context.Context
 		Language: routing.File.Sounds.Language, App: a.appName, Client: a.client, Sub: sub, Logger: log, Parent: a.callsCtx,
 	})
 	a.calls[ch.ID] = c
-	a.wg.Add(1)
+	a.live++
 	a.total.Add(1)
 	if flow == nil {
 		flow = routing.Serve
 	}
-	go a.serve(c, flow)
+	// While draining, a new caller is refused; a call already under way (a caller back
+	// from Asterisk's Dial, a phone invited in, a call taken back) goes on to its end.
+	go a.serve(c, flow, limited && !had && !moved)
 }
 
-// serve is the call's goroutine: run the flow, then hang up and clean up, once.
-func (a *App) serve(c *call.Call, flow func(context.Context, *call.Call) error) {
-	defer a.wg.Done()
+// goroutineDone counts a call's or a refusal's goroutine out: the last one out during a
+// drain ends the drain's wait.
+func (a *App) goroutineDone() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.live--
+	if a.live == 0 && a.idle != nil {
+		close(a.idle)
+		a.idle = nil
+	}
+}
+
+// serve is the call's goroutine: run the flow, then hang up and clean up, once. A new
+// caller (fresh) is refused while the app drains.
+func (a *App) serve(c *call.Call, flow func(context.Context, *call.Call) error, fresh bool) {
+	defer a.goroutineDone()
 	defer func() {
 		a.mu.Lock()
 		if a.calls[c.ChannelID()] == c { // a redirected channel may already be a new call
@@ -209,7 +227,7 @@ func (a *App) serve(c *call.Call, flow func(context.Context, *call.Call) error) 
 		log.Info().Str("duration", time.Since(c.Started()).Round(time.Millisecond).String()).Msg("call ended")
 	}()
 	log.Info().Msg("call started")
-	if a.draining.Load() {
+	if fresh && a.draining.Load() {
 		reason = "congestion"
 		log.Warn().Msg("refused: shutting down")
 		return
@@ -413,12 +431,20 @@ func stasisArgs(d ari.DialplanCEP, app string) (args []string, ok bool) {
 	return parts[1:], true
 }
 
-// Drain stops taking calls, waits for the calls in progress to end until ctx is done,
-// then hangs up the rest and waits for their cleanup.
+// Drain stops taking new callers (refused with congestion), waits for the calls in
+// progress to end until ctx is done (a caller back from Asterisk's Dial, a phone invited
+// into a room, are calls in progress), then hangs up the rest and waits for their cleanup.
 func (a *App) Drain(ctx context.Context) error {
+	a.mu.Lock()
 	a.draining.Store(true)
-	done := make(chan struct{})
-	go func() { a.wg.Wait(); close(done) }()
+	if a.live > 0 && a.idle == nil {
+		a.idle = make(chan struct{})
+	}
+	done := a.idle
+	a.mu.Unlock()
+	if done == nil {
+		return nil
+	}
 	select {
 	case <-done:
 		return nil

@@ -207,3 +207,32 @@ func TestDialContextCallsCanBeHungUp(t *testing.T) {
 		t.Error("the app hung up a channel that is none of its calls")
 	}
 }
+
+// A stop (SIGTERM: drain) while Asterisk's Dial rings a phone: the caller who comes back
+// unanswered is no new caller, and still reaches the extension's voicemail rather than a
+// congestion hang-up; a new caller meanwhile is refused.
+func TestDrainLetsACallerBackFromDialReachVoicemail(t *testing.T) {
+	f := newDialContextFixture(t)
+	f.call("c1", "2000")
+	f.handedToDial("c1", false)
+	f.waitIdle()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	drained := make(chan error, 1)
+	go func() { drained <- f.app.Drain(ctx) }()
+	f.srv.Push(aritest.StasisStart(testApp, "c1", "ariflow-rang", "NOANSWER", "2000"))
+	f.reachesVoicemail("c1")
+	f.call("c2", "2000")
+	if hangup := f.want(http.MethodDelete, "/channels/c2"); hangup.Query.Get("reason") != "congestion" {
+		t.Errorf("a new caller while draining: hung up with %q, want congestion", hangup.Query.Get("reason"))
+	}
+	for _, r := range f.srv.Requests() {
+		if r.Method == http.MethodDelete && r.Path == "/channels/c1" && r.Query.Get("reason") == "congestion" {
+			t.Error("the caller back from Dial was refused as a new caller")
+		}
+	}
+	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c1")}) // hangs up
+	if err := <-drained; err != nil {
+		t.Fatal(err)
+	}
+}

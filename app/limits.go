@@ -66,9 +66,9 @@ func (a *App) refuse(ch ari.Channel, exten, limit string) {
 	n := counter.Add(1)
 	a.refusalLog.Warn().Str("channel", ch.Name).Str("caller", ch.Caller.Number).Str("exten", exten).
 		Str("limit", limit).Uint64("refused_so_far", n).Msg("new call refused with congestion: over the routing file's limits")
-	a.wg.Add(1)
+	a.live++ // a.mu is held
 	go func() {
-		defer a.wg.Done()
+		defer a.goroutineDone()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := a.client.Channels.Hangup(ctx, ch.ID, "congestion"); err != nil && !ari.IsNotFound(err) {
