@@ -82,6 +82,8 @@ func (s *server) restartNeeded() []string {
 // logged) and the app keeps the last good one; calls in progress keep the routing they
 // started with.
 func (s *server) reloadFile() error {
+	s.reloading.Lock() // a SIGHUP and the API at once: one after the other, the last read wins
+	defer s.reloading.Unlock()
 	file, _, err := loadFile(s.path, os.Getenv)
 	if err == nil {
 		var r *app.Routing

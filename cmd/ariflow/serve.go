@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"sync"
 	"syscall"
 	"time"
 
@@ -43,12 +44,25 @@ func serve(args []string, stderr io.Writer) int {
 	procs := appProcs(os.Getenv, runtime.GOMAXPROCS(0))
 	runtime.GOMAXPROCS(procs)
 	log.Info().Int("gomaxprocs", procs).Msg("cores the app's Go code runs on at once")
-	if err := runServer(path, log, *drain); err != nil {
+	err = runServer(path, log, *drain)
+	switch {
+	case errors.Is(err, errRestart):
+		log.Info().Int("exit", exitRestart).Msg("ariflow stopped for a restart: the service manager starts it again")
+		return exitRestart
+	case err != nil:
 		log.Error().Err(err).Msg("ariflow stopped")
 		return 1
 	}
 	return 0
 }
+
+// exitRestart is serve's exit status after a restart asked through the admin API (75,
+// EX_TEMPFAIL): not 0, so that a service manager that restarts only failures (systemd
+// Restart=on-failure, compose restart: on-failure) starts ariflow again too.
+const exitRestart = 75
+
+// errRestart ends runServer when the admin API asked for a restart.
+var errRestart = errors.New("restart asked through the admin API")
 
 // appProcs is how many cores the app's Go code runs on at once: GOMAXPROCS from the
 // environment when set, otherwise a quarter of the cores Go would use (cpus), at least one.
@@ -118,9 +132,16 @@ type server struct {
 	db       *store.DB
 	services app.Services
 	app      *app.App
+	// reloading makes reloads (SIGHUP, the admin API) take turns.
+	reloading sync.Mutex
 }
 
 func runServer(path string, log zerolog.Logger, drain time.Duration) error {
+	// At once: a SIGHUP while starting (logrotate, a reload) waits its turn rather than
+	// killing the process, and a SIGTERM stops it once started.
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(signals)
 	file, overrides, err := loadFile(path, os.Getenv)
 	if err != nil {
 		return fmt.Errorf("routing file refused:\n%w", err)
@@ -186,9 +207,6 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	signals := make(chan os.Signal, 4)
-	signal.Notify(signals, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(signals)
 	runErr := make(chan error, 1)
 	go func() { runErr <- a.Run(ctx) }()
 	expired := make(chan struct{})
@@ -203,8 +221,9 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 	}()
 	log.Info().Str("routing", path).Str("ari", file.Asterisk.URL).Str("app", file.Asterisk.App).Msg("ariflow serving")
 
-	if err := s.waitForStop(signals, restart, runErr); err != nil {
-		return err
+	stopErr := s.waitForStop(signals, restart, runErr)
+	if stopErr != nil && !errors.Is(stopErr, errRestart) {
+		return stopErr
 	}
 	log.Info().Dur("drain", drain).Msg("stopping: no new calls; waiting for calls in progress")
 	dctx, cancel := context.WithTimeout(context.Background(), drain)
@@ -214,6 +233,9 @@ func runServer(path string, log zerolog.Logger, drain time.Duration) error {
 	<-runErr
 	<-expired
 	<-absencesEnded
+	if err == nil {
+		err = stopErr // errRestart: serve exits for the service manager
+	}
 	return err
 }
 
@@ -226,8 +248,8 @@ func (s *server) retention() recordings.Retention {
 	return recordings.Retention{Dir: r.Directory, Prefix: r.Prefix, Keep: r.Retention}
 }
 
-// waitForStop reloads the routing file on SIGHUP until SIGTERM or SIGINT, a restart asked
-// through the admin API, or the app's end (whose error it returns).
+// waitForStop reloads the routing file on SIGHUP until SIGTERM or SIGINT (nil), a restart
+// asked through the admin API (errRestart), or the app's end (whose error it returns).
 func (s *server) waitForStop(signals <-chan os.Signal, restart <-chan struct{}, runErr <-chan error) error {
 	for {
 		select {
@@ -245,7 +267,7 @@ func (s *server) waitForStop(signals <-chan os.Signal, restart <-chan struct{}, 
 			return nil
 		case <-restart:
 			s.log.Info().Msg("restart asked through the admin API")
-			return nil
+			return errRestart
 		}
 	}
 }
