@@ -192,6 +192,10 @@ notify:
 notify:
   mattermost: {webhook_url: "https://mm/hooks/x"}
 `},
+		{name: "a mistyped webhook_url is not quoted: it holds the key", yaml: `
+notify:
+  mattermost: {webhook_url: "htps://mm/hooks/s3cr3tkey"}
+`, want: []string{`2: notify.mattermost: webhook_url is not an http(s) URL (not shown: it holds the hook's key)`}},
 		{name: "notify without mattermost", yaml: `
 extension_defaults: {notify: true}
 extensions:

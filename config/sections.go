@@ -377,7 +377,11 @@ func (d *decoder) mattermost(p pair) {
 		case "url":
 			m.URL = d.httpURL(w, q)
 		case "webhook_url":
-			m.WebhookURL = d.httpURL(w, q)
+			// The URL holds the hook's key: a problem never quotes it (problems are logged
+			// and answered by the admin API).
+			if m.WebhookURL = d.str(w, q); m.WebhookURL != "" && checkHTTPURL(m.WebhookURL) != "" {
+				d.bad(w, q, "is not an http(s) URL (not shown: it holds the hook's key)")
+			}
 		case "token":
 			m.Token = d.str(w, q)
 		case "token_env":
