@@ -189,3 +189,17 @@ func TestCallConnectingDuringTheReconcileStaysUp(t *testing.T) {
 		t.Fatal("the call that connected during the reconcile was ended by it: the app hung up the phone")
 	}
 }
+
+// When hanging up the phone of a taken-back call fails, its bridge is still destroyed.
+func TestTakenBackCallCleanupGoesOnAfterAFailure(t *testing.T) {
+	f := newFixture(t, `numbers: {"1000": {play: [sound:hello]}}`)
+	f.srv.Handle(http.MethodDelete, "/channels/c9-leg-1", func(*http.Request) (int, any) {
+		return http.StatusInternalServerError, map[string]string{"message": "Asterisk is busy"}
+	})
+	restartedWithBridges(f)
+	f.want(http.MethodGet, "/bridges/c9-bridge-1")
+	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c9")})
+	f.want(http.MethodDelete, "/channels/c9-leg-1")
+	f.want(http.MethodDelete, "/bridges/c9-bridge-1")
+	f.waitIdle()
+}

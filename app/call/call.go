@@ -370,10 +370,10 @@ func (c *Call) Hangup(ctx context.Context, reason string) error {
 	if c.hungUp {
 		return nil
 	}
-	c.hungUp = true
 	if err := c.client.Channels.Hangup(ctx, c.channelID, reason); err != nil && !ari.IsNotFound(err) {
-		return fmt.Errorf("hangup: %w", err)
+		return fmt.Errorf("hangup: %w", err) // not hung up: Close tries again
 	}
+	c.hungUp = true
 	return nil
 }
 

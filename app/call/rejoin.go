@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -28,15 +29,16 @@ func (c *Call) Rejoin(ctx context.Context, bridgeID string) error {
 	c.sub.Add("bridge:" + bridgeID) // ChannelLeftBridge of every member, before we look
 	var others []string
 	c.onCleanup(func(ctx context.Context) error {
+		var errs []error // one failure does not keep the rest from being cleaned up
 		for _, id := range others {
 			if err := c.client.Channels.Hangup(ctx, id, ari.HangupNormal); err != nil && !ari.IsNotFound(err) {
-				return fmt.Errorf("hang up %s: %w", id, err)
+				errs = append(errs, fmt.Errorf("hang up %s: %w", id, err))
 			}
 		}
 		if err := c.client.Bridges.Destroy(ctx, bridgeID); err != nil && !ari.IsNotFound(err) {
-			return fmt.Errorf("destroy bridge: %w", err)
+			errs = append(errs, fmt.Errorf("destroy bridge: %w", err))
 		}
-		return nil
+		return errors.Join(errs...)
 	})
 	c.mu.Lock()
 	c.bridgeID = bridgeID
