@@ -236,3 +236,19 @@ func TestDrainLetsACallerBackFromDialReachVoicemail(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A redirect of a caller Asterisk's Dial is ringing for (out of the application) is
+// refused with a reason, not reported done while nothing happens.
+func TestRedirectOfACallerInDialIsRefused(t *testing.T) {
+	f := newDialContextFixture(t)
+	f.call("c1", "2100")
+	f.handedToDial("c1", true)
+	f.waitState("c1", "ringing PJSIP/2100")
+	err := f.app.Redirect(context.Background(), "c1", "1000")
+	if !errors.Is(err, app.ErrNotRedirected) {
+		t.Fatalf("Redirect = %v, want ErrNotRedirected", err)
+	}
+	if len(f.app.Calls()) != 1 {
+		t.Errorf("the call was ended by a refused redirect: %+v", f.app.Calls())
+	}
+}

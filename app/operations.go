@@ -88,7 +88,6 @@ func (a *App) Redirect(ctx context.Context, channelID, exten string) error {
 	if !ok {
 		return ErrNoSuchCall
 	}
-	c.Logger().Info().Str("to", exten).Msg("redirected")
 	dialplan := c.DialplanContext()
 	if dialplan == "" { // a channel the app originated never went through the dialplan
 		dialplan = DefaultDialplanContext
@@ -104,11 +103,23 @@ func (a *App) Redirect(ctx context.Context, channelID, exten string) error {
 	}
 	a.transferred[channelID] = time.Now()
 	a.mu.Unlock()
-	c.HandOff(func(ctx context.Context) error {
+	err := c.HandOff(func(ctx context.Context) error {
 		return a.client.Channels.Continue(ctx, channelID, ari.ContinueRequest{Context: dialplan, Extension: exten, Priority: 1})
 	})
+	if err != nil {
+		c.Logger().Warn().Err(err).Str("to", exten).Msg("not redirected")
+		a.mu.Lock()
+		delete(a.transferred, channelID)
+		a.mu.Unlock()
+		return fmt.Errorf("%w: %w", ErrNotRedirected, err)
+	}
+	c.Logger().Info().Str("to", exten).Msg("redirected")
 	return nil
 }
+
+// ErrNotRedirected is Redirect's refusal of a call it cannot hand off (ending, or in
+// Asterisk's Dial): nothing was done.
+var ErrNotRedirected = errors.New("not redirected")
 
 // Hangup hangs up a live call's caller with an ARI reason: one of the app's calls, or a
 // caller in Asterisk's Dial in the dial context (listed by CallsInDial).

@@ -91,9 +91,9 @@ type Call struct {
 	digits   []string // DTMF received and not yet consumed, oldest first
 	answered bool
 	hungUp   bool
-	outside  bool   // the caller is in the dialplan's Dial, out of the application (dialInDialplan)
-	lang     string // the language of the prompts played to the caller; "" keeps the channel's
-	seq      int    // for ids of the resources this call creates
+	outside  atomic.Bool // the caller is in the dialplan's Dial, out of the application (dialInDialplan)
+	lang     string      // the language of the prompts played to the caller; "" keeps the channel's
+	seq      int         // for ids of the resources this call creates
 
 	mu       sync.Mutex // guards state, read by the admin API
 	state    string
@@ -232,7 +232,7 @@ func (c *Call) observe(ev ari.Event) {
 			c.digits = append(c.digits, e.Digit)
 		}
 	case *ari.StasisEnd:
-		if e.Channel.ID == c.channelID && !c.outside {
+		if e.Channel.ID == c.channelID && !c.outside.Load() {
 			c.hungUp = true
 		}
 	case *ari.ChannelHangupRequest:
@@ -379,13 +379,26 @@ func (c *Call) Hangup(ctx context.Context, reason string) error {
 
 // HandOff ends the call's flow and, instead of hanging the caller up, gives the channel to
 // fn once the call has cleaned up (its playback stopped, its phones hung up, its bridge
-// destroyed): the admin API's redirect continues it in the dialplan. Safe from any goroutine.
-func (c *Call) HandOff(fn func(ctx context.Context) error) {
+// destroyed): the admin API's redirect continues it in the dialplan. It refuses
+// (ErrNotHandedOff) a call already ending, whose caller would be hung up rather than
+// handed off, and one whose caller is in Asterisk's Dial, out of the application. Safe
+// from any goroutine.
+func (c *Call) HandOff(fn func(ctx context.Context) error) error {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.Ending():
+		return fmt.Errorf("%w: the call is ending", ErrNotHandedOff)
+	case c.outside.Load():
+		return fmt.Errorf("%w: the caller is in Asterisk's Dial, out of the application", ErrNotHandedOff)
+	}
 	c.handoff = fn
-	c.mu.Unlock()
 	c.End(ErrRedirected)
+	return nil
 }
+
+// ErrNotHandedOff is HandOff's refusal.
+var ErrNotHandedOff = errors.New("the call cannot be handed off")
 
 // Ending reports whether the call's flow was stopped (End, HandOff), its caller handed to
 // Asterisk's Dial for good, or it is closing;
@@ -411,7 +424,7 @@ func (c *Call) Close(reason string) error {
 	handoff := c.handoff
 	c.mu.Unlock()
 	switch {
-	case c.outside && !c.hungUp:
+	case c.outside.Load() && !c.hungUp:
 		// handed to Asterisk's Dial, or stopped while it has the caller: the call goes on there
 		if handoff != nil {
 			errs = append(errs, errors.New("not redirected: the caller is in Asterisk's Dial, out of the application"))

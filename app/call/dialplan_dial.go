@@ -75,14 +75,14 @@ func (c *Call) dialInDialplan(ctx context.Context, opts DialOptions) (DialResult
 		}
 	}
 	dialExten, _ := DialExten(opts.Exten, opts.Endpoint, opts.Timeout)
-	c.outside = true
+	c.outside.Store(true)
 	if !opts.Follow {
 		// From now on a caller coming back is a new call, even before this one has closed.
 		c.leaving.Store(true)
 	}
 	err := c.client.Channels.Continue(ctx, c.channelID, ari.ContinueRequest{Context: opts.DialContext, Extension: dialExten, Priority: 1})
 	if err != nil {
-		c.outside = false
+		c.outside.Store(false)
 		c.leaving.Store(false)
 		return DialResult{}, c.channelErr("continue in "+opts.DialContext, err)
 	}
@@ -121,7 +121,7 @@ func (c *Call) dialInDialplan(ctx context.Context, opts DialOptions) (DialResult
 			if e.Channel.ID != c.channelID || !back { // (the call's own first StasisStart)
 				continue
 			}
-			c.outside = false
+			c.outside.Store(false)
 			c.log.Info().Str("endpoint", opts.Endpoint).Str("status", string(status)).Msg("not answered")
 			return DialResult{Status: status}, nil
 		}
