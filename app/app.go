@@ -389,10 +389,29 @@ func (a *App) reconcile() {
 			}
 			continue
 		}
-		if !a.hasCall(ch.ID) && !a.draining.Load() {
-			a.log.Warn().Str("channel", ch.Name).Strs("args", args).Msg("reconcile: taking in a channel no call owns")
-			a.start(ch, args, false)
+		if c := a.callOf(ch.ID); c != nil {
+			if _, _, back := call.IsReturnFromDial(args); back && c.InDial() {
+				// Back from Asterisk's Dial while the connection was down: its StasisStart
+				// was lost, and the call that follows the ring would wait for it forever.
+				a.log.Warn().Str("channel", ch.Name).Strs("args", args).Msg("reconcile: a caller back from Asterisk's Dial")
+				a.bus.Publish(&ari.StasisStart{EventBase: ari.EventBase{Type: "StasisStart", Application: a.appName}, Args: args, Channel: ch})
+			}
+			continue
 		}
+		if a.draining.Load() {
+			continue
+		}
+		// The listing is some requests old: a call that ended or handed its caller off
+		// since is not started again from it.
+		now, err := a.client.Channels.Get(ctx, ch.ID)
+		if err != nil {
+			continue
+		}
+		if nowArgs, ours := stasisArgs(now.Dialplan, a.appName); !ours || !slices.Equal(nowArgs, args) || a.hasCall(ch.ID) {
+			continue
+		}
+		a.log.Warn().Str("channel", ch.Name).Strs("args", args).Msg("reconcile: taking in a channel no call owns")
+		a.start(ch, args, false)
 	}
 }
 
@@ -411,11 +430,13 @@ func (a *App) hangUpOrphanLeg(ctx context.Context, ch ari.Channel, callID string
 }
 
 // hasCall reports whether a live call has that id (its caller channel's id).
-func (a *App) hasCall(id string) bool {
+func (a *App) hasCall(id string) bool { return a.callOf(id) != nil }
+
+// callOf is the live call of channel id, or nil.
+func (a *App) callOf(id string) *call.Call {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	_, ok := a.calls[id]
-	return ok
+	return a.calls[id]
 }
 
 // stasisArgs reads the Stasis arguments of a channel in application app from its

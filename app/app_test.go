@@ -276,6 +276,9 @@ func TestReconnectTakesInChannelsNoCallOwns(t *testing.T) {
 			inStasis("other-app", "someoneelse,7001"),
 		}
 	})
+	f.srv.Handle(http.MethodGet, "/channels/lost", func(*http.Request) (int, any) { // still there, read again
+		return http.StatusOK, inStasis("lost", "ariflow,7001")
+	})
 	f.srv.Handle(http.MethodGet, "/bridges", func(*http.Request) (int, any) {
 		b := aritest.Bridge("b1")
 		b["channels"] = []string{"bridged"}

@@ -252,3 +252,44 @@ func TestRedirectOfACallerInDialIsRefused(t *testing.T) {
 		t.Errorf("the call was ended by a refused redirect: %+v", f.app.Calls())
 	}
 }
+
+// The phone rung by Asterisk's Dial does not answer while the connection is down: the
+// caller's return to the application (its StasisStart) is lost, and the reconnect finds it
+// back in the application; the call following the ring goes on to voicemail.
+func TestCallerBackFromDialDuringAnOutageReachesVoicemail(t *testing.T) {
+	f := newDialContextFixture(t)
+	f.call("c1", "2100")
+	f.handedToDial("c1", true)
+	f.waitState("c1", "ringing PJSIP/2100")
+	f.srv.Handle(http.MethodGet, "/channels", func(*http.Request) (int, any) {
+		ch := aritest.Channel("c1")
+		ch["dialplan"] = map[string]any{"context": "internal", "exten": "2100", "priority": 1, "app_name": "Stasis",
+			"app_data": "ariflow,ariflow-rang,NOANSWER,2100"}
+		return http.StatusOK, []any{ch}
+	})
+	f.srv.DropConnections()
+	f.reachesVoicemail("c1")
+	if f.app.Total() != 1 {
+		t.Errorf("Total = %d, want 1: the caller's own call goes on", f.app.Total())
+	}
+}
+
+// A call that ended while the reconnect's reconcile was under way is not started again
+// from the reconcile's older listing of the channels.
+func TestReconcileReadsAChannelAgainBeforeTakingItIn(t *testing.T) {
+	f := newFixture(t, `numbers: {"7001": {play: [sound:hello]}}`)
+	f.srv.Handle(http.MethodGet, "/channels", func(*http.Request) (int, any) {
+		ch := aritest.Channel("gone")
+		ch["dialplan"] = map[string]any{"context": "internal", "exten": "7001", "priority": 1, "app_name": "Stasis", "app_data": "ariflow,7001"}
+		return http.StatusOK, []any{ch}
+	})
+	f.srv.Handle(http.MethodGet, "/channels/gone", func(*http.Request) (int, any) {
+		return http.StatusNotFound, map[string]string{"message": "Channel not found"}
+	})
+	f.srv.DropConnections()
+	f.want(http.MethodGet, "/channels/gone")
+	f.waitIdle()
+	if f.app.Total() != 0 || f.touched(http.MethodPost, "/channels/gone/answer") {
+		t.Errorf("a channel gone since the listing was taken in (Total %d)", f.app.Total())
+	}
+}

@@ -397,6 +397,10 @@ func (c *Call) HandOff(fn func(ctx context.Context) error) error {
 	return nil
 }
 
+// InDial reports whether the caller is in Asterisk's Dial, out of the application (the
+// ring handed to the dial context); safe from any goroutine.
+func (c *Call) InDial() bool { return c.outside.Load() }
+
 // ErrNotHandedOff is HandOff's refusal.
 var ErrNotHandedOff = errors.New("the call cannot be handed off")
 
