@@ -261,6 +261,14 @@ func adminCLI(name string, args []string, stdout, stderr io.Writer) int {
 		return c.queues(rest)
 	case "rooms":
 		return c.rooms(rest)
+	case "create-room":
+		return c.createRoom(rest, stderr)
+	case "restart":
+		if len(rest) != 0 {
+			return usageErr(stderr, "usage: ariflow restart")
+		}
+		return c.done(c.call("POST", "/api/restart", nil, nil),
+			"restarting: no new calls, calls in progress may finish, then the service manager starts ariflow again")
 	case "reload":
 		var p struct {
 			Summary       string
@@ -277,6 +285,30 @@ func adminCLI(name string, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	return usageErr(stderr, "unknown command "+name)
+}
+
+// createRoom creates a conference room at run time (the seed's "create a conference"):
+// NAME [MAX_MEMBERS [PIN [ADMIN_PIN]]].
+func (c *adminClient) createRoom(rest []string, stderr io.Writer) int {
+	const use = "usage: ariflow create-room NAME [MAX_MEMBERS [PIN [ADMIN_PIN]]]   (e.g. Salle_2 5 1234 9999)"
+	if len(rest) < 1 || len(rest) > 4 {
+		return usageErr(stderr, use)
+	}
+	req := map[string]any{"name": rest[0]}
+	if len(rest) > 1 {
+		n, err := strconv.Atoi(rest[1])
+		if err != nil {
+			return usageErr(stderr, "MAX_MEMBERS is a number; "+use)
+		}
+		req["max_members"] = n
+	}
+	for i, key := range []string{"pin", "admin_pin"} {
+		if len(rest) > 2+i {
+			req[key] = rest[2+i]
+		}
+	}
+	return c.done(c.call("POST", "/api/rooms", req, nil),
+		"room "+cell(rest[0])+" created: invite phones into it with ariflow invite "+cell(rest[0])+" ENDPOINT")
 }
 
 func (c *adminClient) done(code int, what string) int {

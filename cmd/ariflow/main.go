@@ -5,7 +5,8 @@
 //	ariflow check FILE                          validate a routing file
 //	ariflow simulate FILE --from 2000 --to 1000 --at "2026-11-23 18:05"
 //	ariflow calls | originate ENDPOINT EXTEN | redirect CHANNEL EXTEN | hangup CHANNEL |
-//	        recordings [EXTEN] | absence [EXTEN on|off] | queue [NAME] | rooms [NAME] | reload
+//	        recordings [EXTEN] | absence [EXTEN on|off] | queue [NAME] | rooms [NAME] |
+//	        create-room NAME | invite ROOM ENDPOINT | reload | restart
 //	        (the admin API's CLI)
 package main
 
@@ -30,8 +31,10 @@ http://127.0.0.1:5001, with the token ARIFLOW_ADMIN_TOKEN); --json prints the AP
   ariflow absence [EXTEN on|off]
   ariflow queue [NAME]
   ariflow rooms [NAME]
+  ariflow create-room NAME [MAX_MEMBERS [PIN [ADMIN_PIN]]]
   ariflow invite ROOM ENDPOINT            e.g. ariflow invite Salle_2 PJSIP/2000
   ariflow reload
+  ariflow restart                         drain, then exit for the service manager
 `
 
 func main() {
@@ -50,7 +53,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return check(args[1:], stdout, stderr)
 	case "simulate", "explain":
 		return simulate(args[1:], stdout, stderr)
-	case "calls", "originate", "invite", "redirect", "hangup", "recordings", "absence", "reload", "queue", "rooms":
+	case "calls", "originate", "invite", "redirect", "hangup", "recordings", "absence", "reload", "queue", "rooms",
+		"create-room", "restart":
 		return adminCLI(args[0], args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)

@@ -213,6 +213,16 @@ func TestAdminCommandsTalkToTheAPI(t *testing.T) {
 	if code, out, _ := runCmd("reload"); code != 0 || !strings.Contains(out, "reloaded: 3 numbers\nchanged, applied at the next restart: asterisk.max_connections, admin.listen\n") {
 		t.Errorf("ariflow reload: exit %d %q", code, out)
 	}
+	if code, out, _ := runCmd("create-room", "Salle_2", "4", "1234", "9999"); code != 0 || !strings.Contains(out, "room Salle_2 created") ||
+		got[len(got)-1] != `POST /api/rooms {"admin_pin":"9999","max_members":4,"name":"Salle_2","pin":"1234"}` {
+		t.Errorf("ariflow create-room: exit %d %q, sent %q", code, out, got[len(got)-1])
+	}
+	if code, _, _ := runCmd("create-room", "Salle_2", "many"); code != 2 {
+		t.Errorf("create-room with a bad MAX_MEMBERS: exit %d, want 2", code)
+	}
+	if code, out, _ := runCmd("restart"); code != 0 || !strings.Contains(out, "restarting") || got[len(got)-1] != "POST /api/restart " {
+		t.Errorf("ariflow restart: exit %d %q, sent %q", code, out, got[len(got)-1])
+	}
 	t.Setenv("ARIFLOW_ADMIN_TOKEN", "wrong")
 	if code, _, errs := runCmd("calls"); code != 1 || !strings.Contains(errs, "401") {
 		t.Errorf("a wrong token: exit %d, %q", code, errs)
