@@ -73,10 +73,12 @@ func (fakeRooms) Kick(string, string) error                        { return nil 
 func (fakeRooms) Mute(context.Context, string, string, bool) error { return nil }
 func (fakeRooms) Lock(string, bool) error                          { return nil }
 
-// fakeVoicemail is box 1000's messages; asked records the folders the API asked for.
+// fakeVoicemail is box 1000's messages; asked records the folders the API asked for;
+// audio is every message's audio file.
 type fakeVoicemail struct {
 	msgs  []voicemail.Message
 	asked []string
+	audio string
 }
 
 func (v *fakeVoicemail) Messages(box, folder string) ([]voicemail.Message, error) {
@@ -97,7 +99,7 @@ func (v *fakeVoicemail) Message(box, id string) (voicemail.Message, error) {
 	}
 	return voicemail.Message{}, voicemail.ErrNoMessage
 }
-func (v *fakeVoicemail) AudioPath(voicemail.Message) string { return "" }
+func (v *fakeVoicemail) AudioPath(voicemail.Message) string { return v.audio }
 func (v *fakeVoicemail) MarkHeard(box, id string) (voicemail.Message, error) {
 	m, err := v.Message(box, id)
 	m.Folder, m.Heard = "Old", true
@@ -112,6 +114,7 @@ func newRichFixture(t *testing.T) (*fixture, *fakeVoicemail) {
 	file, err := config.Parse("routing.yaml", []byte(`
 asterisk: {url: http://127.0.0.1:1/ari, username: u, password: p}
 timezone: Europe/Paris
+recordings: {directory: `+f.recDir+`, prefix: monitor/}
 schedules:
   office: {default: open, closed: [mon-fri 00:00-09:00, mon-fri 17:00-24:00]}
 extensions:
@@ -320,5 +323,42 @@ func TestVoicemailFolder(t *testing.T) {
 			!strings.Contains(e.Error, "INBOX, Old, Work, Family, Friends, Urgent") || vm.asked != nil {
 			t.Errorf("folder %s: %d %s (voicemail asked %q), want 400 naming the field and the folders", q, code, body, vm.asked)
 		}
+	}
+}
+
+// The answers of a routing check and of a reload carry the same in XML as in JSON: with
+// nothing waiting for a restart, neither has restart_needed.
+func TestRoutingAnswersInXMLCarryWhatJSONDoes(t *testing.T) {
+	f := newFixture(t)
+	const good = "asterisk: {url: http://x/ari, username: u, password: p}\n"
+	for _, tc := range []struct {
+		name, path, body string
+		restartNeeded    []string
+	}{
+		{"check", "/api/routing/check", good, nil},
+		{"reload", "/api/routing/reload", "", nil},
+		{"reload, a setting waits for a restart", "/api/routing/reload", "", []string{"asterisk.max_connections"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f.restartNeeded = tc.restartNeeded
+			code, js := f.do("POST", tc.path, tc.body, "", token)
+			xcode, xs := f.do("POST", tc.path, tc.body, "application/xml", token)
+			if code != 200 || xcode != 200 {
+				t.Fatalf("JSON %d, XML %d", code, xcode)
+			}
+			fromJSON := jsonLeaves(t, js)
+			_, fromXML := xmlLeaves(t, xs)
+			// JSON names a list's values by the list (restart_needed), XML by its element.
+			for i, leaf := range fromXML {
+				fromXML[i] = strings.Replace(leaf, "setting=", "restart_needed=", 1)
+			}
+			slices.Sort(fromXML)
+			if !slices.Equal(fromJSON, fromXML) {
+				t.Errorf("JSON and XML differ:\nJSON %q\nXML  %q\n%s", fromJSON, fromXML, xs)
+			}
+			if (tc.restartNeeded == nil) == strings.Contains(xs, "restart_needed") {
+				t.Errorf("restart_needed %v, XML:\n%s", tc.restartNeeded, xs)
+			}
+		})
 	}
 }

@@ -106,15 +106,20 @@ func (s *Server) originate(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := s.deps.App.Originate(r.Context(), req.Endpoint, req.Exten, req.CallerID, req.ringFor())
 	if err != nil {
-		field := "endpoint" // Asterisk refused to ring it
-		if errors.Is(err, app.ErrUnknownNumber) {
-			field = "exten"
-		}
-		writeAppError(w, r, err, field)
+		writeAppError(w, r, err, numberOr(err, "endpoint")) // else Asterisk refused to ring it
 		return
 	}
 	s.changed(r, "originate %s -> %s (channel %s)", req.Endpoint, req.Exten, id)
 	write(w, r, http.StatusAccepted, originated{Channel: id})
+}
+
+// numberOr names the field at fault in a call's error: exten when the routing file has no
+// such number, else field.
+func numberOr(err error, field string) string {
+	if errors.Is(err, app.ErrUnknownNumber) {
+		return "exten"
+	}
+	return field
 }
 
 type redirectRequest struct {
@@ -132,7 +137,7 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
 	}
 	ch := r.PathValue("channel")
 	if err := s.deps.App.Redirect(r.Context(), ch, req.Exten); err != nil {
-		writeAppError(w, r, err, "channel")
+		writeAppError(w, r, err, numberOr(err, "channel"))
 		return
 	}
 	s.changed(r, "redirect %s -> %s", ch, req.Exten)

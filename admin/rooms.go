@@ -3,9 +3,10 @@ package admin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
-	"slices"
 	"sort"
+	"strings"
 
 	"github.com/ariflow/ariflow/conference"
 	"github.com/ariflow/ariflow/config"
@@ -64,17 +65,25 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// room finds the {room} of a request among the rooms GET lists, or answers 404.
+func (s *Server) room(w http.ResponseWriter, r *http.Request) (conference.RoomInfo, bool) {
+	name := r.PathValue("room")
+	for _, room := range s.rooms() {
+		if room.Name == name {
+			return room, true
+		}
+	}
+	writeError(w, r, http.StatusNotFound, "room", "no such room")
+	return conference.RoomInfo{}, false
+}
+
 func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 	if !s.hasRooms(w, r) {
 		return
 	}
-	for _, room := range s.rooms() {
-		if room.Name == r.PathValue("room") {
-			write(w, r, http.StatusOK, room)
-			return
-		}
+	if room, ok := s.room(w, r); ok {
+		write(w, r, http.StatusOK, room)
 	}
-	writeError(w, r, http.StatusNotFound, "room", "no such room")
 }
 
 type createRoomRequest struct {
@@ -99,9 +108,13 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 	case req.MaxMembers < 0 || req.MaxMembers > 100:
 		writeError(w, r, http.StatusBadRequest, "max_members", "max_members must be between 1 and 100 (0: 5)")
 		return
-	case req.PIN != "" && !validDial(req.PIN) || req.AdminPIN != "" && !validDial(req.AdminPIN):
-		writeError(w, r, http.StatusBadRequest, "pin", "PINs are digits")
-		return
+	}
+	for _, pin := range []struct{ field, value string }{{"pin", req.PIN}, {"admin_pin", req.AdminPIN}} {
+		if pin.value != "" && !validPIN(pin.value) {
+			writeError(w, r, http.StatusBadRequest, pin.field,
+				fmt.Sprintf("%s must be 1 to %d digits: callers type it, then #", pin.field, maxPINDigits))
+			return
+		}
 	}
 	file := s.deps.App.Routing().File
 	cfg := config.Room{Name: req.Name, MaxMembers: req.MaxMembers, PIN: req.PIN, AdminPIN: req.AdminPIN,
@@ -124,11 +137,11 @@ func (s *Server) inviteToRoom(w http.ResponseWriter, r *http.Request) {
 	if !s.hasRooms(w, r) {
 		return
 	}
-	room := r.PathValue("room")
-	if !slices.ContainsFunc(s.rooms(), func(info conference.RoomInfo) bool { return info.Name == room }) {
-		writeError(w, r, http.StatusNotFound, "room", "no such room")
+	info, ok := s.room(w, r)
+	if !ok {
 		return
 	}
+	room := info.Name
 	var req ringRequest
 	if !decode(w, r, &req) || !req.valid(w, r) {
 		return
@@ -143,6 +156,15 @@ func (s *Server) inviteToRoom(w http.ResponseWriter, r *http.Request) {
 	}
 	s.changed(r, "invite %s into room %s (channel %s)", req.Endpoint, room, id)
 	write(w, r, http.StatusAccepted, originated{Channel: id})
+}
+
+// maxPINDigits is the longest PIN a caller can type: a room reads at most 16 digits, ended
+// by #.
+const maxPINDigits = 16
+
+// validPIN accepts 1 to maxPINDigits digits.
+func validPIN(s string) bool {
+	return len(s) >= 1 && len(s) <= maxPINDigits && strings.Trim(s, "0123456789") == ""
 }
 
 func safeRoomName(s string) bool {
@@ -170,7 +192,19 @@ func (s *Server) lockRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, "locked", "locked (true or false) is required")
 		return
 	}
-	name := r.PathValue("room")
+	room, ok := s.room(w, r)
+	if !ok {
+		return
+	}
+	if len(room.Members) == 0 { // the manager keeps no state for an empty room
+		what := "lock"
+		if !*req.Locked {
+			what = "unlock"
+		}
+		writeError(w, r, http.StatusConflict, "room", "the room has no members: nothing to "+what)
+		return
+	}
+	name := room.Name
 	if err := s.deps.Rooms.Lock(name, *req.Locked); err != nil {
 		writeError(w, r, roomStatus(err), "room", err.Error())
 		return

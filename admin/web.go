@@ -7,6 +7,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -98,25 +99,48 @@ func (s *Server) sessionAllows(r *http.Request) bool {
 	return subtle.ConstantTimeCompare([]byte(r.Header.Get(csrfHeader)), []byte(sess.csrf)) == 1
 }
 
+// hasSessionCookie reports whether r comes from the page: it has a session cookie, valid
+// or not.
+func hasSessionCookie(r *http.Request) bool {
+	_, err := r.Cookie(sessionCookie)
+	return err == nil
+}
+
+// sessionLogin is where the page logs in again when its session has ended; the page goes
+// there on any 401.
+const sessionLogin = "/login?error=session"
+
+// sessionRefused answers a page's request its session does not allow: 401 with the
+// reason, and where to log in again. Sessions live in memory: a restart ends them all.
+func (s *Server) sessionRefused(w http.ResponseWriter, r *http.Request) {
+	msg := "the session has ended (it expired, or ariflow restarted): log in again"
+	if _, ok := s.sessions.get(r); ok {
+		msg = "the page's CSRF token is missing or wrong: load the page again"
+	}
+	write(w, r, http.StatusUnauthorized, apiError{Error: msg, Login: sessionLogin})
+}
+
 // webRoutes are the page's routes; they are not part of the API document.
 func (s *Server) webRoutes() map[string]http.HandlerFunc {
 	static, _ := fs.Sub(webFiles, "web/static")
 	files := http.StripPrefix("/static/", http.FileServerFS(static))
 	return map[string]http.HandlerFunc{
-		"GET /{$}":            s.index,
-		"GET /login":          s.loginPage,
-		"POST /login":         s.login,
-		"POST /logout":        s.logout,
-		"GET /static/":        files.ServeHTTP,
-		"GET /api/events":     s.authenticated(http.HandlerFunc(s.events)).ServeHTTP,
-		"GET /api/page/state": s.authenticated(http.HandlerFunc(s.pageState)).ServeHTTP,
+		"GET /{$}":     s.index,
+		"GET /login":   s.loginPage,
+		"POST /login":  s.login,
+		"POST /logout": s.logout,
+		"GET /static/": files.ServeHTTP,
 	}
 }
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	sess, ok := s.sessions.get(r)
 	if !ok {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		to := "/login"
+		if hasSessionCookie(r) {
+			to = sessionLogin
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -124,13 +148,29 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	_ = pages.ExecuteTemplate(w, "index.html", map[string]string{"CSRF": sess.csrf})
 }
 
+// loginMessages are what the login page says, by the code in its ?error=: only these, so
+// that no link can make the page show a text of its own ("call this number...").
+var loginMessages = map[string]string{
+	"token":   "Wrong token.",
+	"session": "Your session has ended (it expired, or ariflow restarted): log in again.",
+}
+
+// maxLoginForm bounds the login form: a token and little else.
+const maxLoginForm = 4 << 10
+
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = pages.ExecuteTemplate(w, "login.html", map[string]string{"Error": r.URL.Query().Get("error")})
+	_ = pages.ExecuteTemplate(w, "login.html", map[string]string{"Error": loginMessages[r.URL.Query().Get("error")]})
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxLoginForm)
 	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "the login form is too large", http.StatusRequestEntityTooLarge)
+			return
+		}
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
@@ -145,7 +185,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if !right {
 		s.log.Warn().Str("remote", r.RemoteAddr).Msg("admin: failed page login")
 		time.Sleep(500 * time.Millisecond) // slow guessing down
-		http.Redirect(w, r, "/login?error=wrong+token", http.StatusSeeOther)
+		http.Redirect(w, r, "/login?error=token", http.StatusSeeOther)
 		return
 	}
 	id, _ := s.sessions.create()
@@ -194,15 +234,15 @@ func (s *Server) pageState(w http.ResponseWriter, r *http.Request) {
 	write(w, r, http.StatusOK, s.state(r.Context()))
 }
 
-// events streams the page's state once a second (server-sent events) until the page goes.
+// events streams the page's state once a second (server-sent events) until the page
+// goes, its session ends (the page then finds it must log in again), or the server shuts
+// down. The stream has no write deadline: the server's WriteTimeout would cut it.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
-		return
-	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{}) // not supported by test recorders: they have none
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
+	byPage := r.Header.Get("Authorization") == "" // authenticated by its session
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -210,11 +250,18 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		if _, err := fmt.Fprintf(w, "event: state\ndata: %s\n\n", data); err != nil {
 			return
 		}
-		flusher.Flush()
+		if err := rc.Flush(); err != nil {
+			return
+		}
 		select {
 		case <-r.Context().Done():
 			return
+		case <-shuttingDown(r):
+			return
 		case <-tick.C:
+		}
+		if byPage && !s.sessionAllows(r) {
+			return
 		}
 	}
 }

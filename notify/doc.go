@@ -17,7 +17,11 @@
 //     not a template language.
 //   - [Notifier] sends in the background from a bounded queue, so a call never waits for
 //     Mattermost: Notify never blocks, failures are retried with back-off and jitter, then
-//     dropped; everything is counted ([Stats]) and logged.
+//     dropped; everything is counted ([Stats]) and logged. Every attempt at a notice sends
+//     the same pending_post_id, so a retry after a late answer does not post it twice. A
+//     down or hung Mattermost gets no late notices: when the queue is full the oldest is
+//     dropped, a notice older than ten minutes is dropped, and after three notices in a row
+//     failed, nothing is tried for 30 s.
 //
 // The package mmtest is a stand-in for the Mattermost API, for tests and for the lab.
 package notify

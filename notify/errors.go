@@ -45,7 +45,8 @@ func (e *APIError) Retryable() bool {
 
 // Retryable reports whether err, returned by [Mattermost], is worth another attempt:
 // network errors, timeouts of the attempt, 429 and 5xx answers. A 4xx other than 429, a
-// cancelled context, a bad configuration or an unsupported operation is not.
+// cancelled context, a bad configuration, an unsupported operation, or a webhook post that
+// timed out once sent (it may have been posted) is not.
 func Retryable(err error) bool {
 	if err == nil {
 		return false

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,6 +44,11 @@ type Post struct {
 	Message   string         `json:"message"`
 	Props     map[string]any `json:"props,omitempty"`
 	FileIDs   []string       `json:"file_ids,omitempty"`
+	// PendingPostID, when set, makes sending the same post again harmless through the REST
+	// API: within 30 s, Mattermost answers a post with a pending_post_id it has seen with
+	// the post it made then, not a new one. Give one random id per message and send it
+	// with every attempt. A webhook has no such field (see [Mattermost.CreatePost]).
+	PendingPostID string `json:"pending_post_id,omitempty"`
 }
 
 // PostResult is Mattermost's answer to a created post. A webhook answers only "ok": then
@@ -186,6 +193,12 @@ func redactHookPath(u *url.URL) string {
 // when one is configured (then p.ChannelID is ignored: the hook has its channel). A post with
 // files goes through the API when it is configured; a webhook cannot take files. An empty
 // p.ChannelID means the configured channel.
+//
+// Through a webhook, no answer before the timeout once the request was sent is final, not
+// [Retryable]: the hook may have posted the message, and a webhook post has no
+// pending_post_id by which Mattermost could tell a second one from a new message. (A
+// connection closed without an answer is still retried: that is mostly a kept-alive
+// connection the server had just closed, before reading the request.)
 func (m *Mattermost) CreatePost(ctx context.Context, p Post) (*PostResult, error) {
 	if m.hookURL != "" && (len(p.FileIDs) == 0 || m.base == "") {
 		return m.webhookPost(ctx, p)
@@ -240,6 +253,11 @@ func (m *Mattermost) do(ctx context.Context, path, contentType string, body io.R
 		ctx, cancel = context.WithTimeout(ctx, m.cfg.Timeout)
 		defer cancel()
 	}
+	var sent atomic.Bool // the request was written out
+	if path == "" {
+		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+			WroteRequest: func(i httptrace.WroteRequestInfo) { sent.Store(i.Err == nil) }})
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, body)
 	if err != nil {
 		return &permanentError{fmt.Errorf("notify: mattermost: request %s: %w", shown, m.red.transportError(err, shown))}
@@ -252,7 +270,11 @@ func (m *Mattermost) do(ctx context.Context, path, contentType string, body io.R
 	}
 	resp, err := m.hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("notify: mattermost: %w", m.red.transportError(err, shown))
+		err = fmt.Errorf("notify: mattermost: %w", m.red.transportError(err, shown))
+		if sent.Load() && errors.Is(err, context.DeadlineExceeded) { // the post may exist: see CreatePost
+			return &permanentError{fmt.Errorf("%w (not retried: the webhook may have posted it)", err)}
+		}
+		return err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))

@@ -31,7 +31,7 @@ func TestCreatePost(t *testing.T) {
 	s := mmtest.NewServer(mmtest.Options{})
 	defer s.Close()
 	m := newClient(t, apiConfig(s))
-	res, err := m.CreatePost(t.Context(), notify.Post{Message: "hello", Props: map[string]any{"from": "ariflow"}})
+	res, err := m.CreatePost(t.Context(), notify.Post{Message: "hello", Props: map[string]any{"from": "ariflow"}, PendingPostID: "notice-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestCreatePost(t *testing.T) {
 		t.Errorf("result %+v", res)
 	}
 	p := s.Posts()
-	if len(p) != 1 || p[0].ID != res.ID || p[0].Token != mmtest.DefaultToken || p[0].Props["from"] != "ariflow" {
+	if len(p) != 1 || p[0].ID != res.ID || p[0].Token != mmtest.DefaultToken || p[0].Props["from"] != "ariflow" || p[0].PendingPostID != "notice-1" {
 		t.Errorf("recorded %+v", p)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -160,9 +162,9 @@ func TestNotifierSlow500(t *testing.T) {
 	})
 }
 
-// With the server hung, Notify still never blocks: the queue fills, the rest is dropped.
-// If Notify blocked on a channel, synctest would report a deadlock; time.Since proves it
-// did not wait for a timer either.
+// With the server hung, Notify still never blocks: the queue fills, then each new notice
+// takes the place of the oldest. If Notify blocked on a channel, synctest would report a
+// deadlock; time.Since proves it did not wait for a timer either.
 func TestNotifyNeverBlocks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s, n, _ := setup(t, mmtest.DefaultToken, notify.NotifierConfig{})
@@ -179,8 +181,8 @@ func TestNotifyNeverBlocks(t *testing.T) {
 		if time.Since(start) != 0 {
 			t.Errorf("1000 Notify calls took %s of virtual time", time.Since(start))
 		}
-		if accepted != 1+notify.DefaultQueueSize {
-			t.Errorf("accepted %d, want %d", accepted, 1+notify.DefaultQueueSize)
+		if accepted != 1000 {
+			t.Errorf("accepted %d, want all 1000 (the oldest make room)", accepted)
 		}
 		wantStats(t, n, notify.Stats{Dropped: 999 - notify.DefaultQueueSize, Queued: notify.DefaultQueueSize})
 
@@ -365,4 +367,144 @@ func TestNewNotifierConfig(t *testing.T) {
 			t.Errorf("error %v lacks %q", err, want)
 		}
 	}
+}
+
+// messages lists the text of the posts s received.
+func messages(s *mmtest.Server) []string {
+	var out []string
+	for _, p := range s.Posts() {
+		out = append(out, p.Message)
+	}
+	return out
+}
+
+// A post Mattermost made but answered after the attempt's timeout is retried with the same
+// pending_post_id: Mattermost answers with the post it made, so the notice shows once, and
+// is counted as sent. The next notice has an id of its own.
+func TestNotifierSlowAnswerPostsOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, n, _ := setup(t, mmtest.DefaultToken, notify.NotifierConfig{})
+		s.SetFault(mmtest.Fault{AnswerDelay: 2 * notify.DefaultAttemptTimeout, Count: 1})
+		n.Notify(notify.Call{Caller: "2000", Exten: "1000"})
+		synctest.Wait()
+		time.Sleep(3 * notify.DefaultAttemptTimeout) // past the late answer
+		n.Notify(notify.Call{Caller: "2000", Exten: "1001"})
+		closeNotifier(t, n)
+		want := []string{"Message en provenance de 2000 pour 1000", "Message en provenance de 2000 pour 1001"}
+		if got := messages(s); !slices.Equal(got, want) || s.Requests() != 3 {
+			t.Fatalf("after %d requests, posts %q, want %q", s.Requests(), got, want)
+		}
+		if p := s.Posts(); p[0].PendingPostID == "" || p[0].PendingPostID == p[1].PendingPostID {
+			t.Errorf("pending_post_ids %q and %q: want one of its own per notice", p[0].PendingPostID, p[1].PendingPostID)
+		}
+		wantStats(t, n, notify.Stats{Sent: 2, Failed: 1})
+	})
+}
+
+// A webhook post has no pending_post_id: once sent, a post answered after the timeout is
+// not retried (it was made; a retry would show it twice). A refused connection is.
+func TestNotifierWebhookTimeoutIsNotRetried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := mmtest.NewPipeServer(mmtest.Options{})
+		defer s.Close()
+		hook := notify.MattermostConfig{WebhookURL: s.HookURL(mmtest.DefaultHookKey), HTTPClient: s.Client()}
+		n, logs := newNotifier(t, hook, notify.NotifierConfig{})
+		s.SetFault(mmtest.Fault{AnswerDelay: 2 * notify.DefaultAttemptTimeout})
+		n.Notify(notify.Call{Caller: "2000", Exten: "1000"})
+		closeNotifier(t, n)
+		if got := messages(s); len(got) != 1 || s.Requests() != 1 {
+			t.Errorf("after %d requests, posts %q: want one request, one post", s.Requests(), got)
+		}
+		wantStats(t, n, notify.Stats{Failed: 1, Dropped: 1})
+		if out := logs.String(); !strings.Contains(out, "not retried: the webhook may have posted it") {
+			t.Errorf("the log does not say why it was not retried:\n%s", out)
+		}
+
+		s.Refuse()
+		refused, _ := newNotifier(t, hook, notify.NotifierConfig{})
+		refused.Notify(notify.Call{Caller: "2000", Exten: "1000"})
+		closeNotifier(t, refused)
+		wantStats(t, refused, notify.Stats{Failed: notify.DefaultAttempts, Dropped: 1})
+	})
+}
+
+// When the queue is full, the oldest notice waiting makes room for the new one: it is the
+// one that would have been posted latest.
+func TestNotifierQueueFullDropsTheOldest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, n, logs := setup(t, mmtest.DefaultToken, notify.NotifierConfig{QueueSize: 2, Attempts: 1})
+		s.SetFault(mmtest.Fault{Hang: true, Count: 1})
+		for _, exten := range []string{"1001", "1002", "1003", "1004"} {
+			if !n.Notify(notify.Call{Caller: "2000", Exten: exten}) {
+				t.Errorf("the notice for %s was refused", exten)
+			}
+			synctest.Wait() // the worker takes 1001 and waits for the hung server
+		}
+		closeNotifier(t, n)
+		want := []string{"Message en provenance de 2000 pour 1003", "Message en provenance de 2000 pour 1004"}
+		if got := messages(s); !slices.Equal(got, want) {
+			t.Errorf("posts %q, want %q", got, want)
+		}
+		wantStats(t, n, notify.Stats{Sent: 2, Failed: 1, Dropped: 2})
+		if out := logs.String(); !strings.Contains(out, `"exten":"1002","dropped_total":1,"message":"notice dropped: queue full, the oldest notice makes room"`) {
+			t.Errorf("the oldest notice's drop is not logged:\n%s", out)
+		}
+	})
+}
+
+// A notice not posted within MaxAge is dropped rather than posted late; a run of them is
+// logged once, with their count. The next notice is posted at once.
+func TestNotifierDropsNoticesOlderThanMaxAge(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, n, logs := setup(t, mmtest.DefaultToken, notify.NotifierConfig{Attempts: 1, MaxAge: 3 * time.Second})
+		s.SetFault(mmtest.Fault{Hang: true, Count: 1})
+		for _, exten := range []string{"1001", "1002", "1003"} {
+			n.Notify(notify.Call{Caller: "2000", Exten: exten})
+		}
+		time.Sleep(notify.DefaultAttemptTimeout) // 1001 times out: the others are 5 s old
+		synctest.Wait()
+		n.Notify(notify.Call{Caller: "2000", Exten: "1004"})
+		closeNotifier(t, n)
+		if got, want := messages(s), []string{"Message en provenance de 2000 pour 1004"}; !slices.Equal(got, want) {
+			t.Errorf("posts %q, want only %q", got, want)
+		}
+		wantStats(t, n, notify.Stats{Sent: 1, Failed: 1, Dropped: 3})
+		out := logs.String()
+		if strings.Count(out, "not posted within max_age") != 1 || !strings.Contains(out, `"count":2,"max_age":3000`) {
+			t.Errorf("want one line for the 2 notices too old:\n%s", out)
+		}
+	})
+}
+
+// After PauseAfter notices in a row failed, Mattermost is left alone for Pause: notices
+// wait (Notify still returns at once), then are posted once it answers again.
+func TestNotifierPausesAfterFailuresInARow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, n, logs := setup(t, mmtest.DefaultToken, notify.NotifierConfig{Attempts: 1})
+		s.SetFault(mmtest.Fault{Status: 500, Count: notify.DefaultPauseAfter})
+		start := time.Now()
+		for i := range notify.DefaultPauseAfter + 1 {
+			n.Notify(notify.Call{Caller: "2000", Exten: strconv.Itoa(1000 + i)})
+		}
+		time.Sleep(notify.DefaultPause - time.Second)
+		n.Notify(notify.Call{Caller: "2000", Exten: "1009"})
+		if d := time.Since(start); d != notify.DefaultPause-time.Second {
+			t.Errorf("Notify during the pause waited %s", d-(notify.DefaultPause-time.Second))
+		}
+		synctest.Wait()
+		if r := s.Requests(); r != notify.DefaultPauseAfter {
+			t.Fatalf("%d requests before the pause ended, want %d", r, notify.DefaultPauseAfter)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if got := messages(s); len(got) != 2 {
+			t.Errorf("after the pause, posts %q: want the 2 notices that waited", got)
+		}
+		closeNotifier(t, n)
+		wantStats(t, n, notify.Stats{Sent: 2, Failed: 3, Dropped: 3})
+		out := logs.String()
+		if strings.Count(out, "Mattermost keeps failing") != 1 || !strings.Contains(out, "Mattermost posts again") {
+			t.Errorf("the pause and the recovery are not logged once each:\n%s", out)
+		}
+	})
 }

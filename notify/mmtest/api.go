@@ -18,11 +18,12 @@ const maxPostRunes = 16383
 const maxJSONBody = 1 << 20
 
 type postBody struct {
-	ChannelID string         `json:"channel_id"`
-	Message   string         `json:"message"`
-	RootID    string         `json:"root_id"`
-	Props     map[string]any `json:"props"`
-	FileIDs   []string       `json:"file_ids"`
+	ChannelID     string         `json:"channel_id"`
+	Message       string         `json:"message"`
+	RootID        string         `json:"root_id"`
+	Props         map[string]any `json:"props"`
+	FileIDs       []string       `json:"file_ids"`
+	PendingPostID string         `json:"pending_post_id"`
 }
 
 // postJSON is the post as Mattermost returns it.
@@ -70,6 +71,12 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, reqID string
 	}
 	now := time.Now().UnixMilli()
 	h.mu.Lock()
+	if first, ok := h.seenLocked(in.PendingPostID, now); ok {
+		h.mu.Unlock()
+		// As Mattermost: 201 and the post made then, read back, so without pending_post_id.
+		writeJSON(w, http.StatusCreated, postJSONOf(first))
+		return
+	}
 	var fileIDs []string // like Mattermost, ids of files not uploaded to this channel are ignored
 	for _, id := range in.FileIDs {
 		if f, ok := h.files[id]; ok && f.ChannelID == in.ChannelID {
@@ -77,18 +84,29 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, reqID string
 		}
 	}
 	rec := RecordedPost{ID: NewID(), CreateAt: now, UserID: h.opts.UserID, ChannelID: in.ChannelID,
-		Message: in.Message, Props: in.Props, FileIDs: fileIDs, Token: requestToken(r)}
+		Message: in.Message, Props: in.Props, FileIDs: fileIDs, Token: requestToken(r), PendingPostID: in.PendingPostID}
 	h.posts = append(h.posts, rec)
+	if rec.PendingPostID != "" {
+		h.pending[rec.PendingPostID] = rec
+	}
 	h.changedLocked()
 	h.mu.Unlock()
 	h.accepted(rec)
-	props := in.Props
-	if props == nil {
-		props = map[string]any{}
+	out := postJSONOf(rec)
+	out.RootID, out.PendingPostID = in.RootID, in.PendingPostID
+	writeJSON(w, http.StatusCreated, out)
+}
+
+// seenLocked returns the post made with pendingID within PendingPostWindow before now (in
+// milliseconds), forgetting older ones; h.mu is held.
+func (h *Handler) seenLocked(pendingID string, now int64) (RecordedPost, bool) {
+	for id, p := range h.pending {
+		if now-p.CreateAt >= PendingPostWindow.Milliseconds() {
+			delete(h.pending, id)
+		}
 	}
-	writeJSON(w, http.StatusCreated, postJSON{ID: rec.ID, CreateAt: now, UpdateAt: now, UserID: rec.UserID,
-		ChannelID: rec.ChannelID, RootID: in.RootID, Message: rec.Message, Props: props,
-		FileIDs: fileIDs, Metadata: map[string]any{}})
+	p, ok := h.pending[pendingID]
+	return p, ok && pendingID != ""
 }
 
 type fileInfoJSON struct {

@@ -4,7 +4,9 @@
 // body, the channel (400 for a malformed id, 403 for one the token may not post to, as
 // Mattermost does), and answers like Mattermost (201 and the post). It also takes file
 // uploads (POST /api/v4/files) and incoming webhooks (POST /hooks/<key>), records every
-// post, and can misbehave on demand: answer an error slowly, hang, refuse connections.
+// post, and, as Mattermost does, answers a post whose pending_post_id it saw within
+// PendingPostWindow with the first post instead of making another. It can misbehave on
+// demand: answer an error slowly, make the post but answer late, hang, refuse connections.
 //
 // A main() can serve it: http.ListenAndServe(addr, mmtest.NewHandler(mmtest.Options{...})).
 // GET / lists the posts received, GET /api/v4/system/ping answers {"status":"OK"}, and
@@ -17,6 +19,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +33,9 @@ const (
 	DefaultUserID    = "mmtestbotuser0000000000000"  // the user posts are made as
 	// DefaultMaxFileSize is Mattermost's default FileSettings.MaxFileSize (100 MB).
 	DefaultMaxFileSize = 100 << 20
+	// PendingPostWindow is how long Mattermost remembers a post's pending_post_id
+	// (pendingPostIDsCacheTTL): a post with the same one within it gets the first post back.
+	PendingPostWindow = 30 * time.Second
 )
 
 // Options configure a [Handler]. Zero values mean the defaults.
@@ -57,6 +63,9 @@ type RecordedPost struct {
 	Hook      string // the webhook key, for webhook posts
 	Channel   string // a webhook's "channel" override
 	Username  string // a webhook's "username" override
+	// PendingPostID is the client's pending_post_id: within PendingPostWindow of this post,
+	// another post with the same one is answered with this post and not recorded.
+	PendingPostID string
 }
 
 // RecordedFile is an uploaded file.
@@ -71,9 +80,14 @@ type RecordedFile struct {
 type Fault struct {
 	Status int           // answer this status (500, 429, 400...) instead of doing the work; 0: do it
 	Delay  time.Duration // wait first (cut short when the client gives up)
-	Hang   bool          // never answer, until the client gives up or the handler is closed
-	Count  int           // requests it applies to, then it clears; 0: until SetFault(Fault{})
-	Path   string        // only requests to this path ("/api/v4/posts"); "": all
+	// AnswerDelay: do the work at once (the post is made), then wait this long before
+	// answering, as a slow Mattermost does; a client that gives up first never sees the
+	// answer. Mattermost's 500 for a second post while the first one is still being saved
+	// is not modelled: here the first one is saved at once.
+	AnswerDelay time.Duration
+	Hang        bool   // never answer, until the client gives up or the handler is closed
+	Count       int    // requests it applies to, then it clears; 0: until SetFault(Fault{})
+	Path        string // only requests to this path ("/api/v4/posts"); "": all
 }
 
 // Handler is the stand-in, an http.Handler. Safe for concurrent use.
@@ -88,6 +102,7 @@ type Handler struct {
 	posts    []RecordedPost
 	files    map[string]RecordedFile
 	fileList []string
+	pending  map[string]RecordedPost // by pending_post_id, for PendingPostWindow
 	requests int
 	changed  chan struct{} // closed and replaced on every change
 }
@@ -110,7 +125,7 @@ func NewHandler(opts Options) *Handler {
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
 	h := &Handler{opts: opts, channels: map[string]bool{}, stop: make(chan struct{}),
-		files: map[string]RecordedFile{}, changed: make(chan struct{})}
+		files: map[string]RecordedFile{}, pending: map[string]RecordedPost{}, changed: make(chan struct{})}
 	for _, c := range opts.Channels {
 		h.channels[c] = true
 	}
@@ -226,9 +241,34 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reqID, http.StatusMethodNotAllowed, "api.context.405.app_error", "Method not allowed.", "")
 		return
 	}
-	if !h.applyFault(w, r, reqID) {
+	f, ok := h.applyFault(w, r, reqID)
+	switch {
+	case !ok:
+	case f.AnswerDelay > 0:
+		h.answerLate(w, r, reqID, f.AnswerDelay)
+	default:
+		h.serveWork(w, r, reqID)
+	}
+}
+
+// answerLate serves the request at once, and answers after delay, unless the client gave
+// up meanwhile.
+func (h *Handler) answerLate(w http.ResponseWriter, r *http.Request, reqID string, delay time.Duration) {
+	rec := httptest.NewRecorder()
+	h.serveWork(rec, r, reqID)
+	if !h.pause(r, delay) {
 		return
 	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// serveWork serves a post, an upload or a webhook call.
+func (h *Handler) serveWork(w http.ResponseWriter, r *http.Request, reqID string) {
+	p := r.URL.Path
 	switch {
 	case strings.HasPrefix(p, "/hooks/"):
 		h.serveHook(w, r, reqID, strings.TrimPrefix(p, "/hooks/"))
@@ -242,9 +282,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// applyFault counts the request and applies the fault; it returns true when the request
-// should then be served normally.
-func (h *Handler) applyFault(w http.ResponseWriter, r *http.Request, reqID string) bool {
+// applyFault counts the request and applies the fault; it returns the fault and true when
+// the request should then be served.
+func (h *Handler) applyFault(w http.ResponseWriter, r *http.Request, reqID string) (Fault, bool) {
 	h.mu.Lock()
 	h.requests++
 	f := h.fault
@@ -262,21 +302,14 @@ func (h *Handler) applyFault(w http.ResponseWriter, r *http.Request, reqID strin
 		case <-r.Context().Done():
 		case <-h.stop:
 		}
-		return false
+		return f, false
 	}
-	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return false
-		case <-h.stop:
-		}
+	if f.Delay > 0 && !h.pause(r, f.Delay) {
+		return f, false
 	}
 	switch {
 	case f.Status == 0:
-		return true
+		return f, true
 	case f.Status == http.StatusTooManyRequests:
 		// Mattermost's rate limiter answers in plain text, with these headers.
 		w.Header().Set("X-Ratelimit-Limit", "10")
@@ -287,7 +320,20 @@ func (h *Handler) applyFault(w http.ResponseWriter, r *http.Request, reqID strin
 	default:
 		writeError(w, reqID, f.Status, "mmtest.fault.app_error", http.StatusText(f.Status), "fault injected by mmtest")
 	}
-	return false
+	return f, false
+}
+
+// pause waits d, cut short by Close; it returns false when the client gave up first.
+func (h *Handler) pause(r *http.Request, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+		return false
+	case <-h.stop:
+	}
+	return true
 }
 
 // authorized accepts the token as Mattermost reads it: "Authorization: Bearer <t>" or

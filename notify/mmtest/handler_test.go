@@ -205,3 +205,72 @@ func TestNewID(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// A post with a pending_post_id seen within PendingPostWindow is answered with the first
+// post and not made again, as Mattermost does; another id, no id, or the same id once the
+// window has passed makes a new post.
+func TestPendingPostID(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := NewPipeServer(Options{})
+		defer s.Close()
+		url := s.URL + "/api/v4/posts"
+		send := func(pendingID string) string {
+			t.Helper()
+			a := post(t, s.Client(), url, DefaultToken, "application/json",
+				`{"channel_id":"`+DefaultChannelID+`","message":"x","pending_post_id":"`+pendingID+`"}`)
+			if a.status != http.StatusCreated {
+				t.Fatalf("pending_post_id %q: %d %s", pendingID, a.status, a.raw)
+			}
+			return a.body["id"].(string)
+		}
+		first := send("p1")
+		time.Sleep(PendingPostWindow - time.Second)
+		if again := send("p1"); again != first {
+			t.Errorf("the same pending_post_id within the window made post %s, want the first, %s", again, first)
+		}
+		if other := send("p2"); other == first {
+			t.Error("another pending_post_id got the first post")
+		}
+		if a, b := send(""), send(""); a == b {
+			t.Error("two posts without pending_post_id are one")
+		}
+		time.Sleep(time.Second)
+		if late := send("p1"); late == first {
+			t.Error("the same pending_post_id after the window got the first post")
+		}
+		if p := s.Posts(); len(p) != 5 || p[0].PendingPostID != "p1" || p[2].PendingPostID != "" {
+			t.Errorf("recorded %+v, want 5 posts, the first with its pending_post_id", p)
+		}
+	})
+}
+
+// With AnswerDelay the post is made at once and answered late: a client that gives up
+// first sees no answer, yet the post exists.
+func TestAnswerDelay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := NewPipeServer(Options{})
+		defer s.Close()
+		good := `{"channel_id":"` + DefaultChannelID + `","message":"late"}`
+		s.SetFault(Fault{AnswerDelay: 10 * time.Second, Count: 1})
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/api/v4/posts", strings.NewReader(good))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+DefaultToken)
+		if _, err := s.Client().Do(req); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("answer after the client's timeout: %v", err)
+		}
+		if p := s.Posts(); len(p) != 1 || p[0].Message != "late" {
+			t.Errorf("posts %+v, want the post made though answered late", p)
+		}
+		start := time.Now()
+		if a := post(t, s.Client(), s.URL+"/api/v4/posts", DefaultToken, "application/json", good); a.status != 201 || time.Since(start) != 0 {
+			t.Errorf("after a 1-count AnswerDelay: %d after %s", a.status, time.Since(start))
+		}
+		s.SetFault(Fault{AnswerDelay: 3 * time.Second})
+		start = time.Now()
+		if a := post(t, s.Client(), s.HookURL(DefaultHookKey), "", "application/json", `{"text":"hook"}`); a.status != 200 || a.raw != "ok" || time.Since(start) != 3*time.Second {
+			t.Errorf("webhook answered late: %d %q after %s", a.status, a.raw, time.Since(start))
+		}
+	})
+}

@@ -60,21 +60,27 @@ func (h *Handler) serveChannelPosts(w http.ResponseWriter, r *http.Request, reqI
 	}
 	out := postListJSON{Order: []string{}, Posts: map[string]postJSON{}}
 	for _, p := range newest {
-		props := map[string]any{}
-		for k, v := range p.Props {
-			props[k] = v
-		}
-		if p.Hook != "" {
-			props["from_webhook"] = "true"
-			if p.Username != "" {
-				props["override_username"] = p.Username
-			}
-		}
 		out.Order = append(out.Order, p.ID)
-		out.Posts[p.ID] = postJSON{ID: p.ID, CreateAt: p.CreateAt, UpdateAt: p.CreateAt, UserID: p.UserID,
-			ChannelID: p.ChannelID, Message: p.Message, Props: props, FileIDs: p.FileIDs, Metadata: map[string]any{}}
+		out.Posts[p.ID] = postJSONOf(p)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// postJSONOf is a recorded post as Mattermost reads it back: a webhook's post has the
+// props Mattermost adds, and no pending_post_id (it is not stored).
+func postJSONOf(p RecordedPost) postJSON {
+	props := map[string]any{}
+	for k, v := range p.Props {
+		props[k] = v
+	}
+	if p.Hook != "" {
+		props["from_webhook"] = "true"
+		if p.Username != "" {
+			props["override_username"] = p.Username
+		}
+	}
+	return postJSON{ID: p.ID, CreateAt: p.CreateAt, UpdateAt: p.CreateAt, UserID: p.UserID,
+		ChannelID: p.ChannelID, Message: p.Message, Props: props, FileIDs: p.FileIDs, Metadata: map[string]any{}}
 }
 
 func queryInt(s string, def int) (int, error) {

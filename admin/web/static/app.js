@@ -3,14 +3,21 @@
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (sel) => document.querySelector(sel);
 
+// toLogin leaves for the login page, which says why: the session has ended (it expired, it
+// was logged out elsewhere, or ariflow restarted: sessions live in memory).
+function toLogin(where) { location.assign(where || "/login?error=session"); }
+
+// api calls the admin API. On a 401 the page goes to log in again, and the promise never
+// settles: no error is shown (nor alerted) while the page goes.
 async function api(method, path, body, raw) {
   const opts = { method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } };
   if (body !== undefined) {
     opts.body = raw ? body : JSON.stringify(body);
-    opts.headers["Content-Type"] = raw ? "text/yaml" : "application/json";
+    opts.headers["Content-Type"] = raw ? "application/yaml" : "application/json";
   }
   const resp = await fetch(path, opts);
   const data = await resp.json().catch(() => ({}));
+  if (resp.status === 401) { toLogin(data.login); return new Promise(() => {}); }
   if (!resp.ok && !data.problems) throw new Error((data.field ? data.field + ": " : "") + (data.error || resp.statusText));
   return data;
 }
@@ -137,10 +144,10 @@ function renderRooms(state) {
     const h = document.createElement("h3");
     h.textContent = r.name + ": " + r.members.length + "/" + r.max_members + (r.locked ? " (locked)" : "") + (r.runtime ? " (created here)" : "");
     div.appendChild(h);
-    const lock = document.createElement("p");
-    button(lock, r.locked ? "Unlock" : "Lock", () => api("POST", roomPath(r.name) + "/lock", { locked: !r.locked }).catch(alert)).className = "lock";
-    div.appendChild(lock);
-    if (r.members.length) {
+    if (r.members.length) { // an empty room has nobody to list, nothing to lock
+      const lock = document.createElement("p");
+      button(lock, r.locked ? "Unlock" : "Lock", () => api("POST", roomPath(r.name) + "/lock", { locked: !r.locked }).catch(alert)).className = "lock";
+      div.appendChild(lock);
       div.appendChild(table(["Channel", "Caller", "Joined", "", ""], r.members.map((m) =>
         [m.channel, m.name ? m.name + " <" + m.caller + ">" : m.caller, new Date(m.joined).toLocaleTimeString(),
           (m.muted ? "muted " : "") + (m.admin ? "admin" : "")]), (td, i, tr) => {
@@ -180,7 +187,13 @@ $("#room-invite").onsubmit = async (e) => {
 function live() {
   const es = new EventSource("/api/events");
   es.addEventListener("state", (e) => { const st = JSON.parse(e.data); renderCalls(st); renderQueues(st); renderRooms(st); $("#status").textContent = "live"; $("#status").className = "up"; });
-  es.onerror = () => { $("#status").textContent = "reconnecting…"; $("#status").className = "down"; };
+  es.onerror = () => {
+    $("#status").textContent = "reconnecting…"; $("#status").className = "down";
+    // EventSource retries a lost connection by itself, but gives up on an answer that is
+    // not a stream, such as the 401 of an ended session: ask the API (api goes to log in
+    // on a 401), then start again.
+    if (es.readyState === EventSource.CLOSED) setTimeout(() => api("GET", "/api/page/state").then(live, live), 2000);
+  };
 }
 
 $("#originate").onsubmit = async (e) => {
@@ -302,9 +315,11 @@ function showProblems(text, result) {
 $("#check").onsubmit = async (e) => {
   e.preventDefault();
   const text = $("#routing-text").value;
-  showProblems(text, await api("POST", "/api/routing/check", text, true));
+  try { showProblems(text, await api("POST", "/api/routing/check", text, true)); } catch (err) { say("#check-result", err.message, false); }
 };
-$("#reload").onclick = async () => showProblems("", await api("POST", "/api/routing/reload"));
+$("#reload").onclick = async () => {
+  try { showProblems("", await api("POST", "/api/routing/reload")); } catch (err) { say("#check-result", err.message, false); }
+};
 $("#module-reload").onsubmit = async (e) => {
   const f = form(e);
   try {
