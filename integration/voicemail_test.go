@@ -169,8 +169,9 @@ func TestVoicemailMenuListenDelete(t *testing.T) {
 		t.Fatalf("INBOX has %d messages, want 1", len(msgs))
 	}
 	h.drainObserved()
-	// 1000# 1234#: login; 1: listen; 7: delete (cuts the message); #: main menu; #: goodbye
-	callMenu(h, "3000", "1000#1234#,,,1,,,7##")
+	// 1000# 1234#: login; 1: listen ("first message", when it was left: 6 s, then the
+	// message); 7: delete (cuts the message); #: main menu; #: goodbye
+	callMenu(h, "3000", "1000#1234#,,,1"+strings.Repeat(",", 8)+"7##")
 	if !strings.Contains(h.logs.String(), `"new":1,"old":0`) {
 		t.Errorf("the counts were not said as 1 new, 0 old; logs:\n%s", h.logs.String())
 	}
@@ -194,12 +195,18 @@ func TestVoicemailMenuListenDelete(t *testing.T) {
 	}
 }
 
+// listenToTheEnd logs in to box 1000, listens to its first message to the end (about 10 s:
+// "first message", when it was left, a 4 s message; a comma waits about a second), then
+// leaves with # (main menu) and # (goodbye).
+var listenToTheEnd = "1000#1234#,,,1" + strings.Repeat(",", 13) + "##"
+
 // A message listened to moves from INBOX to Old, and the next login counts it as old.
 func TestVoicemailMenuListenedMovesToOld(t *testing.T) {
 	h := start(t, options{body: vmBody("100"), now: monday(10, 0)})
 	leaveMessage(h, "2000", "4500")
-	// login, 1: listen to the end (about 4 s), #: back to the main menu, #: goodbye
-	callMenu(h, "3000", "1000#1234#,,,1,,,,,,,,,##")
+	// login, 1: listen to the end (its introduction 6 s, the message 4 s), #: back to the
+	// main menu, #: goodbye
+	callMenu(h, "3000", listenToTheEnd)
 	if n := len(h.inbox("1000")); n != 0 {
 		t.Errorf("INBOX still has %d messages after listening", n)
 	}
@@ -265,7 +272,7 @@ func TestVoicemailLamp(t *testing.T) {
 	if counts, waiting := h.lamp("1000"); waiting != "yes" || counts != "1/0" {
 		t.Errorf("one new message: lamp %s %s, want yes 1/0", waiting, counts)
 	}
-	callMenu(h, "3000", "1000#1234#,,,1,,,,,,,,,##")
+	callMenu(h, "3000", listenToTheEnd)
 	if counts, waiting := h.lamp("1000"); waiting != "no" || counts != "0/1" {
 		t.Errorf("message heard: lamp %s %s, want no 0/1", waiting, counts)
 	}
