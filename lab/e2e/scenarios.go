@@ -261,9 +261,10 @@ func voicemailLeaveListen(_ context.Context, s *scene) {
 		return
 	}
 	s.check(m.Folder == "INBOX" && !m.Heard, "the new message is in %s (heard %v), want INBOX", m.Folder, m.Heard)
-	// login 5000 / 5678, 1: listen to the end, #: main menu, #: goodbye
+	// login 5000 / 5678, 1: listen to the end (its introduction, when it was left: about 7 s,
+	// then the 7 s message; a comma waits about a second), #: main menu, #: goodbye
 	listen := s.start(sippRun{number: "456", from: "2107", scenario: "uac_voicemail.xml", timeout: 60 * time.Second,
-		vars: map[string]string{"digits": "5000#5678#,,,1,,,,,,,,,##", "pre_ms": "800"}})
+		vars: map[string]string{"digits": "5000#5678#,,,1" + strings.Repeat(",", 17) + "##", "pre_ms": "800"}})
 	ok = listen.wait()
 	s.see("456 + PIN, 1: %s", listen.result())
 	s.check(ok, "the mailbox call failed")
