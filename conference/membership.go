@@ -92,8 +92,8 @@ func (m *Manager) Enter(ctx context.Context, s *Seat, recName, format string) (s
 	}
 	if r.bridge == "" {
 		m.seq++
-		id := fmt.Sprintf("room-%s-%d-%d", r.cfg.Name, time.Now().UnixMilli(), m.seq)
-		if _, err := m.client.Bridges.Create(ctx, ari.BridgeCreate{ID: id, Type: BridgeType, Name: "room " + r.cfg.Name}); err != nil {
+		id := newBridgeID(r.cfg.Name, time.Now().UnixMilli(), m.seq)
+		if _, err := m.client.Bridges.Create(ctx, ari.BridgeCreate{ID: id, Type: BridgeType, Name: bridgeNamePrefix + r.cfg.Name}); err != nil {
 			return "", fmt.Errorf("conference: create bridge: %w", err)
 		}
 		r.bridge = id

@@ -11,11 +11,22 @@ import (
 	"github.com/ariflow/ariflow/config"
 )
 
+// A room's bridge, as Enter makes it: id "room-Salle_1-<ms>-<seq>", name "room Salle_1".
+const (
+	bridgeIDPrefix   = "room-"
+	bridgeNamePrefix = "room "
+)
+
+// newBridgeID is the id of a new bridge for room, unique with the time in ms and seq.
+func newBridgeID(room string, ms int64, seq int) string {
+	return fmt.Sprintf("%s%s-%d-%d", bridgeIDPrefix, room, ms, seq)
+}
+
 // RoomOfBridge reports the room a bridge of Enter's making is, by its name ("room
 // Salle_1"): after a restart, the rooms Asterisk still mixes.
 func RoomOfBridge(b ari.Bridge) (room string, ok bool) {
-	room, ok = strings.CutPrefix(b.Name, "room ")
-	return room, ok && room != "" && strings.HasPrefix(b.ID, "room-"+room+"-")
+	room, ok = strings.CutPrefix(b.Name, bridgeNamePrefix)
+	return room, ok && room != "" && strings.HasPrefix(b.ID, bridgeIDPrefix+room+"-")
 }
 
 // Rejoin takes back a member still in the room's bridge after the app restarted: the
@@ -51,15 +62,13 @@ func (m *Manager) Rejoin(cfg config.Room, bridge string, who Member) (*Seat, err
 // run time is created again, with the defaults the admin API gives.
 func (h *Handler) Rejoin(ctx context.Context, c Call, name, bridge string) error {
 	m := h.deps.Manager
-	cfg, ok := h.rooms[name]
+	cfg, ok := h.room(name)
 	if !ok {
-		if cfg, ok = m.Runtime(name); !ok {
-			err := m.Create(config.Room{Name: name, AnnounceCount: true, MusicWhenAlone: true}, h.rooms)
-			if err != nil && !errors.Is(err, ErrRoomTaken) { // taken: by the member rejoining beside it
-				return err
-			}
-			cfg, _ = m.Runtime(name)
+		err := m.Create(config.Room{Name: name, AnnounceCount: true, MusicWhenAlone: true}, h.rooms)
+		if err != nil && !errors.Is(err, ErrRoomTaken) { // taken: by the member rejoining beside it
+			return err
 		}
+		cfg, _ = m.Runtime(name)
 	}
 	number, callerName := c.Caller()
 	seat, err := m.Rejoin(cfg, bridge, Member{Channel: c.ChannelID(), CallID: c.ID(), Caller: number, Name: callerName})

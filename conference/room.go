@@ -72,6 +72,14 @@ func New(file *config.File, deps Deps) (*Handler, error) {
 	}, nil
 }
 
+// room is room name's settings: the routing file's, or those of a room created at run time.
+func (h *Handler) room(name string) (config.Room, bool) {
+	if cfg, ok := h.rooms[name]; ok {
+		return cfg, true
+	}
+	return h.deps.Manager.Runtime(name)
+}
+
 // Rooms are the routing file's rooms, for the admin API's create (names must differ).
 func (h *Handler) Rooms() map[string]config.Room { return h.rooms }
 
@@ -92,11 +100,9 @@ func CountPrompt(others int) []string {
 // count, then the room's keys until the caller leaves, hangs up or is kicked.
 func (h *Handler) Serve(ctx context.Context, c Call, name string) error {
 	m := h.deps.Manager
-	cfg, ok := h.rooms[name]
+	cfg, ok := h.room(name)
 	if !ok {
-		if cfg, ok = m.Runtime(name); !ok {
-			return fmt.Errorf("conference: no room %q", name)
-		}
+		return fmt.Errorf("conference: no room %q", name)
 	}
 	log := c.Logger().With().Str("room", name).Logger()
 	if err := c.Answer(ctx); err != nil {
