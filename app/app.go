@@ -333,9 +333,25 @@ func (a *App) reconcile() {
 		calls = append(calls, c)
 	}
 	a.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// The listings get 10 s; what follows them, a request or two per channel taken back or
+	// hung up (hundreds after a restart under load), gets 10 s more and 100 ms per channel.
+	listCtx, cancelList := context.WithTimeout(a.callsCtx, 10*time.Second)
+	defer cancelList()
+	channels, err := a.client.Channels.List(listCtx)
+	if err != nil {
+		a.log.Warn().Err(err).Msg("reconcile: cannot list channels")
+		return
+	}
+	ctx, cancel := context.WithTimeout(a.callsCtx, 10*time.Second+time.Duration(len(channels))*100*time.Millisecond)
 	defer cancel()
-	for _, c := range calls {
+	listed := make(map[string]bool, len(channels))
+	for _, ch := range channels {
+		listed[ch.ID] = true
+	}
+	for _, c := range calls { // each began before the listing: unlisted, it is gone (asked again)
+		if listed[c.ChannelID()] {
+			continue
+		}
 		if _, err := a.client.Channels.Get(ctx, c.ChannelID()); ari.IsNotFound(err) {
 			c.Logger().Warn().Msg("channel gone after reconnect; ending the call")
 			c.End(call.ErrConnectionLost)
@@ -345,12 +361,7 @@ func (a *App) reconcile() {
 	for i, c := range calls {
 		snaps[i] = c.Snapshot()
 	}
-	channels, err := a.client.Channels.List(ctx)
-	if err != nil {
-		a.log.Warn().Err(err).Msg("reconcile: cannot list channels")
-		return
-	}
-	bridges, err := a.client.Bridges.List(ctx)
+	bridges, err := a.client.Bridges.List(listCtx)
 	if err != nil {
 		a.log.Warn().Err(err).Msg("reconcile: cannot list bridges")
 		return
@@ -364,7 +375,7 @@ func (a *App) reconcile() {
 	a.endLonelyCalls(calls, snaps, bridges)
 	// What Asterisk holds for the application: its bridges, and the channels it is
 	// subscribed to, among them the phones still ringing (they enter it when answered).
-	app, err := a.client.Applications.Get(ctx, a.appName)
+	app, err := a.client.Applications.Get(listCtx, a.appName)
 	if err != nil {
 		a.log.Warn().Err(err).Msg("reconcile: cannot read the application")
 		app = nil

@@ -343,3 +343,31 @@ func TestConnectingAsksAsteriskToLeaveOutUnusedEvents(t *testing.T) {
 		}
 	}
 }
+
+// After a reconnect, a call whose channel Asterisk no longer lists (it was restarted, or
+// hung the caller up meanwhile) is ended; one whose channel is listed goes on.
+func TestReconnectEndsTheCallsWhoseChannelIsGone(t *testing.T) {
+	f := newFixture(t, `numbers: {"7001": {play: [sound:hello]}}`)
+	f.call("gone", "7001")
+	f.want(http.MethodPost, "/channels/gone/play")
+	f.call("here", "7001")
+	f.want(http.MethodPost, "/channels/here/play")
+	f.srv.Handle(http.MethodGet, "/channels", func(*http.Request) (int, any) {
+		return http.StatusOK, []any{aritest.Channel("here")}
+	})
+	f.srv.Handle(http.MethodGet, "/channels/gone", func(*http.Request) (int, any) {
+		return http.StatusNotFound, aritest.Message("Channel not found")
+	})
+	f.srv.DropConnections()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		calls := f.app.Calls()
+		if len(calls) == 1 && calls[0].ID == "here" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("live calls after the reconnect: %+v, want only the one whose channel is listed", calls)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

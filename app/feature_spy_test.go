@@ -102,3 +102,27 @@ func TestSpySnoopThatCannotJoinIsHungUp(t *testing.T) {
 	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c1")})
 	f.waitIdle()
 }
+
+// A snoop whose making got no answer from Asterisk (it may listen all the same) is hung
+// up; the supervisor hears an error and is asked for another extension.
+func TestSpySnoopMadeWithoutAnAnswerIsHungUp(t *testing.T) {
+	f := newFixture(t, spyBody)
+	leg := aritest.Channel("leg1")
+	leg["name"] = "PJSIP/1000-00000001"
+	f.srv.Handle(http.MethodGet, "/channels", func(*http.Request) (int, any) { return http.StatusOK, []any{leg} })
+	f.srv.Handle(http.MethodPost, "/channels/{id}/snoop", func(*http.Request) (int, any) { return http.StatusOK, aritest.NoAnswer })
+	ev := aritest.StasisStart(testApp, "c1", "52")
+	ev["channel"].(map[string]any)["caller"] = map[string]string{"name": "", "number": "2000"}
+	f.srv.Push(ev)
+	f.want(http.MethodPost, "/channels/c1/play")
+	for _, d := range []string{"1", "0", "0", "0", "#"} {
+		f.dtmf("c1", d)
+	}
+	id := f.want(http.MethodPost, "/channels/leg1/snoop").Query.Get("snoopId")
+	f.wantPath(http.MethodDelete, "/channels/"+id)
+	if got := f.want(http.MethodPost, "/channels/c1/play").Query.Get("media"); got != spy.PromptError {
+		t.Errorf("the supervisor heard %q, want %s", got, spy.PromptError)
+	}
+	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c1")})
+	f.waitIdle()
+}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
@@ -55,10 +56,16 @@ func (a *App) ring(ctx context.Context, endpoint, callerID string, timeout time.
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
+	id := "ariflow-ring-" + rand.Text()
 	ch, err := a.client.Channels.Originate(ctx, ari.OriginateRequest{
-		Endpoint: endpoint, App: a.appName, AppArgs: args, CallerID: callerID, Timeout: timeout,
+		Endpoint: endpoint, ChannelID: id, App: a.appName, AppArgs: args, CallerID: callerID, Timeout: timeout,
 	})
 	if err != nil {
+		if ari.Unanswered(err) { // the phone may ring all the same, for a request reported failed
+			if herr := a.client.Channels.Hangup(context.WithoutCancel(ctx), id, ari.HangupNormal); herr != nil && !ari.IsNotFound(herr) {
+				a.log.Warn().Err(herr).Str("endpoint", endpoint).Msg("a phone rung without an answer from Asterisk may ring on")
+			}
+		}
 		return "", fmt.Errorf("originate %s: %w", endpoint, err)
 	}
 	a.log.Info().Str("endpoint", endpoint).Strs("args", args).Str("channel", ch.ID).Msg("originated")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,7 +184,41 @@ func TestErrorStatus(t *testing.T) {
 			if got := ari.IsNotFound(err); got != tc.notFound {
 				t.Errorf("IsNotFound = %v, want %v", got, tc.notFound)
 			}
+			if ari.Unanswered(err) {
+				t.Errorf("Unanswered = true for a request Asterisk refused with %d", tc.status)
+			}
 		})
+	}
+}
+
+// A request whose answer is lost (the connection closed, the time-out passed) may have
+// been carried out: Unanswered says so, and the bridge is there all the same.
+func TestUnansweredRequestMayHaveBeenCarriedOut(t *testing.T) {
+	c, s := newClient(t, ari.Options{RequestTimeout: 300 * time.Millisecond})
+	var mu sync.Mutex
+	made := map[string]bool{}
+	s.Handle("POST", "/bridges", func(r *http.Request) (int, any) {
+		mu.Lock()
+		made[r.URL.Query().Get("bridgeId")] = true
+		mu.Unlock()
+		if r.URL.Query().Get("bridgeId") == "slow" {
+			<-r.Context().Done() // the answer comes after the client gave up
+		}
+		return http.StatusOK, aritest.NoAnswer
+	})
+	for _, id := range []string{"lost", "slow"} {
+		_, err := c.Bridges.Create(t.Context(), ari.BridgeCreate{ID: id, Type: "mixing"})
+		if err == nil || !ari.Unanswered(err) {
+			t.Errorf("%s: Create = %v, want an error Unanswered reports", id, err)
+		}
+		mu.Lock()
+		if !made[id] {
+			t.Errorf("%s: the server never got the request", id)
+		}
+		mu.Unlock()
+	}
+	if ari.Unanswered(nil) {
+		t.Error("Unanswered(nil) = true")
 	}
 }
 

@@ -65,3 +65,9 @@ func StatusOf(err error) int {
 // IsNotFound reports whether err is an *Error with status 404: the channel, bridge,
 // playback or recording does not exist (any more).
 func IsNotFound(err error) bool { return StatusOf(err) == http.StatusNotFound }
+
+// Unanswered reports whether a failed request got no answer from Asterisk (a time-out, a
+// connection reset): unlike one refused with a status, it may have been carried out all
+// the same. A resource it was to create under an id of ours (a bridge, a channel, a
+// snoop) may exist, and whoever made the request should remove it.
+func Unanswered(err error) bool { return err != nil && StatusOf(err) == 0 }

@@ -298,3 +298,33 @@ func TestJoinAndLeaveSoundsPlayInTheFilesLanguage(t *testing.T) {
 		t.Errorf("%d sounds played to the room, want the join and the leave", plays)
 	}
 }
+
+// A room's bridge whose creation got no answer from Asterisk (it may be there all the
+// same) is destroyed; the member's entry fails, and the next one makes a bridge anew.
+func TestRoomBridgeMadeWithoutAnAnswerIsDestroyed(t *testing.T) {
+	m, srv := newManager(t)
+	ctx := context.Background()
+	lost := true
+	srv.Handle(http.MethodPost, "/bridges", func(*http.Request) (int, any) {
+		if lost {
+			lost = false
+			return http.StatusOK, aritest.NoAnswer
+		}
+		return http.StatusOK, aritest.Bridge("any")
+	})
+	a, err := m.Reserve(salle, Member{Channel: "a", Caller: "2001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Enter(ctx, a, "", ""); err == nil {
+		t.Fatal("Enter succeeded without a bridge")
+	}
+	first := srv.Requests()[0].Query.Get("bridgeId")
+	if got := requests(srv, "/bridges"); !slices.Equal(got, []string{"POST /bridges", "DELETE /bridges/" + first}) {
+		t.Errorf("requests = %v, want the bridge made without an answer destroyed", got)
+	}
+	bridge, err := m.Enter(ctx, a, "", "")
+	if err != nil || bridge == first {
+		t.Errorf("entering again: bridge %q, %v; want a new bridge", bridge, err)
+	}
+}

@@ -94,6 +94,11 @@ func (m *Manager) Enter(ctx context.Context, s *Seat, recName, format string) (s
 		m.seq++
 		id := newBridgeID(r.cfg.Name, time.Now().UnixMilli(), m.seq)
 		if _, err := m.client.Bridges.Create(ctx, ari.BridgeCreate{ID: id, Type: BridgeType, Name: bridgeNamePrefix + r.cfg.Name}); err != nil {
+			if ari.Unanswered(err) { // it may have been made all the same: no room would ever use it
+				if derr := m.client.Bridges.Destroy(context.WithoutCancel(ctx), id); derr != nil && !ari.IsNotFound(derr) {
+					m.log.Warn().Err(derr).Str("room", r.cfg.Name).Str("bridge", id).Msg("a bridge made without an answer from Asterisk may be left")
+				}
+			}
 			return "", fmt.Errorf("conference: create bridge: %w", err)
 		}
 		r.bridge = id

@@ -92,9 +92,29 @@ func (c *Call) originateLeg(ctx context.Context, endpoint string, ring time.Dura
 	})
 	if err != nil {
 		c.sub.Remove("channel:" + id)
+		if ari.Unanswered(err) {
+			c.dropUnansweredChannel(ctx, id, "the phone "+endpoint)
+		}
 		return "", err
 	}
 	return id, nil
+}
+
+// dropUnansweredChannel hangs up channel id (what: "the phone PJSIP/1000", "a snoop"),
+// whose making got no answer from Asterisk (ari.Unanswered): it may be there all the
+// same, ringing a phone or listening to a call. It is hung up now, and again when the call
+// ends in case Asterisk made it only after the first hang-up.
+func (c *Call) dropUnansweredChannel(ctx context.Context, id, what string) {
+	hangup := func(ctx context.Context) error {
+		if err := c.client.Channels.Hangup(ctx, id, ari.HangupNormal); err != nil && !ari.IsNotFound(err) {
+			return fmt.Errorf("hang up %s, made without an answer from Asterisk: %w", what, err)
+		}
+		return nil
+	}
+	if err := hangup(context.WithoutCancel(ctx)); err != nil {
+		c.log.Warn().Err(err).Msg("a channel made without an answer from Asterisk may be left until the call ends")
+	}
+	c.onCleanup(hangup)
 }
 
 // connectLeg answers the caller and bridges it with the phone's leg that answered (inApp:
@@ -171,15 +191,17 @@ func (c *Call) waitStasisStart(id string) (bool, error) {
 func (c *Call) bridge(ctx context.Context, legID string) (string, error) {
 	id := c.newID("bridge")
 	c.sub.Add("bridge:" + id)
-	if _, err := c.client.Bridges.Create(ctx, ari.BridgeCreate{ID: id, Type: "mixing", Name: c.id}); err != nil {
-		return "", fmt.Errorf("create bridge: %w", err)
-	}
+	// Destroyed at the end even when its creation fails: a request that got no answer
+	// (ari.Unanswered) may have made it.
 	c.onCleanup(func(ctx context.Context) error {
 		if err := c.client.Bridges.Destroy(ctx, id); err != nil && !ari.IsNotFound(err) {
 			return fmt.Errorf("destroy bridge: %w", err)
 		}
 		return nil
 	})
+	if _, err := c.client.Bridges.Create(ctx, ari.BridgeCreate{ID: id, Type: "mixing", Name: c.id}); err != nil {
+		return "", fmt.Errorf("create bridge: %w", err)
+	}
 	c.mu.Lock()
 	c.bridgeID = id
 	c.mu.Unlock()

@@ -44,6 +44,9 @@ func (c *Call) Snoop(ctx context.Context, target, spy, whisper string) (string, 
 		if ari.IsNotFound(err) {
 			return "", fmt.Errorf("%w: snoop on %s: %w", ErrSnoopFailed, target, err)
 		}
+		if ari.Unanswered(err) {
+			c.dropUnansweredChannel(ctx, id, "a snoop on "+target)
+		}
 		return "", fmt.Errorf("snoop on %s: %w", target, err)
 	}
 	c.onCleanup(func(ctx context.Context) error { return c.hangupSnoop(ctx, id) })

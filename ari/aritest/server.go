@@ -41,6 +41,12 @@ type Raw struct {
 	Body        []byte
 }
 
+// NoAnswer, returned as a handler's body, closes the connection without an answer: a
+// request Asterisk may have carried out but whose answer was lost (a time-out, a reset).
+var NoAnswer any = noAnswer{}
+
+type noAnswer struct{}
+
 // Message returns Asterisk's error body: {"message": msg}.
 func Message(msg string) any { return map[string]string{"message": msg} }
 
@@ -204,6 +210,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	defer context.AfterFunc(s.closing, cancel)()
 	status, resp := h(r.WithContext(ctx))
+	if resp == NoAnswer {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
 	writeResponse(w, status, resp)
 }
 
