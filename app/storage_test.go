@@ -1,11 +1,16 @@
 package app_test
 
 import (
+	"encoding/json"
+	"errors"
+	"io/fs"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/ariflow/ariflow/ari/aritest"
+	"github.com/ariflow/ariflow/recordings"
 )
 
 // A recording that fails while the phone and the caller talk (the folder unwritable, the
@@ -19,6 +24,11 @@ func TestFailedRecordingDoesNotEndTheCall(t *testing.T) {
 	rec := f.want(http.MethodPost, "/bridges/"+bridge+"/record")
 	name := rec.Query.Get("name")
 	f.waitRecording(name)
+	// From the recording's start its sidecar is there, unfinished: what an app stopped
+	// mid-call leaves.
+	if m := f.waitSidecar(name); !m.Unfinished || m.Caller != "1000" || m.Callee != "1000" {
+		t.Errorf("sidecar during the call: %+v, want unfinished, from the caller to 1000", m)
+	}
 
 	f.push("RecordingFailed", map[string]any{"recording": map[string]any{
 		"name": name, "format": "wav", "state": "failed", "target_uri": "bridge:" + bridge,
@@ -37,6 +47,28 @@ func TestFailedRecordingDoesNotEndTheCall(t *testing.T) {
 	f.want(http.MethodDelete, "/channels/c1")
 	f.want(http.MethodDelete, "/bridges/"+bridge)
 	f.waitIdle()
+	if _, err := os.Stat(recordings.Sidecar(f.recordingsDir(), name)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the sidecar of the failed recording is left: %v", err)
+	}
+}
+
+func (f *fixture) recordingsDir() string { return f.app.Routing().File.Recordings.Directory }
+
+// waitSidecar waits for the sidecar of recording name and returns it.
+func (f *fixture) waitSidecar(name string) recordings.Meta {
+	f.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		data, err := os.ReadFile(recordings.Sidecar(f.recordingsDir(), name))
+		var m recordings.Meta
+		if err == nil && json.Unmarshal(data, &m) == nil {
+			return m
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("no sidecar of %s: %v", name, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // waitRecording waits until the only call shows recording name ("" for none).

@@ -16,9 +16,13 @@ import (
 type Seat struct {
 	room   string
 	m      *member
-	others int    // members already there when the seat was taken
-	lang   string // the routing file's sounds.language at the member's call: its join and leave sounds play in it
+	others int              // members already there when the seat was taken
+	lang   string           // the routing file's sounds.language at the member's call: its join and leave sounds play in it
+	opened *recordings.Meta // the room's recording, when this member's entry began it
 }
+
+// Opened is the room's recording when the member's entry began it, else nil.
+func (s *Seat) Opened() *recordings.Meta { return s.opened }
 
 // Others is how many members were in the room when the seat was taken.
 func (s *Seat) Others() int { return s.others }
@@ -107,6 +111,8 @@ func (m *Manager) Enter(ctx context.Context, s *Seat, recName, format string) (s
 			if r.recording = m.record(ctx, id, recName, format); r.recording != "" {
 				r.recMeta = recordings.Meta{Name: r.recording, Format: format, CallID: s.m.CallID,
 					Caller: s.m.Caller, CallerName: s.m.Name, Callee: r.cfg.Name, Start: time.Now()}
+				opened := r.recMeta
+				s.opened = &opened
 			}
 		}
 	}

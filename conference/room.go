@@ -146,6 +146,10 @@ func (h *Handler) Serve(ctx context.Context, c Call, name string) error {
 	if err != nil {
 		return err
 	}
+	if opened := seat.Opened(); opened != nil && h.recDir != "" {
+		sidecar := recordings.CallSidecar{Dir: h.recDir, Log: *c.Logger(), Meta: *opened}
+		sidecar.Begin(opened.Name, opened.Start)
+	}
 	c.SetConferenceState(name, bridge)
 	return h.keys(ctx, c, name, seat, admin)
 }
@@ -247,7 +251,6 @@ func (h *Handler) leave(ctx context.Context, c Call, seat *Seat) {
 	if rec == nil || h.recDir == "" {
 		return
 	}
-	if err := recordings.WriteSidecar(h.recDir, *rec); err != nil {
-		c.Logger().Error().Err(err).Str("recording", rec.Name).Msg("room recording without its sidecar")
-	}
+	sidecar := recordings.CallSidecar{Dir: h.recDir, Log: *c.Logger(), Meta: *rec}
+	sidecar.End(true, time.Duration(rec.Duration*float64(time.Second)))
 }

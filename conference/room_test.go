@@ -165,7 +165,7 @@ func TestRecordedRoomGetsItsSidecar(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].Meta == nil {
 		t.Fatalf("recordings %+v, %v; want the room's with its sidecar", list, err)
 	}
-	if meta := list[0].Meta; meta.Callee != "R" || meta.Caller != "2001" || meta.Start.IsZero() {
-		t.Errorf("sidecar %+v, want callee R, caller 2001 and its start", meta)
+	if meta := list[0].Meta; meta.Callee != "R" || meta.Caller != "2001" || meta.Start.IsZero() || meta.Unfinished {
+		t.Errorf("sidecar %+v, want callee R, caller 2001, its start, complete", meta)
 	}
 }

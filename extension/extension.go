@@ -217,17 +217,20 @@ func (h *Handler) Serve(ctx context.Context, c Call, exten string) error {
 
 	opts := call.DialOptions{Endpoint: ext.Endpoint, Timeout: ext.RingTime,
 		DialContext: h.file.Asterisk.DialContext, Exten: exten, Follow: ext.Notify}
+	sidecar := recordings.CallSidecar{Dir: h.recDir, Log: *log, Meta: recordings.Meta{Format: h.file.Recordings.Format,
+		CallID: c.ID(), Caller: number, CallerName: name, Callee: exten}}
 	if ext.Record {
 		opts.RecordName = h.namer.Name(exten, number, c.ID(), now)
 		opts.RecordFormat = h.file.Recordings.Format
+		if h.recDir != "" {
+			opts.OnRecording = sidecar.Begin
+		}
 	}
 	res, err := c.Dial(ctx, opts)
 	if errors.Is(err, call.ErrHangup) && res.Status != call.DialAnswered && ext.Notify && h.deps.Notices != nil {
 		h.deps.Notices.CallMissed(number, name, exten)
 	}
-	if res.Recording != "" {
-		h.writeSidecar(log, c, exten, res, opts.RecordFormat)
-	}
+	sidecar.End(res.Recording != "", res.Talk)
 	if err != nil || res.Status == call.DialAnswered {
 		return err
 	}
@@ -251,24 +254,4 @@ func (h *Handler) voicemail(ctx context.Context, c Call, ext config.Extension, e
 		h.deps.Notices.CallMissed(number, name, exten)
 	}
 	return err
-}
-
-func (h *Handler) writeSidecar(log *zerolog.Logger, c Call, exten string, res call.DialResult, format string) {
-	if h.recDir == "" {
-		return
-	}
-	number, name := c.Caller()
-	meta := recordings.Meta{
-		Name: res.Recording, Format: format, CallID: c.ID(),
-		Caller: number, CallerName: name, Callee: exten,
-		Start: res.Answered, Duration: res.Talk.Seconds(),
-	}
-	err := recordings.WriteSidecar(h.recDir, meta)
-	switch {
-	case errors.Is(err, recordings.ErrNotWritten):
-		// the folder is unwritable or the disk full: the call went on unrecorded
-		log.Error().Err(err).Str("recording", res.Recording).Msg("recording not stored; no sidecar written")
-	case err != nil:
-		log.Error().Err(err).Str("recording", res.Recording).Msg("recording kept without its sidecar")
-	}
 }

@@ -265,9 +265,12 @@ func (s *stay) ring(ctx context.Context, eps []string, deadline time.Time) (done
 	}
 	number, name := c.Caller()
 	opts := call.RingOptions{Endpoints: eps, Timeout: timeout}
+	sidecar := recordings.CallSidecar{Dir: s.h.recDir, Log: *s.log, Meta: recordings.Meta{Format: s.h.format,
+		CallID: c.ID(), Caller: number, CallerName: name, Callee: c.Exten()}}
 	if q.Record && s.h.recDir != "" {
 		opts.RecordName = s.h.namer.Name(c.Exten(), number, c.ID(), s.h.deps.Now())
 		opts.RecordFormat = s.h.format
+		opts.OnRecording = sidecar.Begin
 	}
 	opts.OnAnswer = func(ep string) {
 		m.Connected(s.w, ep)
@@ -291,13 +294,7 @@ func (s *stay) ring(ctx context.Context, eps []string, deadline time.Time) (done
 		return false, early, err
 	}
 	m.Completed(q, s.w, res.Winner, res.Answered, res.MemberHungUp)
-	if res.Recording != "" && s.h.recDir != "" {
-		meta := recordings.Meta{Name: res.Recording, Format: opts.RecordFormat, CallID: c.ID(), Caller: number,
-			CallerName: name, Callee: c.Exten(), Start: res.Answered, Duration: res.Talk.Seconds()}
-		if werr := recordings.WriteSidecar(s.h.recDir, meta); werr != nil {
-			s.log.Error().Err(werr).Str("recording", res.Recording).Msg("recording kept without its sidecar")
-		}
-	}
+	sidecar.End(res.Recording != "", res.Talk)
 	if errors.Is(err, call.ErrHangup) {
 		err = nil
 	}

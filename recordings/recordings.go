@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // VoicemailFolder is the folder under the recordings' prefix where voicemail keeps its
@@ -93,6 +95,10 @@ type Meta struct {
 	Callee     string    `json:"callee"`
 	Start      time.Time `json:"start"`
 	Duration   float64   `json:"duration_seconds"`
+	// Unfinished: written as the recording began, and never replaced because the app
+	// did not see the call end (it was stopped mid-call). List gives it the duration up to
+	// the audio file's last write.
+	Unfinished bool `json:"unfinished,omitempty"`
 }
 
 // Sidecar is the path of the metadata file beside the recording name in dir.
@@ -100,9 +106,10 @@ func Sidecar(dir, name string) string { return filepath.Join(dir, filepath.FromS
 
 // WriteSidecar writes m beside its recording in dir, atomically (temporary file, then
 // rename). It refuses (ErrNotWritten) when the recording's audio is missing or empty, so
-// that no sidecar claims a file Asterisk could not store.
+// that no sidecar claims a file Asterisk could not store; an unfinished m, written as the
+// recording begins, is written before there is any audio.
 func WriteSidecar(dir string, m Meta) error {
-	if !Written(AudioPath(dir, m.Name, m.Format)) {
+	if !m.Unfinished && !Written(AudioPath(dir, m.Name, m.Format)) {
 		return fmt.Errorf("recordings: sidecar for %s: %w", m.Name, ErrNotWritten)
 	}
 	path := Sidecar(dir, m.Name)
@@ -127,6 +134,50 @@ func WriteSidecar(dir string, m Meta) error {
 
 // ErrNotWritten is WriteSidecar's refusal to describe audio that is not there.
 var ErrNotWritten = errors.New("the audio file is missing or empty")
+
+// CallSidecar is the sidecar of one recorded call, written twice: unfinished as the
+// recording begins (what is left should the app stop mid-call), complete when the call
+// has ended. Set Dir, Log and Meta's call fields (format, caller, callee...), then call
+// Begin and End. Their failures are logged: the call goes on.
+type CallSidecar struct {
+	Dir  string
+	Log  zerolog.Logger
+	Meta Meta
+}
+
+// Begin writes the unfinished sidecar of recording name, of a call answered at start.
+func (s *CallSidecar) Begin(name string, start time.Time) {
+	s.Meta.Name, s.Meta.Start, s.Meta.Unfinished = name, start, true
+	if err := WriteSidecar(s.Dir, s.Meta); err != nil {
+		s.Log.Error().Err(err).Str("recording", name).Msg("recording without its sidecar until the call ends")
+	}
+}
+
+// End writes the complete sidecar, for a call that talked for talk. stored is false when
+// the recording failed during the call: there is no audio to describe, and the unfinished
+// sidecar Begin wrote is removed, as it is when the audio turns out missing
+// (ErrNotWritten). End does nothing before Begin.
+func (s *CallSidecar) End(stored bool, talk time.Duration) {
+	if s.Meta.Name == "" {
+		return
+	}
+	s.Meta.Duration, s.Meta.Unfinished = talk.Seconds(), false
+	if stored {
+		err := WriteSidecar(s.Dir, s.Meta)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, ErrNotWritten) {
+			s.Log.Error().Err(err).Str("recording", s.Meta.Name).Msg("recording kept without its complete sidecar")
+			return
+		}
+	}
+	// the folder is unwritable or the disk full: the call went on unrecorded
+	s.Log.Error().Str("recording", s.Meta.Name).Msg("recording not stored; no sidecar written")
+	if err := os.Remove(Sidecar(s.Dir, s.Meta.Name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		s.Log.Error().Err(err).Str("recording", s.Meta.Name).Msg("the sidecar of a recording not stored is left")
+	}
+}
 
 // Choosable are the formats the routing file may choose for recordings and voicemail.
 var Choosable = []string{"wav", "wav49", "gsm", "ulaw", "alaw", "sln", "g722"}
@@ -258,6 +309,9 @@ func List(dir, prefix string) ([]Entry, error) {
 		if data, err := os.ReadFile(Sidecar(dir, name)); err == nil {
 			var m Meta
 			if json.Unmarshal(data, &m) == nil {
+				if m.Unfinished && m.Duration == 0 && e.ModTime.After(m.Start) {
+					m.Duration = e.ModTime.Sub(m.Start).Round(time.Second).Seconds()
+				}
 				e.Meta = &m
 			}
 		}

@@ -23,10 +23,11 @@ const (
 
 // DialOptions says whom to ring and what to do once connected.
 type DialOptions struct {
-	Endpoint     string        // e.g. "PJSIP/1000"
-	Timeout      time.Duration // how long it rings
-	RecordName   string        // when set, the whole call is recorded under this name (a suffix on collision)
-	RecordFormat string        // "wav" by default
+	Endpoint     string                                // e.g. "PJSIP/1000"
+	Timeout      time.Duration                         // how long it rings
+	RecordName   string                                // when set, the whole call is recorded under this name (a suffix on collision)
+	RecordFormat string                                // "wav" by default
+	OnRecording  func(name string, answered time.Time) // as RingOptions.OnRecording
 	// DialContext, when set, hands an unrecorded ring to Asterisk's own Dial in this
 	// dialplan context (routing file: asterisk.dial_context; see dialInDialplan).
 	DialContext string
@@ -58,7 +59,7 @@ func (c *Call) Dial(ctx context.Context, opts DialOptions) (DialResult, error) {
 	}
 	r, err := c.RingMany(ctx, RingOptions{
 		Endpoints: []string{opts.Endpoint}, Timeout: opts.Timeout, Ringback: true,
-		RecordName: opts.RecordName, RecordFormat: opts.RecordFormat,
+		RecordName: opts.RecordName, RecordFormat: opts.RecordFormat, OnRecording: opts.OnRecording,
 	})
 	if r.Winner != "" {
 		return DialResult{Status: DialAnswered, Answered: r.Answered, Talk: r.Talk, Recording: r.Recording}, err

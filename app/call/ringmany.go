@@ -14,6 +14,9 @@ type RingOptions struct {
 	Timeout      time.Duration // how long they ring
 	RecordName   string        // when set, the connected call is recorded under this name (a suffix on collision)
 	RecordFormat string        // "wav" by default
+	// OnRecording runs on the call's goroutine once the connected call's recording has
+	// begun under name, the call answered at answered: its sidecar can be begun.
+	OnRecording func(name string, answered time.Time)
 	// OnAnswer runs on the call's goroutine when a phone answers, before the caller is
 	// bridged with it (a queue stops its hold music and notes who took the call).
 	OnAnswer func(endpoint string)
@@ -101,6 +104,9 @@ func (c *Call) RingMany(ctx context.Context, opts RingOptions) (RingResult, erro
 		return res, nil
 	}
 	res.Recording = rec
+	if rec != "" && opts.OnRecording != nil {
+		opts.OnRecording(rec, res.Answered)
+	}
 	err = c.waitEither(winner, &res.Recording)
 	if err == nil {
 		res.MemberHungUp = true
