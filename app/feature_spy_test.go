@@ -22,20 +22,10 @@ numbers:
 // supervisor, and 5 and 6 replace it with whisper out and whisper both.
 func TestSpySnoopDirections(t *testing.T) {
 	f := newFixture(t, spyBody)
-	leg := aritest.Channel("leg1")
-	leg["name"] = "PJSIP/1000-00000001"
-	f.srv.Handle(http.MethodGet, "/channels", func(*http.Request) (int, any) { return http.StatusOK, []any{leg} })
-	ev := aritest.StasisStart(testApp, "c1", "52")
-	ev["channel"].(map[string]any)["caller"] = map[string]string{"name": "", "number": "2000"}
-	f.srv.Push(ev)
-	f.want(http.MethodPost, "/channels/c1/answer")
-	prompt := f.want(http.MethodPost, "/channels/c1/play")
-	if got := prompt.Query.Get("media"); got != "sound:extension" {
+	if got := f.spyOn1000().Query.Get("media"); got != "sound:extension" {
 		t.Fatalf("prompt %q, want sound:extension", got)
 	}
-	for _, d := range []string{"1", "0", "0", "0", "#"} {
-		f.dtmf("c1", d)
-	}
+	f.want(http.MethodPost, "/channels/c1/answer")
 	f.want(http.MethodGet, "/channels")
 	bridge := ""
 	for i, tc := range []struct{ key, whisper string }{{"", "none"}, {"5", "out"}, {"6", "both"}} {
@@ -74,19 +64,10 @@ func TestSpySnoopDirections(t *testing.T) {
 // asked for another extension.
 func TestSpySnoopThatCannotJoinIsHungUp(t *testing.T) {
 	f := newFixture(t, spyBody)
-	leg := aritest.Channel("leg1")
-	leg["name"] = "PJSIP/1000-00000001"
-	f.srv.Handle(http.MethodGet, "/channels", func(*http.Request) (int, any) { return http.StatusOK, []any{leg} })
 	f.srv.Handle(http.MethodPost, "/bridges/{bridgeId}/addChannel", func(*http.Request) (int, any) {
 		return http.StatusInternalServerError, aritest.Message("Internal Server Error")
 	})
-	ev := aritest.StasisStart(testApp, "c1", "52")
-	ev["channel"].(map[string]any)["caller"] = map[string]string{"name": "", "number": "2000"}
-	f.srv.Push(ev)
-	f.want(http.MethodPost, "/channels/c1/play")
-	for _, d := range []string{"1", "0", "0", "0", "#"} {
-		f.dtmf("c1", d)
-	}
+	f.spyOn1000()
 	id := f.want(http.MethodPost, "/channels/leg1/snoop").Query.Get("snoopId")
 	f.srv.Push(aritest.StasisStart(testApp, id, "ariflow-leg", "c1"))
 	f.want(http.MethodPost, "/bridges/")
@@ -107,17 +88,8 @@ func TestSpySnoopThatCannotJoinIsHungUp(t *testing.T) {
 // up; the supervisor hears an error and is asked for another extension.
 func TestSpySnoopMadeWithoutAnAnswerIsHungUp(t *testing.T) {
 	f := newFixture(t, spyBody)
-	leg := aritest.Channel("leg1")
-	leg["name"] = "PJSIP/1000-00000001"
-	f.srv.Handle(http.MethodGet, "/channels", func(*http.Request) (int, any) { return http.StatusOK, []any{leg} })
 	f.srv.Handle(http.MethodPost, "/channels/{id}/snoop", func(*http.Request) (int, any) { return http.StatusOK, aritest.NoAnswer })
-	ev := aritest.StasisStart(testApp, "c1", "52")
-	ev["channel"].(map[string]any)["caller"] = map[string]string{"name": "", "number": "2000"}
-	f.srv.Push(ev)
-	f.want(http.MethodPost, "/channels/c1/play")
-	for _, d := range []string{"1", "0", "0", "0", "#"} {
-		f.dtmf("c1", d)
-	}
+	f.spyOn1000()
 	id := f.want(http.MethodPost, "/channels/leg1/snoop").Query.Get("snoopId")
 	f.wantPath(http.MethodDelete, "/channels/"+id)
 	if got := f.want(http.MethodPost, "/channels/c1/play").Query.Get("media"); got != spy.PromptError {
@@ -125,4 +97,21 @@ func TestSpySnoopMadeWithoutAnAnswerIsHungUp(t *testing.T) {
 	}
 	f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel("c1")})
 	f.waitIdle()
+}
+
+// spyOn1000 is supervisor 2000 calling 52 and typing 1000# (whose phone's channel is leg1)
+// during the prompt, which it returns.
+func (f *fixture) spyOn1000() aritest.Request {
+	f.t.Helper()
+	leg := aritest.Channel("leg1")
+	leg["name"] = "PJSIP/1000-00000001"
+	f.srv.Handle(http.MethodGet, "/channels", func(*http.Request) (int, any) { return http.StatusOK, []any{leg} })
+	ev := aritest.StasisStart(testApp, "c1", "52")
+	ev["channel"].(map[string]any)["caller"] = map[string]string{"name": "", "number": "2000"}
+	f.srv.Push(ev)
+	prompt := f.want(http.MethodPost, "/channels/c1/play")
+	for _, d := range []string{"1", "0", "0", "0", "#"} {
+		f.dtmf("c1", d)
+	}
+	return prompt
 }
