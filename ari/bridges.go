@@ -89,11 +89,18 @@ func (s *BridgeService) PlayIn(ctx context.Context, id, playbackID, lang string,
 	return &pb, nil
 }
 
-// Record starts recording the bridge's mixed audio.
+// Record starts recording the bridge's mixed audio. Should its answer be lost
+// ([Unanswered]), it asks whether Asterisk records req.Name on the bridge all the same, and
+// then reports the recording begun: the caller knows of every recording its bridge holds.
 func (s *BridgeService) Record(ctx context.Context, id string, req RecordRequest) (*LiveRecording, error) {
 	var rec LiveRecording
 	err := s.c.do(ctx, call{method: http.MethodPost, route: route{"bridges", id, "record"},
 		query: req.values().values(), out: &rec})
+	if Unanswered(err) {
+		if live, lerr := s.c.Recordings.LiveGet(ctx, req.Name); lerr == nil && live.TargetURI == "bridge:"+id {
+			return live, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -310,3 +310,30 @@ func TestRecordingFile(t *testing.T) {
 		t.Errorf("File(missing): %v, want not found", err)
 	}
 }
+
+// A bridge's recording whose answer was lost is asked about: begun when Asterisk records
+// it on that bridge, an error when it does not (or records it elsewhere).
+func TestBridgeRecordingWithoutAnAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name, live string // live: the target of the live recording Asterisk has, "" for none
+		begun      bool
+	}{{"recording", "bridge:b1", true}, {"not recording", "", false}, {"recording another bridge", "bridge:b2", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, s := newClient(t, ari.Options{})
+			s.Handle("POST", "/bridges/{id}/record", func(*http.Request) (int, any) { return http.StatusOK, aritest.NoAnswer })
+			s.Handle("GET", "/recordings/live/{name}", func(r *http.Request) (int, any) {
+				if tc.live == "" {
+					return http.StatusNotFound, aritest.Message("Recording not found")
+				}
+				return http.StatusOK, map[string]any{"name": r.PathValue("name"), "target_uri": tc.live, "state": "recording"}
+			})
+			rec, err := c.Bridges.Record(t.Context(), "b1", ari.RecordRequest{Name: "monitor/1000-x", Format: "wav"})
+			if begun := err == nil && rec != nil && rec.Name == "monitor/1000-x"; begun != tc.begun {
+				t.Errorf("Record = %+v, %v; want begun %v", rec, err, tc.begun)
+			}
+			if !tc.begun && !ari.Unanswered(err) {
+				t.Errorf("error %v, want the lost answer's", err)
+			}
+		})
+	}
+}
