@@ -90,3 +90,26 @@ func TestRestartClosesAnEmptyRoom(t *testing.T) {
 	restartedWithARoom(f, nil, "gone")
 	f.want(http.MethodDelete, "/bridges/room-Salle_1-1-1")
 }
+
+// A room's admin taken back after a restart is still its admin (its channel says so:
+// conference.AdminVar): its key 4 locks the room, a user's key 4 is refused.
+func TestRestartKeepsARoomsAdmin(t *testing.T) {
+	f := newFixture(t, roomBody)
+	f.srv.Handle(http.MethodGet, "/channels/{id}/variable", func(r *http.Request) (int, any) {
+		if r.PathValue("id") == "m1" && r.URL.Query().Get("variable") == conference.AdminVar {
+			return http.StatusOK, map[string]string{"value": "Salle_1"}
+		}
+		return http.StatusNotFound, aritest.Message("Provided variable was not found")
+	})
+	rooms := restartedWithARoom(f, []string{"m1", "m2"}, "m1", "m2")
+	deadline := time.Now().Add(5 * time.Second)
+	for rooms.Members("Salle_1") != 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, tc := range []struct{ who, heard string }{{"m2", "sound:conf-errormenu"}, {"m1", "sound:conf-lockednow"}} {
+		f.dtmf(tc.who, conference.KeyLock)
+		if got := f.want(http.MethodPost, "/channels/"+tc.who+"/play").Query.Get("media"); got != tc.heard {
+			t.Errorf("%s pressed %s and heard %q, want %s", tc.who, conference.KeyLock, got, tc.heard)
+		}
+	}
+}

@@ -134,7 +134,8 @@ func TestLockKickMute(t *testing.T) {
 	if err != nil || !muted {
 		t.Fatalf("mute all: %v %v", muted, err)
 	}
-	if got := requests(srv, "/channels"); !slices.Equal(got, []string{"POST /channels/user/mute"}) {
+	mutes := slices.DeleteFunc(requests(srv, "/channels"), func(r string) bool { return !strings.HasSuffix(r, "/mute") })
+	if got := mutes; !slices.Equal(got, []string{"POST /channels/user/mute"}) {
 		t.Errorf("mute all sent %v, want the user muted and the admin not", got)
 	}
 	info, _ := m.Room("Salle_1")
@@ -326,5 +327,39 @@ func TestRoomBridgeMadeWithoutAnAnswerIsDestroyed(t *testing.T) {
 	bridge, err := m.Enter(ctx, a, "", "")
 	if err != nil || bridge == first {
 		t.Errorf("entering again: bridge %q, %v; want a new bridge", bridge, err)
+	}
+}
+
+// An admin's channel is marked as it enters (AdminVar, the room), a user's is not: after
+// a restart of the app, WasAdmin tells them apart.
+func TestAdminIsMarkedOnItsChannel(t *testing.T) {
+	m, srv := newManager(t)
+	ctx := context.Background()
+	for _, mb := range []Member{{Channel: "user", Caller: "2001"}, {Channel: "boss", Caller: "2002", Admin: true}} {
+		s, err := m.Reserve(salle, mb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Enter(ctx, s, "", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var marked []string
+	for _, r := range srv.Requests() {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/variable") && r.Query.Get("variable") == AdminVar {
+			marked = append(marked, r.Path+"="+r.Query.Get("value"))
+		}
+	}
+	if want := []string{"/channels/boss/variable=Salle_1"}; !slices.Equal(marked, want) {
+		t.Errorf("marked %v, want %v", marked, want)
+	}
+	srv.Handle(http.MethodGet, "/channels/{id}/variable", func(r *http.Request) (int, any) {
+		if r.PathValue("id") == "boss" {
+			return http.StatusOK, map[string]string{"value": "Salle_1"}
+		}
+		return http.StatusNotFound, aritest.Message("Provided variable was not found")
+	})
+	if !m.WasAdmin(ctx, "boss", "Salle_1") || m.WasAdmin(ctx, "user", "Salle_1") || m.WasAdmin(ctx, "boss", "Salle_2") {
+		t.Error("WasAdmin does not tell the admin of Salle_1 from the others")
 	}
 }

@@ -124,6 +124,11 @@ func (m *Manager) Enter(ctx context.Context, s *Seat, recName, format string) (s
 	if err := m.client.Bridges.AddChannel(ctx, r.bridge, ari.AddChannel{Channel: []string{s.m.Channel}, AbsorbDTMF: true}); err != nil {
 		return "", fmt.Errorf("conference: enter %s: %w", r.cfg.Name, err)
 	}
+	if s.m.Admin { // kept by Asterisk, for a restart of the app (WasAdmin)
+		if err := m.client.Channels.SetVar(ctx, s.m.Channel, AdminVar, r.cfg.Name); err != nil {
+			m.log.Warn().Err(err).Str("room", r.cfg.Name).Msg("an admin taken back after a restart of the app would be a plain member")
+		}
+	}
 	m.log.Info().Str("room", r.cfg.Name).Str("caller", s.m.Caller).Int("members", len(r.members)).Bool("admin", s.m.Admin).Msg("member joined")
 	n := r.entered(s.m)
 	m.music(ctx, r, n)

@@ -29,11 +29,26 @@ func RoomOfBridge(b ari.Bridge) (room string, ok bool) {
 	return room, ok && room != "" && strings.HasPrefix(b.ID, bridgeIDPrefix+room+"-")
 }
 
+// AdminVar is the channel variable that marks a room's admin, its value the room: set as
+// the admin enters, read when the member is taken back after a restart of the app.
+const AdminVar = "ARIFLOW_ROOM_ADMIN"
+
+// WasAdmin reports whether channel entered room as its admin (AdminVar).
+func (m *Manager) WasAdmin(ctx context.Context, channel, room string) bool {
+	m.mu.Lock()
+	client := m.client
+	m.mu.Unlock()
+	if client == nil {
+		return false
+	}
+	v, err := client.Channels.GetVar(ctx, channel, AdminVar)
+	return err == nil && v == room
+}
+
 // Rejoin takes back a member still in the room's bridge after the app restarted: the
 // room learns its bridge again (the next caller joins the same one, max_members counts
-// everyone) and the member's keys work again. The member comes back as a user: whether
-// it was an admin died with the old process. Music and recording go on as Asterisk left
-// them.
+// everyone) and the member's keys work again, an admin's too (who.Admin: WasAdmin). Music
+// and recording go on as Asterisk left them.
 func (m *Manager) Rejoin(cfg config.Room, bridge string, who Member) (*Seat, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -71,13 +86,14 @@ func (h *Handler) Rejoin(ctx context.Context, c Call, name, bridge string) error
 		cfg, _ = m.Runtime(name)
 	}
 	number, callerName := c.Caller()
-	seat, err := m.Rejoin(cfg, bridge, Member{Channel: c.ChannelID(), CallID: c.ID(), Caller: number, Name: callerName})
+	admin := m.WasAdmin(ctx, c.ChannelID(), name)
+	seat, err := m.Rejoin(cfg, bridge, Member{Channel: c.ChannelID(), CallID: c.ID(), Caller: number, Name: callerName, Admin: admin})
 	if err != nil {
 		return err
 	}
 	seat.lang = h.lang
 	defer h.leave(ctx, c, seat)
-	c.Logger().Warn().Str("room", name).Msg("member taken back into the room after a restart")
+	c.Logger().Warn().Str("room", name).Bool("admin", admin).Msg("member taken back into the room after a restart")
 	c.SetConferenceState(name, bridge)
-	return h.keys(ctx, c, name, seat, false)
+	return h.keys(ctx, c, name, seat, admin)
 }
