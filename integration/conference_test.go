@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ariflow/ariflow/ari"
+	"github.com/ariflow/ariflow/conference"
 	"github.com/ariflow/ariflow/internal/labtest"
 )
 
@@ -178,7 +179,13 @@ func TestConferenceKeysAndKick(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(info.Members) != 1 || info.Members[0].Caller != "1000" || !info.Members[0].Admin {
-		t.Errorf("members = %+v, want 1000 alone, as an admin", info.Members)
+		t.Fatalf("members = %+v, want 1000 alone, as an admin", info.Members)
+	}
+	// Asterisk keeps the admin's mark on its channel, for a restart of the app.
+	var mark struct{ Value string }
+	h.lab.ARIGet(t, "/channels/"+info.Members[0].Channel+"/variable?variable="+conference.AdminVar, &mark)
+	if mark.Value != "Salle_2" {
+		t.Errorf("the admin's channel has %s = %q, want Salle_2", conference.AdminVar, mark.Value)
 	}
 	admin.Wait().AssertOK(t)
 	h.waitIdle(10 * time.Second)
@@ -263,6 +270,54 @@ func TestRoomTakenBackAfterAppRestart(t *testing.T) {
 		Vars: map[string]string{"hold_ms": "6000"}, Timeout: 60 * time.Second})
 	waitRoomBridge(t, lab, "Salle_1", 3)
 	for _, p := range []*labtest.Proc{a, b, c} {
+		p.Wait().AssertOK(t)
+	}
+	lab.NoLeftovers(t)
+	second.stop(t)
+}
+
+// A room's admin (who typed the admin PIN) is still its admin after the app is killed and
+// started again with the room talking; the user beside it is still a user.
+func TestRoomAdminTakenBackAfterAppRestart(t *testing.T) {
+	lab := labtest.Require(t)
+	dir := t.TempDir()
+	bin := buildAriflow(t, dir)
+	routing := writeRouting(t, lab, dir, "", `
+rooms:
+  Salle_2: {announce_count: false, music_when_alone: false, admin_pin: "4321"}
+numbers:
+  "998": {room: Salle_2}
+`)
+	first := startServe(t, bin, routing, filepath.Join(dir, "first.log"))
+	admin := lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "998", From: "1000",
+		Vars: map[string]string{"digits": "4321#", "pre_ms": "500", "gap_ms": "600", "hold_ms": "20000"}, Timeout: 60 * time.Second})
+	user := lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "998", From: "2001",
+		Vars: map[string]string{"digits": "#", "pre_ms": "500", "hold_ms": "20000"}, Timeout: 60 * time.Second})
+	waitRoomBridge(t, lab, "Salle_2", 2)
+	first.kill(t)
+
+	second := startServe(t, bin, routing, filepath.Join(dir, "second.log"))
+	takenBack := func(caller string) string { // its log line, once there
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			for _, l := range strings.Split(second.logs(), "\n") {
+				if strings.Contains(l, "member taken back into the room after a restart") && strings.Contains(l, `"caller":"`+caller+`"`) {
+					return l
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never taken back into the room", caller)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if line := takenBack("1000"); !strings.Contains(line, `"admin":true`) {
+		t.Errorf("the admin taken back as a user: %s", line)
+	}
+	if line := takenBack("2001"); !strings.Contains(line, `"admin":false`) {
+		t.Errorf("the user taken back as an admin: %s", line)
+	}
+	for _, p := range []*labtest.Proc{admin, user} {
 		p.Wait().AssertOK(t)
 	}
 	lab.NoLeftovers(t)
