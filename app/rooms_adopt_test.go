@@ -91,13 +91,17 @@ func TestRestartClosesAnEmptyRoom(t *testing.T) {
 	f.want(http.MethodDelete, "/bridges/room-Salle_1-1-1")
 }
 
-// A room's admin taken back after a restart is still its admin (its channel says so:
-// conference.AdminVar): its key 4 locks the room, a user's key 4 is refused.
+// A room's admin taken back after a restart is still its admin, and a muted member still
+// muted (their channels say so: conference.AdminVar, MutedVar): the admin's key 4 locks
+// the room, a user's key 4 is refused, the muted member's key 1 unmutes it.
 func TestRestartKeepsARoomsAdmin(t *testing.T) {
 	f := newFixture(t, roomBody)
 	f.srv.Handle(http.MethodGet, "/channels/{id}/variable", func(r *http.Request) (int, any) {
-		if r.PathValue("id") == "m1" && r.URL.Query().Get("variable") == conference.AdminVar {
+		switch id, v := r.PathValue("id"), r.URL.Query().Get("variable"); {
+		case id == "m1" && v == conference.AdminVar:
 			return http.StatusOK, map[string]string{"value": "Salle_1"}
+		case id == "m2" && v == conference.MutedVar:
+			return http.StatusOK, map[string]string{"value": "1"}
 		}
 		return http.StatusNotFound, aritest.Message("Provided variable was not found")
 	})
@@ -106,10 +110,14 @@ func TestRestartKeepsARoomsAdmin(t *testing.T) {
 	for rooms.Members("Salle_1") != 2 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	for _, tc := range []struct{ who, heard string }{{"m2", "sound:conf-errormenu"}, {"m1", "sound:conf-lockednow"}} {
-		f.dtmf(tc.who, conference.KeyLock)
+	for _, tc := range []struct{ who, key, heard string }{
+		{"m2", conference.KeyLock, "sound:conf-errormenu"},
+		{"m1", conference.KeyLock, "sound:conf-lockednow"},
+		{"m2", conference.KeyMute, "sound:conf-unmuted"},
+	} {
+		f.dtmf(tc.who, tc.key)
 		if got := f.want(http.MethodPost, "/channels/"+tc.who+"/play").Query.Get("media"); got != tc.heard {
-			t.Errorf("%s pressed %s and heard %q, want %s", tc.who, conference.KeyLock, got, tc.heard)
+			t.Errorf("%s pressed %s and heard %q, want %s", tc.who, tc.key, got, tc.heard)
 		}
 	}
 }

@@ -287,6 +287,9 @@ func (m *Manager) mute(ctx context.Context, mb *member, on bool) error {
 		return fmt.Errorf("conference: mute %s: %w", mb.Channel, err)
 	}
 	mb.Muted = on
+	if err := m.client.Channels.SetVar(ctx, mb.Channel, MutedVar, map[bool]string{true: "1", false: "0"}[on]); err != nil {
+		m.log.Warn().Err(err).Str("channel", mb.Channel).Msg("a member taken back after a restart of the app would not know its mute")
+	}
 	return nil
 }
 

@@ -363,3 +363,37 @@ func TestAdminIsMarkedOnItsChannel(t *testing.T) {
 		t.Error("WasAdmin does not tell the admin of Salle_1 from the others")
 	}
 }
+
+// Each change of a member's mute is kept on its channel (MutedVar), where WasMuted reads
+// it after a restart of the app.
+func TestMuteIsKeptOnTheChannel(t *testing.T) {
+	m, srv := newManager(t)
+	ctx := context.Background()
+	s, err := m.Reserve(salle, Member{Channel: "user", Caller: "2001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Enter(ctx, s, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, on := range []bool{true, false} {
+		if err := m.Mute(ctx, "Salle_1", "user", on); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var kept []string
+	for _, r := range srv.Requests() {
+		if r.Path == "/channels/user/variable" && r.Query.Get("variable") == MutedVar {
+			kept = append(kept, r.Query.Get("value"))
+		}
+	}
+	if want := []string{"1", "0"}; !slices.Equal(kept, want) {
+		t.Errorf("%s set to %v, want %v", MutedVar, kept, want)
+	}
+	srv.Handle(http.MethodGet, "/channels/{id}/variable", func(r *http.Request) (int, any) {
+		return http.StatusOK, map[string]string{"value": map[string]string{"muted": "1", "unmuted": "0"}[r.PathValue("id")]}
+	})
+	if !m.WasMuted(ctx, "muted") || m.WasMuted(ctx, "unmuted") {
+		t.Error("WasMuted does not tell a muted member from an unmuted one")
+	}
+}

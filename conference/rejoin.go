@@ -29,26 +29,43 @@ func RoomOfBridge(b ari.Bridge) (room string, ok bool) {
 	return room, ok && room != "" && strings.HasPrefix(b.ID, bridgeIDPrefix+room+"-")
 }
 
-// AdminVar is the channel variable that marks a room's admin, its value the room: set as
-// the admin enters, read when the member is taken back after a restart of the app.
-const AdminVar = "ARIFLOW_ROOM_ADMIN"
+// Channel variables that keep a member's state in Asterisk, read when the member is taken
+// back after a restart of the app: AdminVar (the room) is set as an admin enters, MutedVar
+// ("1", or "0") at each change of the member's mute, which Asterisk keeps on the channel.
+const (
+	AdminVar = "ARIFLOW_ROOM_ADMIN"
+	MutedVar = "ARIFLOW_ROOM_MUTED"
+)
 
 // WasAdmin reports whether channel entered room as its admin (AdminVar).
 func (m *Manager) WasAdmin(ctx context.Context, channel, room string) bool {
+	return m.channelVar(ctx, channel, AdminVar) == room
+}
+
+// WasMuted reports whether channel was muted as a member (MutedVar).
+func (m *Manager) WasMuted(ctx context.Context, channel string) bool {
+	return m.channelVar(ctx, channel, MutedVar) == "1"
+}
+
+// channelVar is the value of variable name on channel, "" when unset or unreadable.
+func (m *Manager) channelVar(ctx context.Context, channel, name string) string {
 	m.mu.Lock()
 	client := m.client
 	m.mu.Unlock()
 	if client == nil {
-		return false
+		return ""
 	}
-	v, err := client.Channels.GetVar(ctx, channel, AdminVar)
-	return err == nil && v == room
+	v, err := client.Channels.GetVar(ctx, channel, name)
+	if err != nil {
+		return ""
+	}
+	return v
 }
 
 // Rejoin takes back a member still in the room's bridge after the app restarted: the
 // room learns its bridge again (the next caller joins the same one, max_members counts
-// everyone) and the member's keys work again, an admin's too (who.Admin: WasAdmin). Music
-// and recording go on as Asterisk left them.
+// everyone) and the member's keys work again, an admin's too (who.Admin: WasAdmin; who.Muted:
+// WasMuted). Music and recording go on as Asterisk left them.
 func (m *Manager) Rejoin(cfg config.Room, bridge string, who Member) (*Seat, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -86,14 +103,15 @@ func (h *Handler) Rejoin(ctx context.Context, c Call, name, bridge string) error
 		cfg, _ = m.Runtime(name)
 	}
 	number, callerName := c.Caller()
-	admin := m.WasAdmin(ctx, c.ChannelID(), name)
-	seat, err := m.Rejoin(cfg, bridge, Member{Channel: c.ChannelID(), CallID: c.ID(), Caller: number, Name: callerName, Admin: admin})
+	admin, muted := m.WasAdmin(ctx, c.ChannelID(), name), m.WasMuted(ctx, c.ChannelID())
+	seat, err := m.Rejoin(cfg, bridge, Member{Channel: c.ChannelID(), CallID: c.ID(), Caller: number, Name: callerName,
+		Admin: admin, Muted: muted})
 	if err != nil {
 		return err
 	}
 	seat.lang = h.lang
 	defer h.leave(ctx, c, seat)
-	c.Logger().Warn().Str("room", name).Bool("admin", admin).Msg("member taken back into the room after a restart")
+	c.Logger().Warn().Str("room", name).Bool("admin", admin).Bool("muted", muted).Msg("member taken back into the room after a restart")
 	c.SetConferenceState(name, bridge)
 	return h.keys(ctx, c, name, seat, admin)
 }

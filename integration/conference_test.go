@@ -182,10 +182,8 @@ func TestConferenceKeysAndKick(t *testing.T) {
 		t.Fatalf("members = %+v, want 1000 alone, as an admin", info.Members)
 	}
 	// Asterisk keeps the admin's mark on its channel, for a restart of the app.
-	var mark struct{ Value string }
-	h.lab.ARIGet(t, "/channels/"+info.Members[0].Channel+"/variable?variable="+conference.AdminVar, &mark)
-	if mark.Value != "Salle_2" {
-		t.Errorf("the admin's channel has %s = %q, want Salle_2", conference.AdminVar, mark.Value)
+	if v := h.lab.ChannelVar(t, info.Members[0].Channel, conference.AdminVar); v != "Salle_2" {
+		t.Errorf("the admin's channel has %s = %q, want Salle_2", conference.AdminVar, v)
 	}
 	admin.Wait().AssertOK(t)
 	h.waitIdle(10 * time.Second)
@@ -292,8 +290,9 @@ numbers:
 	admin := lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "998", From: "1000",
 		Vars: map[string]string{"digits": "4321#", "pre_ms": "500", "gap_ms": "600", "hold_ms": "20000"}, Timeout: 60 * time.Second})
 	user := lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "998", From: "2001",
-		Vars: map[string]string{"digits": "#", "pre_ms": "500", "hold_ms": "20000"}, Timeout: 60 * time.Second})
+		Vars: map[string]string{"digits": "#1", "pre_ms": "500", "gap_ms": "3000", "hold_ms": "20000"}, Timeout: 60 * time.Second})
 	waitRoomBridge(t, lab, "Salle_2", 2)
+	waitMuted(t, lab, "Salle_2") // the user's key 1
 	first.kill(t)
 
 	second := startServe(t, bin, routing, filepath.Join(dir, "second.log"))
@@ -314,12 +313,32 @@ numbers:
 	if line := takenBack("1000"); !strings.Contains(line, `"admin":true`) {
 		t.Errorf("the admin taken back as a user: %s", line)
 	}
-	if line := takenBack("2001"); !strings.Contains(line, `"admin":false`) {
-		t.Errorf("the user taken back as an admin: %s", line)
+	if line := takenBack("2001"); !strings.Contains(line, `"admin":false`) || !strings.Contains(line, `"muted":true`) {
+		t.Errorf("the user, muted, taken back: %s; want a user, muted", line)
 	}
 	for _, p := range []*labtest.Proc{admin, user} {
 		p.Wait().AssertOK(t)
 	}
 	lab.NoLeftovers(t)
 	second.stop(t)
+}
+
+// waitMuted waits until a member of room is muted, as Asterisk keeps it on its channel
+// (conference.MutedVar).
+func waitMuted(t *testing.T, lab *labtest.Lab, room string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		for _, chans := range roomBridges(t, lab, room) {
+			for _, id := range chans {
+				if lab.ChannelVar(t, id, conference.MutedVar) == "1" {
+					return
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no member of %s muted", room)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -183,24 +184,47 @@ func fileExists(p string) bool {
 
 // ari does one ARI request and returns the body; non-2xx statuses are errors.
 func (l *Lab) ari(method, path string, body io.Reader) ([]byte, error) {
+	b, _, err := l.ariStatus(method, path, body)
+	return b, err
+}
+
+// ariStatus is ari that also returns the HTTP status (0 when there was no answer).
+func (l *Lab) ariStatus(method, path string, body io.Reader) ([]byte, int, error) {
 	req, err := http.NewRequest(method, l.ARIURL+path, body)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	req.SetBasicAuth(l.ARIUser, l.ARIPassword)
 	resp, err := l.http.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, err
+		return nil, resp.StatusCode, err
 	}
 	if resp.StatusCode/100 != 2 {
-		return b, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(b)))
+		return b, resp.StatusCode, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(b)))
 	}
-	return b, nil
+	return b, resp.StatusCode, nil
+}
+
+// ChannelVar is the value of variable name on channel, through ARI; "" when it is not set.
+func (l *Lab) ChannelVar(t testing.TB, channel, name string) string {
+	t.Helper()
+	b, status, err := l.ariStatus(http.MethodGet, "/channels/"+url.PathEscape(channel)+"/variable?variable="+url.QueryEscape(name), nil)
+	if status == http.StatusNotFound {
+		return ""
+	}
+	if err != nil {
+		t.Fatalf("labtest: %v", err)
+	}
+	var v struct{ Value string }
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("labtest: variable %s of %s: %v", name, channel, err)
+	}
+	return v.Value
 }
 
 // ARIGet GETs an ARI path ("/channels") and decodes the JSON answer into v (when not nil).
