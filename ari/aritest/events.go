@@ -12,13 +12,22 @@ import (
 // serveEvents upgrades GET /ari/events and keeps the connection until it closes, is
 // dropped, or the server closes.
 func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
+	// Counted from before the handshake: the client may see it done, and act on it, before
+	// the connection is in conns; Push waits for it.
+	s.mu.Lock()
+	s.accepting++
+	s.mu.Unlock()
 	c, err := websocket.Accept(w, r, nil)
+	s.mu.Lock()
+	s.accepting--
 	if err != nil {
+		s.notifyLocked()
+		s.mu.Unlock()
 		return
 	}
 	wc := &wsConn{c: c, app: r.URL.Query().Get("app"), done: make(chan struct{})}
-	s.mu.Lock()
 	if s.closing.Err() != nil {
+		s.notifyLocked()
 		s.mu.Unlock()
 		c.CloseNow()
 		return
@@ -123,7 +132,23 @@ func (s *Server) Push(ev any) int {
 			return 0
 		}
 	}
+	// A connection whose handshake the client has seen is pushed to, even when its
+	// handler has not registered it yet: wait (5 s at most) for handshakes under way.
+	timeout := time.NewTimer(5 * time.Second)
+	defer timeout.Stop()
 	s.mu.Lock()
+	for waiting := true; waiting && s.accepting > 0; {
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-timeout.C:
+			waiting = false
+		case <-s.closing.Done():
+			waiting = false
+		}
+		s.mu.Lock()
+	}
 	conns := make([]*wsConn, 0, len(s.conns))
 	for wc := range s.conns {
 		conns = append(conns, wc)

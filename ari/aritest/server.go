@@ -79,6 +79,7 @@ type Server struct {
 	overrides   []routeEntry
 	defaults    []routeEntry
 	conns       map[*wsConn]struct{}
+	accepting   int // events websockets whose handshake is under way, not yet in conns
 	ignorePings bool
 	nextID      int
 }
