@@ -71,7 +71,7 @@ func (fakeRooms) Rooms() []conference.RoomInfo {
 func (fakeRooms) Create(config.Room, map[string]config.Room) error { return nil }
 func (fakeRooms) Kick(string, string) error                        { return nil }
 func (fakeRooms) Mute(context.Context, string, string, bool) error { return nil }
-func (fakeRooms) Lock(string, bool) error                          { return nil }
+func (fakeRooms) Lock(context.Context, string, bool) error         { return nil }
 
 // fakeVoicemail is box 1000's messages; asked records the folders the API asked for;
 // audio is every message's audio file.

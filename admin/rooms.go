@@ -18,14 +18,7 @@ type Rooms interface {
 	Create(cfg config.Room, file map[string]config.Room) error
 	Kick(name, channel string) error
 	Mute(ctx context.Context, name, channel string, on bool) error
-	Lock(name string, on bool) error
-}
-
-// invitations is what Rooms may also do (*conference.Manager does): note the endpoint a
-// phone was invited at, so that the room lists it by endpoint rather than by its caller
-// ID, which is the room's name for every phone invited.
-type invitations interface {
-	Invited(channel, endpoint string)
+	Lock(ctx context.Context, name string, on bool) error
 }
 
 // roomList is every room: the routing file's, those created at run time, and who is in.
@@ -151,9 +144,6 @@ func (s *Server) inviteToRoom(w http.ResponseWriter, r *http.Request) {
 		writeAppError(w, r, err, "endpoint")
 		return
 	}
-	if inv, ok := s.deps.Rooms.(invitations); ok {
-		inv.Invited(id, req.Endpoint)
-	}
 	s.changed(r, "invite %s into room %s (channel %s)", req.Endpoint, room, id)
 	write(w, r, http.StatusAccepted, originated{Channel: id})
 }
@@ -205,7 +195,7 @@ func (s *Server) lockRoom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := room.Name
-	if err := s.deps.Rooms.Lock(name, *req.Locked); err != nil {
+	if err := s.deps.Rooms.Lock(r.Context(), name, *req.Locked); err != nil {
 		writeError(w, r, roomStatus(err), "room", err.Error())
 		return
 	}

@@ -143,8 +143,10 @@ func (a *App) start(ch ari.Channel, args []string, fresh bool) {
 		a.startFlow(ch, []string{exten}, a.routing.Load().ResumeAfterRing(status, exten), false)
 		return
 	}
-	if len(args) == 2 && args[0] == ArgRoom { // a phone the admin invited into a room
-		a.startFlow(ch, args[1:], a.routing.Load().JoinRoom(args[1]), false)
+	if len(args) >= 2 && args[0] == ArgRoom { // a phone the admin invited into a room
+		// Stasis splits its arguments at commas: an endpoint's own are put back.
+		endpoint := strings.Join(args[2:], ",")
+		a.startFlow(ch, args[1:2], a.routing.Load().JoinRoom(args[1], endpoint), false)
 		return
 	}
 	a.startFlow(ch, args, nil, fresh)

@@ -25,6 +25,9 @@ func buildRoom(f *config.File, s Services) (Feature, error) {
 		if bridge, ok := ctx.Value(rejoinBridge{}).(string); ok {
 			return h.Rejoin(ctx, c, a.Room, bridge)
 		}
+		if endpoint, ok := ctx.Value(invitedAt{}).(string); ok {
+			return h.ServeInvited(ctx, c, a.Room, endpoint)
+		}
 		return h.Serve(ctx, c, a.Room)
 	}, nil
 }

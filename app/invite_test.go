@@ -21,17 +21,18 @@ import (
 )
 
 // The admin invites a phone into a room: Asterisk rings it into the application with the
-// room as its argument, and once it answers the phone is put in the room's bridge.
+// room and the endpoint as its arguments, and once it answers the phone is put in the
+// room's bridge.
 func TestInvitedPhoneJoinsTheRoom(t *testing.T) {
 	f := newFixture(t, `rooms: {Salle_2: {announce_count: false, music_when_alone: false}}`)
 	if _, err := f.app.Invite(context.Background(), "PJSIP/2000", "Salle_2", "", 0); err != nil {
 		t.Fatal(err)
 	}
 	orig := f.want(http.MethodPost, "/channels")
-	if got := orig.Query.Get("endpoint") + " " + orig.Query.Get("appArgs"); got != "PJSIP/2000 ariflow-room,Salle_2" {
-		t.Errorf("originated %q, want PJSIP/2000 into the app with ariflow-room,Salle_2", got)
+	if got := orig.Query.Get("endpoint") + " " + orig.Query.Get("appArgs"); got != "PJSIP/2000 ariflow-room,Salle_2,PJSIP/2000" {
+		t.Errorf("originated %q, want PJSIP/2000 into the app with ariflow-room,Salle_2,PJSIP/2000", got)
 	}
-	f.srv.Push(aritest.StasisStart(testApp, "inv1", "ariflow-room", "Salle_2"))
+	f.srv.Push(aritest.StasisStart(testApp, "inv1", "ariflow-room", "Salle_2", "PJSIP/2000"))
 	bridge := f.want(http.MethodPost, "/bridges").Query.Get("bridgeId")
 	if add := f.want(http.MethodPost, "/bridges/"+bridge+"/addChannel"); add.Query.Get("channel") != "inv1" {
 		t.Errorf("added %q to the room's bridge, want the invited phone inv1", add.Query.Get("channel"))
@@ -40,7 +41,8 @@ func TestInvitedPhoneJoinsTheRoom(t *testing.T) {
 
 // Two phones invited through the admin API carry the same caller ID, the room's name;
 // the room's members list each by the endpoint it was rung at, so the admin can tell
-// them apart.
+// them apart. Asterisk brings each into the application with the arguments it was
+// originated with, split at commas as Stasis does (an endpoint may have its own).
 func TestInvitedPhonesAreListedByEndpoint(t *testing.T) {
 	f := newFixture(t, `rooms: {Salle_1: {announce_count: false, music_when_alone: false}}`)
 	rooms := conference.NewManager(zerolog.Nop())
@@ -72,10 +74,11 @@ func TestInvitedPhonesAreListedByEndpoint(t *testing.T) {
 			t.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body.String())
 		}
 	}
-	for _, endpoint := range []string{"PJSIP/2000", "PJSIP/2001"} {
+	for _, endpoint := range []string{"PJSIP/2000", "Local/2001@office,b"} {
 		var invited struct{ Channel string }
 		send(http.MethodPost, "/api/rooms/Salle_1/invite", `{"endpoint":"`+endpoint+`"}`, &invited)
-		answered := aritest.StasisStart(testApp, invited.Channel, "ariflow-room", "Salle_1")
+		args := strings.Split(f.wantPath(http.MethodPost, "/channels").Query.Get("appArgs"), ",")
+		answered := aritest.StasisStart(testApp, invited.Channel, args...)
 		answered["channel"].(map[string]any)["caller"] = map[string]string{"name": "Salle_1", "number": ""}
 		f.srv.Push(answered)
 		f.want(http.MethodPost, "/bridges/") // its addChannel: it is in the room
@@ -86,7 +89,7 @@ func TestInvitedPhonesAreListedByEndpoint(t *testing.T) {
 	for _, m := range room.Members {
 		callers = append(callers, m.Caller+" "+m.Name)
 	}
-	if want := []string{"PJSIP/2000 ", "PJSIP/2001 "}; !slices.Equal(callers, want) {
+	if want := []string{"PJSIP/2000 ", "Local/2001@office,b "}; !slices.Equal(callers, want) {
 		t.Errorf("the room lists its members as %q, want the invited endpoints %q", callers, want)
 	}
 }

@@ -36,18 +36,20 @@ func (a *App) Originate(ctx context.Context, endpoint, exten, callerID string, t
 	return a.ring(ctx, endpoint, callerID, timeout, exten)
 }
 
-// ArgRoom is the first Stasis argument of a phone rung by Invite; the second is the room.
+// ArgRoom is the first Stasis argument of a phone rung by Invite; the second is the room,
+// the third the endpoint it was rung at.
 const ArgRoom = "ariflow-room"
 
 // Invite rings endpoint and, once it answers, puts it in conference room (the seed's
 // admin "creating a conference": `channel originate SIP/2000 application ConfBridge
 // Salle_1`): how a room created at run time gets its members. The phone shows the room's
-// name as the caller unless callerID says otherwise. The caller checks the room exists.
+// name as the caller unless callerID says otherwise; the room lists it by endpoint. The
+// caller checks the room exists.
 func (a *App) Invite(ctx context.Context, endpoint, room, callerID string, timeout time.Duration) (string, error) {
 	if callerID == "" {
 		callerID = room
 	}
-	return a.ring(ctx, endpoint, callerID, timeout, ArgRoom, room)
+	return a.ring(ctx, endpoint, callerID, timeout, ArgRoom, room, endpoint)
 }
 
 // ring originates a call to endpoint that enters the application with args once

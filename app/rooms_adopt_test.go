@@ -121,3 +121,37 @@ func TestRestartKeepsARoomsAdmin(t *testing.T) {
 		}
 	}
 }
+
+// A room its admin locked and muted is still locked and muted after a restart (its
+// members' channels keep the switches: conference.SwitchesVar): a new caller is turned
+// away, and the admin's keys 5 and 4 unmute and unlock it.
+func TestRestartKeepsARoomsSwitches(t *testing.T) {
+	f := newFixture(t, roomBody)
+	f.srv.Handle(http.MethodGet, "/channels/{id}/variable", func(r *http.Request) (int, any) {
+		switch id, v := r.PathValue("id"), r.URL.Query().Get("variable"); {
+		case id == "m1" && v == conference.AdminVar:
+			return http.StatusOK, map[string]string{"value": "Salle_1"}
+		case (id == "m1" || id == "m2") && v == conference.SwitchesVar:
+			return http.StatusOK, map[string]string{"value": "locked,all-muted"}
+		}
+		return http.StatusNotFound, aritest.Message("Provided variable was not found")
+	})
+	rooms := restartedWithARoom(f, []string{"m1", "m2"}, "m1", "m2")
+	deadline := time.Now().Add(5 * time.Second)
+	for rooms.Members("Salle_1") != 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	f.push("StasisStart", aritest.StasisStart(testApp, "m3", "999"))
+	if got := f.want(http.MethodPost, "/channels/m3/play").Query.Get("media"); got != "sound:conf-locked" {
+		t.Errorf("a new caller heard %q, want sound:conf-locked", got)
+	}
+	for _, tc := range []struct{ key, heard string }{
+		{conference.KeyMuteAll, "sound:conf-now-unmuted"},
+		{conference.KeyLock, "sound:conf-unlockednow"},
+	} {
+		f.dtmf("m1", tc.key)
+		if got := f.want(http.MethodPost, "/channels/m1/play").Query.Get("media"); got != tc.heard {
+			t.Errorf("the admin pressed %s and heard %q, want %s", tc.key, got, tc.heard)
+		}
+	}
+}

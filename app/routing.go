@@ -117,13 +117,21 @@ func (r *Routing) ResumeAfterRing(status call.DialStatus, exten string) func(con
 	}
 }
 
-// JoinRoom is the flow of a phone invited into conference room (App.Invite): it joins
-// the room, the routing file's or one created at run time.
-func (r *Routing) JoinRoom(room string) func(context.Context, *call.Call) error {
+// JoinRoom is the flow of a phone invited into conference room (App.Invite) at endpoint
+// ("" when unknown): it joins the room, the routing file's or one created at run time,
+// listed by endpoint rather than by its caller ID (the room's name, as every phone
+// invited).
+func (r *Routing) JoinRoom(room, endpoint string) func(context.Context, *call.Call) error {
 	return func(ctx context.Context, c *call.Call) error {
+		if endpoint != "" {
+			ctx = context.WithValue(ctx, invitedAt{}, endpoint)
+		}
 		return r.Run(ctx, c, config.Action{Kind: config.ActRoom, Room: room})
 	}
 }
+
+// invitedAt is the context key of the endpoint an invited phone was rung at (JoinRoom).
+type invitedAt struct{}
 
 // RejoinRoom is the flow of a member found in conference room's bridge after the app
 // restarted (App's reconcile): back in the room, its keys work again.

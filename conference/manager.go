@@ -87,22 +87,12 @@ type Manager struct {
 	client  *ari.Client
 	rooms   map[string]*room       // live rooms by name
 	runtime map[string]config.Room // rooms created at run time
-	invited map[string]invitation  // phones rung into a room that have not joined it yet, by channel
 	seq     int
 }
 
-// invitation is a phone rung into a room at endpoint, at a time.
-type invitation struct {
-	endpoint string
-	at       time.Time
-}
-
-// invitationTTL is how long an invited phone that never joined is remembered.
-const invitationTTL = time.Hour
-
 // NewManager makes the rooms' state. The ARI connection comes with the first call (Attach).
 func NewManager(log zerolog.Logger) *Manager {
-	return &Manager{log: log, rooms: map[string]*room{}, runtime: map[string]config.Room{}, invited: map[string]invitation{}}
+	return &Manager{log: log, rooms: map[string]*room{}, runtime: map[string]config.Room{}}
 }
 
 // Attach gives the manager the ARI connection calls run on; the latest one wins.
@@ -138,28 +128,6 @@ func (m *Manager) Create(cfg config.Room, file map[string]config.Room) error {
 	}
 	m.runtime[cfg.Name] = cfg
 	return nil
-}
-
-// Invited notes that channel is a phone the admin rang into a room at endpoint (the
-// app's Invite). Its caller ID is the room's name, the same for every phone invited, so
-// the room lists it with endpoint as its caller: from its Reserve on, or at once when it
-// has joined already.
-func (m *Manager) Invited(channel, endpoint string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, r := range m.rooms {
-		if mb := r.find(channel); mb != nil {
-			mb.Caller, mb.Name = endpoint, ""
-			return
-		}
-	}
-	now := time.Now()
-	for ch, inv := range m.invited {
-		if now.Sub(inv.at) > invitationTTL { // never answered
-			delete(m.invited, ch)
-		}
-	}
-	m.invited[channel] = invitation{endpoint: endpoint, at: now}
 }
 
 // Runtime returns a room created at run time.
@@ -217,6 +185,9 @@ func (r *room) info(runtime bool) RoomInfo {
 	}
 	return ri
 }
+
+// switches is the room's switches.
+func (r *room) switches() Switches { return Switches{Locked: r.locked, AllMuted: r.allMuted} }
 
 func (r *room) find(channel string) *member {
 	for _, mb := range r.members {
@@ -294,7 +265,7 @@ func (m *Manager) mute(ctx context.Context, mb *member, on bool) error {
 }
 
 // Lock closes (or with on false, opens) a room to new members other than admins.
-func (m *Manager) Lock(name string, on bool) error {
+func (m *Manager) Lock(ctx context.Context, name string, on bool) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, err := m.live(name)
@@ -303,6 +274,7 @@ func (m *Manager) Lock(name string, on bool) error {
 	}
 	r.locked = on
 	m.log.Info().Str("room", name).Bool("locked", on).Msg("room lock")
+	m.keepSwitches(ctx, r, r.members...)
 	return nil
 }
 
@@ -322,6 +294,7 @@ func (m *Manager) MuteAll(ctx context.Context, name string) (bool, error) {
 			errs = append(errs, m.mute(ctx, mb, r.allMuted))
 		}
 	}
+	m.keepSwitches(ctx, r, r.members...)
 	return r.allMuted, errors.Join(errs...)
 }
 

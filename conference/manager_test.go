@@ -124,7 +124,7 @@ func TestLockKickMute(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := m.Lock("Salle_1", true); err != nil {
+	if err := m.Lock(context.Background(), "Salle_1", true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := m.Reserve(cfg, Member{Channel: "late", Caller: "2002"}); !errors.Is(err, ErrLocked) {
@@ -194,32 +194,6 @@ func TestRuntimeRoomPINsMustDiffer(t *testing.T) {
 	}
 	if err := m.Create(config.Room{Name: "Point", PIN: "1234", AdminPIN: "4321"}, nil); err != nil {
 		t.Errorf("create with two PINs: %v", err)
-	}
-}
-
-// A phone the admin invited is listed by the endpoint it was rung at, whether the
-// invitation is noted before it takes its seat or after; a caller who dialed in keeps
-// their caller ID.
-func TestInvitedPhonesListedByEndpoint(t *testing.T) {
-	m := NewManager(zerolog.Nop())
-	room := config.Room{Name: "Salle_1", MaxMembers: 5}
-	m.Invited("inv1", "PJSIP/2000")
-	for _, who := range []Member{{Channel: "inv1", Name: "Salle_1"}, {Channel: "c1", Caller: "2001", Name: "Alice"}, {Channel: "inv2", Name: "Salle_1"}} {
-		if _, err := m.Reserve(room, who); err != nil {
-			t.Fatal(err)
-		}
-	}
-	m.Invited("inv2", "PJSIP/2002")
-	info, err := m.Room("Salle_1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, mb := range info.Members {
-		got = append(got, mb.Channel+" "+mb.Caller+" "+mb.Name)
-	}
-	if want := []string{"inv1 PJSIP/2000 ", "c1 2001 Alice", "inv2 PJSIP/2002 "}; !slices.Equal(got, want) {
-		t.Errorf("members %q, want %q", got, want)
 	}
 }
 
@@ -395,5 +369,77 @@ func TestMuteIsKeptOnTheChannel(t *testing.T) {
 	})
 	if !m.WasMuted(ctx, "muted") || m.WasMuted(ctx, "unmuted") {
 		t.Error("WasMuted does not tell a muted member from an unmuted one")
+	}
+}
+
+// The room's switches are kept on every member's channel at each change, and on a member
+// entering while one is on (SwitchesVar); KeptSwitches reads them back, and a room taken
+// back with them (Rejoin) is locked and muted again.
+func TestSwitchesAreKeptOnTheMembersChannels(t *testing.T) {
+	m, srv := newManager(t)
+	ctx := context.Background()
+	room := salle
+	room.MaxMembers = 5
+	enter := func(mb Member) {
+		t.Helper()
+		s, err := m.Reserve(room, mb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Enter(ctx, s, "", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	enter(Member{Channel: "boss", Caller: "2002", Admin: true})
+	enter(Member{Channel: "early", Caller: "2001"})
+	if err := m.Lock(ctx, "Salle_1", true); err != nil {
+		t.Fatal(err)
+	}
+	enter(Member{Channel: "late", Caller: "2003", Admin: true}) // an admin enters a locked room
+	if _, err := m.MuteAll(ctx, "Salle_1"); err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string][]string{}
+	for _, r := range srv.Requests() {
+		if r.Method == http.MethodPost && r.Query.Get("variable") == SwitchesVar {
+			ch := strings.TrimSuffix(strings.TrimPrefix(r.Path, "/channels/"), "/variable")
+			kept[ch] = append(kept[ch], r.Query.Get("value"))
+		}
+	}
+	want := map[string][]string{
+		"boss":  {"locked", "locked,all-muted"},
+		"early": {"locked", "locked,all-muted"},
+		"late":  {"locked", "locked,all-muted"},
+	}
+	for ch, w := range want {
+		if !slices.Equal(kept[ch], w) {
+			t.Errorf("%s: %s set to %v, want %v", ch, SwitchesVar, kept[ch], w)
+		}
+	}
+
+	srv.Handle(http.MethodGet, "/channels/{id}/variable", func(r *http.Request) (int, any) {
+		if r.PathValue("id") == "boss" {
+			return http.StatusOK, map[string]string{"value": "locked,all-muted"}
+		}
+		return http.StatusNotFound, aritest.Message("Provided variable was not found")
+	})
+	if got := m.KeptSwitches(ctx, "boss"); got != (Switches{Locked: true, AllMuted: true}) {
+		t.Errorf("KeptSwitches(boss) = %+v, want locked and all muted", got)
+	}
+	if got := m.KeptSwitches(ctx, "never-told"); got != (Switches{}) {
+		t.Errorf("KeptSwitches of a channel without the variable = %+v, want all off", got)
+	}
+
+	other := NewManager(zerolog.Nop())
+	other.Attach(m.client)
+	salle2 := config.Room{Name: "Salle_2", MaxMembers: 5}
+	if _, err := other.Rejoin(salle2, "room-Salle_2-1-1", Member{Channel: "back", Caller: "2001"}, Switches{Locked: true, AllMuted: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Reserve(salle2, Member{Channel: "new", Caller: "2004"}); !errors.Is(err, ErrLocked) {
+		t.Errorf("a new caller in the room taken back locked: %v, want ErrLocked", err)
+	}
+	if info, _ := other.Room("Salle_2"); !info.Locked {
+		t.Error("the room taken back locked is listed unlocked")
 	}
 }

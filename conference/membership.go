@@ -49,14 +49,10 @@ func (s *Seat) Channel() string { return s.m.Channel }
 
 // Reserve takes a seat in room cfg for a caller, counted at once so that callers joining
 // together cannot overfill it. A full (ErrFull) or locked (ErrLocked) room refuses anyone
-// but an admin. A phone the admin invited (Invited) is listed by its endpoint.
+// but an admin.
 func (m *Manager) Reserve(cfg config.Room, who Member) (*Seat, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if inv, ok := m.invited[who.Channel]; ok {
-		delete(m.invited, who.Channel)
-		who.Caller, who.Name = inv.endpoint, ""
-	}
 	r, ok := m.rooms[cfg.Name]
 	if !ok {
 		r = &room{cfg: cfg}
@@ -128,6 +124,9 @@ func (m *Manager) Enter(ctx context.Context, s *Seat, recName, format string) (s
 		if err := m.client.Channels.SetVar(ctx, s.m.Channel, AdminVar, r.cfg.Name); err != nil {
 			m.log.Warn().Err(err).Str("room", r.cfg.Name).Msg("an admin taken back after a restart of the app would be a plain member")
 		}
+	}
+	if r.switches() != (Switches{}) { // none on: nothing to keep, as on a channel never told
+		m.keepSwitches(ctx, r, s.m)
 	}
 	m.log.Info().Str("room", r.cfg.Name).Str("caller", s.m.Caller).Int("members", len(r.members)).Bool("admin", s.m.Admin).Msg("member joined")
 	n := r.entered(s.m)

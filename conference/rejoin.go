@@ -31,11 +31,52 @@ func RoomOfBridge(b ari.Bridge) (room string, ok bool) {
 
 // Channel variables that keep a member's state in Asterisk, read when the member is taken
 // back after a restart of the app: AdminVar (the room) is set as an admin enters, MutedVar
-// ("1", or "0") at each change of the member's mute, which Asterisk keeps on the channel.
+// ("1", or "0") at each change of the member's mute, which Asterisk keeps on the channel;
+// SwitchesVar (Switches.String) is the room's switches, set on every member at each change
+// of them and on a member entering while one is on.
 const (
-	AdminVar = "ARIFLOW_ROOM_ADMIN"
-	MutedVar = "ARIFLOW_ROOM_MUTED"
+	AdminVar    = "ARIFLOW_ROOM_ADMIN"
+	MutedVar    = "ARIFLOW_ROOM_MUTED"
+	SwitchesVar = "ARIFLOW_ROOM_SWITCHES"
 )
+
+// Switches are what a room's admin turns on and off for the whole room: its lock (key 4,
+// the admin API) and its "all muted" (key 5).
+type Switches struct {
+	Locked   bool // closed to new members other than admins
+	AllMuted bool // members other than admins muted, new ones muted as they enter
+}
+
+// String is the switches as SwitchesVar keeps them: "locked,all-muted", "locked",
+// "all-muted" or "none".
+func (s Switches) String() string {
+	var on []string
+	if s.Locked {
+		on = append(on, "locked")
+	}
+	if s.AllMuted {
+		on = append(on, "all-muted")
+	}
+	if len(on) == 0 {
+		return "none"
+	}
+	return strings.Join(on, ",")
+}
+
+// parseSwitches reads a SwitchesVar value; anything else than the names String writes is
+// off.
+func parseSwitches(v string) Switches {
+	var s Switches
+	for name := range strings.SplitSeq(v, ",") {
+		switch name {
+		case "locked":
+			s.Locked = true
+		case "all-muted":
+			s.AllMuted = true
+		}
+	}
+	return s
+}
 
 // WasAdmin reports whether channel entered room as its admin (AdminVar).
 func (m *Manager) WasAdmin(ctx context.Context, channel, room string) bool {
@@ -45,6 +86,28 @@ func (m *Manager) WasAdmin(ctx context.Context, channel, room string) bool {
 // WasMuted reports whether channel was muted as a member (MutedVar).
 func (m *Manager) WasMuted(ctx context.Context, channel string) bool {
 	return m.channelVar(ctx, channel, MutedVar) == "1"
+}
+
+// KeptSwitches is the room's switches as kept on a member's channel (SwitchesVar): all off
+// when it has none.
+func (m *Manager) KeptSwitches(ctx context.Context, channel string) Switches {
+	return parseSwitches(m.channelVar(ctx, channel, SwitchesVar))
+}
+
+// keepSwitches writes the room's switches on the channels of members; m.mu must be held.
+// A channel that refuses is logged: taken back after a restart, its room would have them
+// as they were before.
+func (m *Manager) keepSwitches(ctx context.Context, r *room, members ...*member) {
+	if m.client == nil {
+		return
+	}
+	v := r.switches().String()
+	for _, mb := range members {
+		if err := m.client.Channels.SetVar(ctx, mb.Channel, SwitchesVar, v); err != nil && !gone(err) {
+			m.log.Warn().Err(err).Str("room", r.cfg.Name).Str("channel", mb.Channel).Str("switches", v).
+				Msg("a room taken back after a restart of the app would not know its switches")
+		}
+	}
 }
 
 // channelVar is the value of variable name on channel, "" when unset or unreadable.
@@ -65,15 +128,16 @@ func (m *Manager) channelVar(ctx context.Context, channel, name string) string {
 // Rejoin takes back a member still in the room's bridge after the app restarted: the
 // room learns its bridge again (the next caller joins the same one, max_members counts
 // everyone) and the member's keys work again, an admin's too (who.Admin: WasAdmin; who.Muted:
-// WasMuted). Music and recording go on as Asterisk left them.
-func (m *Manager) Rejoin(cfg config.Room, bridge string, who Member) (*Seat, error) {
+// WasMuted). The first member taken back gives the room its switches (KeptSwitches), which
+// every member's channel keeps alike. Music and recording go on as Asterisk left them.
+func (m *Manager) Rejoin(cfg config.Room, bridge string, who Member, kept Switches) (*Seat, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.rooms[cfg.Name]
 	if !ok {
-		r = &room{cfg: cfg, bridge: bridge}
+		r = &room{cfg: cfg, bridge: bridge, locked: kept.Locked, allMuted: kept.AllMuted}
 		m.rooms[cfg.Name] = r
-		m.log.Warn().Str("room", cfg.Name).Str("bridge", bridge).Msg("room taken back after a restart")
+		m.log.Warn().Str("room", cfg.Name).Str("bridge", bridge).Stringer("switches", kept).Msg("room taken back after a restart")
 	}
 	if r.bridge != bridge {
 		return nil, fmt.Errorf("conference: room %s is bridge %s now, not %s", cfg.Name, r.bridge, bridge)
@@ -105,7 +169,7 @@ func (h *Handler) Rejoin(ctx context.Context, c Call, name, bridge string) error
 	number, callerName := c.Caller()
 	admin, muted := m.WasAdmin(ctx, c.ChannelID(), name), m.WasMuted(ctx, c.ChannelID())
 	seat, err := m.Rejoin(cfg, bridge, Member{Channel: c.ChannelID(), CallID: c.ID(), Caller: number, Name: callerName,
-		Admin: admin, Muted: muted})
+		Admin: admin, Muted: muted}, m.KeptSwitches(ctx, c.ChannelID()))
 	if err != nil {
 		return err
 	}

@@ -99,6 +99,19 @@ func CountPrompt(others int) []string {
 // Serve runs a caller's stay in room name: PIN, seat (or conf-full / conf-locked), the
 // count, then the room's keys until the caller leaves, hangs up or is kicked.
 func (h *Handler) Serve(ctx context.Context, c Call, name string) error {
+	number, callerName := c.Caller()
+	return h.serve(ctx, c, name, number, callerName)
+}
+
+// ServeInvited is Serve for a phone the admin rang into the room at endpoint: its caller
+// ID is the room's name, the same for every phone invited, so the room lists it by
+// endpoint.
+func (h *Handler) ServeInvited(ctx context.Context, c Call, name, endpoint string) error {
+	return h.serve(ctx, c, name, endpoint, "")
+}
+
+// serve is Serve with the member listed as number and callerName.
+func (h *Handler) serve(ctx context.Context, c Call, name, number, callerName string) error {
 	m := h.deps.Manager
 	cfg, ok := h.room(name)
 	if !ok {
@@ -116,7 +129,6 @@ func (h *Handler) Serve(ctx context.Context, c Call, name string) error {
 		}
 		return err
 	}
-	number, callerName := c.Caller()
 	seat, err := m.Reserve(cfg, Member{Channel: c.ChannelID(), CallID: c.ID(), Caller: number, Name: callerName, Admin: admin})
 	switch {
 	case errors.Is(err, ErrFull):
@@ -185,7 +197,7 @@ func (h *Handler) keys(ctx context.Context, c Call, name string, seat *Seat, adm
 			return err
 		case admin && key == KeyLock:
 			locked := !h.locked(name)
-			if err := m.Lock(name, locked); err != nil {
+			if err := m.Lock(ctx, name, locked); err != nil {
 				return err
 			}
 			say = []string{map[bool]string{true: "sound:conf-lockednow", false: "sound:conf-unlockednow"}[locked]}

@@ -275,7 +275,9 @@ func TestRoomTakenBackAfterAppRestart(t *testing.T) {
 }
 
 // A room's admin (who typed the admin PIN) is still its admin after the app is killed and
-// started again with the room talking; the user beside it is still a user.
+// started again with the room talking; the user beside it is still a user, still muted by
+// its own key 1; the room the admin locked with key 4 is still locked: a new caller is
+// turned away.
 func TestRoomAdminTakenBackAfterAppRestart(t *testing.T) {
 	lab := labtest.Require(t)
 	dir := t.TempDir()
@@ -288,11 +290,12 @@ numbers:
 `)
 	first := startServe(t, bin, routing, filepath.Join(dir, "first.log"))
 	admin := lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "998", From: "1000",
-		Vars: map[string]string{"digits": "4321#", "pre_ms": "500", "gap_ms": "600", "hold_ms": "20000"}, Timeout: 60 * time.Second})
+		Vars: map[string]string{"digits": "4321#4", "pre_ms": "500", "gap_ms": "600", "hold_ms": "20000"}, Timeout: 60 * time.Second})
 	user := lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "998", From: "2001",
 		Vars: map[string]string{"digits": "#1", "pre_ms": "500", "gap_ms": "3000", "hold_ms": "20000"}, Timeout: 60 * time.Second})
 	waitRoomBridge(t, lab, "Salle_2", 2)
-	waitMuted(t, lab, "Salle_2") // the user's key 1
+	waitMemberVar(t, lab, "Salle_2", conference.MutedVar, "1")         // the user's key 1
+	waitMemberVar(t, lab, "Salle_2", conference.SwitchesVar, "locked") // the admin's key 4
 	first.kill(t)
 
 	second := startServe(t, bin, routing, filepath.Join(dir, "second.log"))
@@ -316,6 +319,12 @@ numbers:
 	if line := takenBack("2001"); !strings.Contains(line, `"admin":false`) || !strings.Contains(line, `"muted":true`) {
 		t.Errorf("the user, muted, taken back: %s; want a user, muted", line)
 	}
+	// A new caller with the user's PIN (none: #) is turned away: Asterisk hangs up on it.
+	late := lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_hangup_by_peer.xml", Service: "998", From: "3000",
+		Vars: map[string]string{"digits": "#", "pre_ms": "500"}, Timeout: 15 * time.Second})
+	late.Wait().AssertOK(t)
+	second.waitLog(t, "room locked: caller refused")
+	waitRoomBridge(t, lab, "Salle_2", 2) // the admin and the user, no one else
 	for _, p := range []*labtest.Proc{admin, user} {
 		p.Wait().AssertOK(t)
 	}
@@ -323,21 +332,21 @@ numbers:
 	second.stop(t)
 }
 
-// waitMuted waits until a member of room is muted, as Asterisk keeps it on its channel
-// (conference.MutedVar).
-func waitMuted(t *testing.T, lab *labtest.Lab, room string) {
+// waitMemberVar waits until a member of room has channel variable name set to want (a
+// member's state Asterisk keeps for a restart of the app: conference.MutedVar, SwitchesVar).
+func waitMemberVar(t *testing.T, lab *labtest.Lab, room, name, want string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		for _, chans := range roomBridges(t, lab, room) {
 			for _, id := range chans {
-				if lab.ChannelVar(t, id, conference.MutedVar) == "1" {
+				if lab.ChannelVar(t, id, name) == want {
 					return
 				}
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no member of %s muted", room)
+			t.Fatalf("no member of %s has %s = %q", room, name, want)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
