@@ -38,6 +38,9 @@ http://127.0.0.1:5001, with the token ARIFLOW_ADMIN_TOKEN); --json prints the AP
 `
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		restartWithSysmonSetting() // sysmon.go: returns only when it does not restart
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

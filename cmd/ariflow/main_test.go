@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -245,6 +246,37 @@ func TestTheAppLeavesMostCoresToAsterisk(t *testing.T) {
 	} {
 		if got := appProcs(tc.env, tc.cpus); got != tc.want {
 			t.Errorf("appProcs(GOMAXPROCS=%q, %d cpus) = %d, want %d", tc.env("GOMAXPROCS"), tc.cpus, got, tc.want)
+		}
+	}
+}
+
+// serve starts itself again with sysmon's setting in GODEBUG (sysmon.go), kept beside the
+// GODEBUG settings given, unless schedtrace is given: then nothing changes, and serve
+// does not start again.
+func TestServeGivesSysmonItsSetting(t *testing.T) {
+	for _, tc := range []struct {
+		env     []string
+		want    string // GODEBUG after
+		restart bool
+	}{
+		{[]string{"PATH=/bin"}, "schedtrace=2147483647", true},
+		{[]string{"GODEBUG=http2client=0", "PATH=/bin"}, "http2client=0,schedtrace=2147483647", true},
+		{[]string{"GODEBUG=", "PATH=/bin"}, "schedtrace=2147483647", true},
+		{[]string{"GODEBUG=schedtrace=0"}, "schedtrace=0", false},
+		{[]string{"GODEBUG=gctrace=1,schedtrace=1000"}, "gctrace=1,schedtrace=1000", false},
+	} {
+		env, restart := withSysmonSetting(tc.env)
+		var godebug []string
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, "GODEBUG="); ok {
+				godebug = append(godebug, v)
+			}
+		}
+		if restart != tc.restart || len(godebug) != 1 || godebug[0] != tc.want {
+			t.Errorf("withSysmonSetting(%q) = GODEBUG %q, restart %v; want %q, %v", tc.env, godebug, restart, tc.want, tc.restart)
+		}
+		if !slices.Contains(env, "PATH=/bin") && slices.Contains(tc.env, "PATH=/bin") {
+			t.Errorf("withSysmonSetting(%q) lost PATH: %q", tc.env, env)
 		}
 	}
 }

@@ -43,7 +43,8 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	procs := appProcs(os.Getenv, runtime.GOMAXPROCS(0))
 	runtime.GOMAXPROCS(procs)
-	log.Info().Int("gomaxprocs", procs).Msg("cores the app's Go code runs on at once")
+	log.Info().Int("gomaxprocs", procs).Str("godebug", os.Getenv("GODEBUG")).
+		Msg("the Go runtime's settings: cores the app's Go code runs on at once, GODEBUG (sysmon.go)")
 	err = runServer(path, log, *drain)
 	switch {
 	case errors.Is(err, errRestart):
