@@ -107,7 +107,11 @@ func (a *App) takeBackRoom(ctx context.Context, byID map[string]ari.Channel, b a
 			continue // the app still follows it: a reconnect, not a restart
 		}
 		log.Warn().Str("channel", ch.Name).Msg("reconcile: taking back a member of a room")
-		a.startFlow(ch, args, a.routing.Load().RejoinRoom(room, b.ID), false)
+		if _, endpoint, invited := invitedArgs(args); invited {
+			a.startFlow(ch, []string{room}, a.routing.Load().RejoinRoom(room, b.ID, endpoint), false)
+			continue
+		}
+		a.startFlow(ch, args, a.routing.Load().RejoinRoom(room, b.ID, ""), false)
 	}
 	if members == 0 {
 		log.Warn().Strs("channels", b.Channels).Msg("reconcile: closing a room none of whose members is left")

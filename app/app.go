@@ -143,10 +143,8 @@ func (a *App) start(ch ari.Channel, args []string, fresh bool) {
 		a.startFlow(ch, []string{exten}, a.routing.Load().ResumeAfterRing(status, exten), false)
 		return
 	}
-	if len(args) >= 2 && args[0] == ArgRoom { // a phone the admin invited into a room
-		// Stasis splits its arguments at commas: an endpoint's own are put back.
-		endpoint := strings.Join(args[2:], ",")
-		a.startFlow(ch, args[1:2], a.routing.Load().JoinRoom(args[1], endpoint), false)
+	if room, endpoint, ok := invitedArgs(args); ok { // a phone the admin invited into a room
+		a.startFlow(ch, []string{room}, a.routing.Load().JoinRoom(room, endpoint), false)
 		return
 	}
 	a.startFlow(ch, args, nil, fresh)
@@ -454,6 +452,16 @@ func (a *App) callOf(id string) *call.Call {
 
 // stasisArgs reads the Stasis arguments of a channel in application app from its
 // dialplan location (app_data "ariflow,1000" or "ariflow,ariflow-leg,<callid>").
+// invitedArgs reports whether args are the Stasis arguments of a phone Invite rang
+// (ArgRoom, the room, the endpoint): the room and the endpoint ("" when absent), the
+// endpoint's own commas, which Stasis split at, put back.
+func invitedArgs(args []string) (room, endpoint string, ok bool) {
+	if len(args) < 2 || args[0] != ArgRoom {
+		return "", "", false
+	}
+	return args[1], strings.Join(args[2:], ","), true
+}
+
 func stasisArgs(d ari.DialplanCEP, app string) (args []string, ok bool) {
 	if !strings.EqualFold(d.AppName, "Stasis") {
 		return nil, false

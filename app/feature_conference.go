@@ -22,10 +22,11 @@ func buildRoom(f *config.File, s Services) (Feature, error) {
 	}
 	return func(ctx context.Context, c *call.Call, a config.Action, _ Runner) error {
 		m.Attach(c.ARI())
+		endpoint, _ := ctx.Value(invitedAt{}).(string) // "": not a phone the admin invited
 		if bridge, ok := ctx.Value(rejoinBridge{}).(string); ok {
-			return h.Rejoin(ctx, c, a.Room, bridge)
+			return h.Rejoin(ctx, c, a.Room, bridge, endpoint)
 		}
-		if endpoint, ok := ctx.Value(invitedAt{}).(string); ok {
+		if endpoint != "" {
 			return h.ServeInvited(ctx, c, a.Room, endpoint)
 		}
 		return h.Serve(ctx, c, a.Room)

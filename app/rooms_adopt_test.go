@@ -20,9 +20,17 @@ rooms: {Salle_1: {max_members: 3, announce_count: false, music_when_alone: false
 
 // restartedWithARoom makes the fake Asterisk look like the one a restarted app meets with
 // a conference going on: members listed in room bridge room-Salle_1-1-1 (those given in
-// the application), then drops the connection so the app reconciles. It returns the
-// rooms' state the app's routing uses.
+// the application, each in Stasis with the arguments its caller dialed 999 with), then
+// drops the connection so the app reconciles. It returns the rooms' state the app's
+// routing uses.
 func restartedWithARoom(f *fixture, inApp []string, inBridge ...string) *conference.Manager {
+	f.t.Helper()
+	return restartedWithARoomArgs(f, nil, inApp, inBridge...)
+}
+
+// restartedWithARoomArgs is restartedWithARoom with the Stasis data of some channels
+// given (appData; the others: "ariflow,999").
+func restartedWithARoomArgs(f *fixture, appData map[string]string, inApp []string, inBridge ...string) *conference.Manager {
 	f.t.Helper()
 	rooms := conference.NewManager(zerolog.Nop())
 	routing, err := app.NewRouting(f.app.Routing().File, app.Services{Rooms: rooms})
@@ -38,7 +46,11 @@ func restartedWithARoom(f *fixture, inApp []string, inBridge ...string) *confere
 		var out []any
 		for _, id := range inApp {
 			ch := aritest.Channel(id)
-			ch["dialplan"] = map[string]any{"context": "internal", "exten": "999", "priority": 1, "app_name": "Stasis", "app_data": "ariflow,999"}
+			data, ok := appData[id]
+			if !ok {
+				data = "ariflow,999"
+			}
+			ch["dialplan"] = map[string]any{"context": "internal", "exten": "999", "priority": 1, "app_name": "Stasis", "app_data": data}
 			out = append(out, ch)
 		}
 		return http.StatusOK, out
@@ -153,5 +165,29 @@ func TestRestartKeepsARoomsSwitches(t *testing.T) {
 		if got := f.want(http.MethodPost, "/channels/m1/play").Query.Get("media"); got != tc.heard {
 			t.Errorf("the admin pressed %s and heard %q, want %s", tc.key, got, tc.heard)
 		}
+	}
+}
+
+// A phone the admin invited into the room, taken back after a restart, is listed by the
+// endpoint it was rung at again (its Stasis arguments give it), not by its caller ID, the
+// room's name.
+func TestRestartKeepsAnInvitedPhonesEndpoint(t *testing.T) {
+	f := newFixture(t, roomBody)
+	rooms := restartedWithARoomArgs(f, map[string]string{"inv": "ariflow,ariflow-room,Salle_1,PJSIP/2000"},
+		[]string{"m1", "inv"}, "m1", "inv")
+	deadline := time.Now().Add(5 * time.Second)
+	for rooms.Members("Salle_1") != 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	info, err := rooms.Room("Salle_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]string{}
+	for _, m := range info.Members {
+		listed[m.Channel] = m.Caller
+	}
+	if listed["inv"] != "PJSIP/2000" || listed["m1"] == "PJSIP/2000" {
+		t.Errorf("the room lists its members' callers as %v, want the invited phone inv as PJSIP/2000", listed)
 	}
 }

@@ -134,10 +134,14 @@ func (r *Routing) JoinRoom(room, endpoint string) func(context.Context, *call.Ca
 type invitedAt struct{}
 
 // RejoinRoom is the flow of a member found in conference room's bridge after the app
-// restarted (App's reconcile): back in the room, its keys work again.
-func (r *Routing) RejoinRoom(room, bridge string) func(context.Context, *call.Call) error {
+// restarted (App's reconcile): back in the room, its keys work again. A phone the admin
+// invited at endpoint ("" for a caller) is listed by it again (JoinRoom).
+func (r *Routing) RejoinRoom(room, bridge, endpoint string) func(context.Context, *call.Call) error {
 	return func(ctx context.Context, c *call.Call) error {
 		ctx = context.WithValue(ctx, rejoinBridge{}, bridge)
+		if endpoint != "" {
+			ctx = context.WithValue(ctx, invitedAt{}, endpoint)
+		}
 		return r.Run(ctx, c, config.Action{Kind: config.ActRoom, Room: room})
 	}
 }

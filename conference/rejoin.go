@@ -154,9 +154,10 @@ func (m *Manager) Rejoin(cfg config.Room, bridge string, who Member, kept Switch
 }
 
 // Rejoin runs the stay of a member found in room name's bridge after the app restarted
-// (Manager.Rejoin): its keys until it leaves, hangs up or is kicked. A room created at
-// run time is created again, with the defaults the admin API gives.
-func (h *Handler) Rejoin(ctx context.Context, c Call, name, bridge string) error {
+// (Manager.Rejoin): its keys until it leaves, hangs up or is kicked. A phone the admin
+// invited at endpoint is listed by it, as ServeInvited lists it ("" for a caller). A room
+// created at run time is created again, with the defaults the admin API gives.
+func (h *Handler) Rejoin(ctx context.Context, c Call, name, bridge, endpoint string) error {
 	m := h.deps.Manager
 	cfg, ok := h.room(name)
 	if !ok {
@@ -167,6 +168,9 @@ func (h *Handler) Rejoin(ctx context.Context, c Call, name, bridge string) error
 		cfg, _ = m.Runtime(name)
 	}
 	number, callerName := c.Caller()
+	if endpoint != "" {
+		number, callerName = endpoint, ""
+	}
 	admin, muted := m.WasAdmin(ctx, c.ChannelID(), name), m.WasMuted(ctx, c.ChannelID())
 	seat, err := m.Rejoin(cfg, bridge, Member{Channel: c.ChannelID(), CallID: c.ID(), Caller: number, Name: callerName,
 		Admin: admin, Muted: muted}, m.KeptSwitches(ctx, c.ChannelID()))

@@ -2,9 +2,14 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -328,6 +333,78 @@ numbers:
 	for _, p := range []*labtest.Proc{admin, user} {
 		p.Wait().AssertOK(t)
 	}
+	lab.NoLeftovers(t)
+	second.stop(t)
+}
+
+// A phone the admin invited into a room through the real binary's admin API is listed by
+// the endpoint it was rung at, and still is after the app is killed and started again
+// (Asterisk keeps the Stasis arguments it was rung with), not by its caller ID, the room's
+// name.
+func TestInvitedPhoneTakenBackAfterAppRestart(t *testing.T) {
+	lab := labtest.Require(t)
+	dir := t.TempDir()
+	bin := buildAriflow(t, dir)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminURL := "http://" + ln.Addr().String()
+	ln.Close()
+	const token = "itest-admin-token-0123456789"
+	t.Setenv("ARIFLOW_ITEST_ADMIN_TOKEN", token) // the served binary inherits it
+	routing := writeRouting(t, lab, dir, "", `
+admin: {listen: "`+strings.TrimPrefix(adminURL, "http://")+`", token_env: ARIFLOW_ITEST_ADMIN_TOKEN}
+rooms:
+  Salle_2: {announce_count: false, music_when_alone: false}
+`)
+	api := func(method, path, body string) (int, []byte) {
+		t.Helper()
+		req, err := http.NewRequest(method, adminURL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	listedAs := func() []string {
+		t.Helper()
+		code, body := api(http.MethodGet, "/api/rooms/Salle_2", "")
+		var room conference.RoomInfo
+		if err := json.Unmarshal(body, &room); err != nil || code != http.StatusOK {
+			t.Fatalf("GET /api/rooms/Salle_2: %d %v %s", code, err, body)
+		}
+		var callers []string
+		for _, m := range room.Members {
+			callers = append(callers, m.Caller)
+		}
+		return callers
+	}
+
+	first := startServe(t, bin, routing, filepath.Join(dir, "first.log"))
+	phone := lab.StartSIPp(t, labtest.SIPpRun{Phone: "2000", Scenario: "uas_answer_hangup.xml",
+		Vars: map[string]string{"ring_ms": "300", "hold_ms": "15000"}})
+	if code, body := api(http.MethodPost, "/api/rooms/Salle_2/invite", `{"endpoint":"PJSIP/2000"}`); code != http.StatusAccepted {
+		t.Fatalf("invite: %d %s", code, body)
+	}
+	waitRoomBridge(t, lab, "Salle_2", 1)
+	if got := listedAs(); !slices.Equal(got, []string{"PJSIP/2000"}) {
+		t.Errorf("before the restart the room lists %q, want PJSIP/2000", got)
+	}
+	first.kill(t)
+
+	second := startServe(t, bin, routing, filepath.Join(dir, "second.log"))
+	second.waitLog(t, "member taken back into the room after a restart")
+	if got := listedAs(); !slices.Equal(got, []string{"PJSIP/2000"}) {
+		t.Errorf("after the restart the room lists %q, want PJSIP/2000", got)
+	}
+	phone.Wait().AssertOK(t)
 	lab.NoLeftovers(t)
 	second.stop(t)
 }
