@@ -69,19 +69,36 @@ func restartedWithARoomArgs(f *fixture, appData map[string]string, inApp []strin
 	return rooms
 }
 
+// waitTakenBack waits until the room Salle_1 has n members again after the restart.
+func waitTakenBack(t *testing.T, rooms *conference.Manager, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for rooms.Members("Salle_1") != n && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := rooms.Members("Salle_1"); got != n {
+		t.Fatalf("the room has %d members after the restart, want the %d still in its bridge", got, n)
+	}
+}
+
+// channelVars makes the fake Asterisk answer GET /channels/{id}/variable from vars, keyed
+// "channel variable"; any other variable is unset (404, as Asterisk answers).
+func channelVars(f *fixture, vars map[string]string) {
+	f.srv.Handle(http.MethodGet, "/channels/{id}/variable", func(r *http.Request) (int, any) {
+		if v, ok := vars[r.PathValue("id")+" "+r.URL.Query().Get("variable")]; ok {
+			return http.StatusOK, map[string]string{"value": v}
+		}
+		return http.StatusNotFound, aritest.Message("Provided variable was not found")
+	})
+}
+
 // After a restart, the members of a room still talking are its members again: the room
 // lists them, the next caller joins the same bridge (not a second room), and max_members
 // counts them all.
 func TestRestartTakesBackARoom(t *testing.T) {
 	f := newFixture(t, roomBody)
 	rooms := restartedWithARoom(f, []string{"m1", "m2"}, "m1", "m2")
-	deadline := time.Now().Add(5 * time.Second)
-	for rooms.Members("Salle_1") != 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := rooms.Members("Salle_1"); n != 2 {
-		t.Fatalf("the room has %d members after the restart, want the 2 still in its bridge", n)
-	}
+	waitTakenBack(t, rooms, 2)
 	f.push("StasisStart", aritest.StasisStart(testApp, "m3", "999"))
 	add := f.want(http.MethodPost, "/bridges/room-Salle_1-1-1/addChannel")
 	if add.Query.Get("channel") != "m3" {
@@ -108,20 +125,9 @@ func TestRestartClosesAnEmptyRoom(t *testing.T) {
 // the room, a user's key 4 is refused, the muted member's key 1 unmutes it.
 func TestRestartKeepsARoomsAdmin(t *testing.T) {
 	f := newFixture(t, roomBody)
-	f.srv.Handle(http.MethodGet, "/channels/{id}/variable", func(r *http.Request) (int, any) {
-		switch id, v := r.PathValue("id"), r.URL.Query().Get("variable"); {
-		case id == "m1" && v == conference.AdminVar:
-			return http.StatusOK, map[string]string{"value": "Salle_1"}
-		case id == "m2" && v == conference.MutedVar:
-			return http.StatusOK, map[string]string{"value": "1"}
-		}
-		return http.StatusNotFound, aritest.Message("Provided variable was not found")
-	})
+	channelVars(f, map[string]string{"m1 " + conference.AdminVar: "Salle_1", "m2 " + conference.MutedVar: "1"})
 	rooms := restartedWithARoom(f, []string{"m1", "m2"}, "m1", "m2")
-	deadline := time.Now().Add(5 * time.Second)
-	for rooms.Members("Salle_1") != 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitTakenBack(t, rooms, 2)
 	for _, tc := range []struct{ who, key, heard string }{
 		{"m2", conference.KeyLock, "sound:conf-errormenu"},
 		{"m1", conference.KeyLock, "sound:conf-lockednow"},
@@ -139,20 +145,10 @@ func TestRestartKeepsARoomsAdmin(t *testing.T) {
 // away, and the admin's keys 5 and 4 unmute and unlock it.
 func TestRestartKeepsARoomsSwitches(t *testing.T) {
 	f := newFixture(t, roomBody)
-	f.srv.Handle(http.MethodGet, "/channels/{id}/variable", func(r *http.Request) (int, any) {
-		switch id, v := r.PathValue("id"), r.URL.Query().Get("variable"); {
-		case id == "m1" && v == conference.AdminVar:
-			return http.StatusOK, map[string]string{"value": "Salle_1"}
-		case (id == "m1" || id == "m2") && v == conference.SwitchesVar:
-			return http.StatusOK, map[string]string{"value": "locked,all-muted"}
-		}
-		return http.StatusNotFound, aritest.Message("Provided variable was not found")
-	})
+	channelVars(f, map[string]string{"m1 " + conference.AdminVar: "Salle_1",
+		"m1 " + conference.SwitchesVar: "locked,all-muted", "m2 " + conference.SwitchesVar: "locked,all-muted"})
 	rooms := restartedWithARoom(f, []string{"m1", "m2"}, "m1", "m2")
-	deadline := time.Now().Add(5 * time.Second)
-	for rooms.Members("Salle_1") != 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitTakenBack(t, rooms, 2)
 	f.push("StasisStart", aritest.StasisStart(testApp, "m3", "999"))
 	if got := f.want(http.MethodPost, "/channels/m3/play").Query.Get("media"); got != "sound:conf-locked" {
 		t.Errorf("a new caller heard %q, want sound:conf-locked", got)
@@ -175,10 +171,7 @@ func TestRestartKeepsAnInvitedPhonesEndpoint(t *testing.T) {
 	f := newFixture(t, roomBody)
 	rooms := restartedWithARoomArgs(f, map[string]string{"inv": "ariflow,ariflow-room,Salle_1,PJSIP/2000"},
 		[]string{"m1", "inv"}, "m1", "inv")
-	deadline := time.Now().Add(5 * time.Second)
-	for rooms.Members("Salle_1") != 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitTakenBack(t, rooms, 2)
 	info, err := rooms.Room("Salle_1")
 	if err != nil {
 		t.Fatal(err)

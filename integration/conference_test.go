@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -349,33 +348,17 @@ func TestInvitedPhoneTakenBackAfterAppRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	adminURL := "http://" + ln.Addr().String()
+	a := &adminAPI{t: t, url: "http://" + ln.Addr().String()} // the served binary's
 	ln.Close()
-	const token = "itest-admin-token-0123456789"
-	t.Setenv("ARIFLOW_ITEST_ADMIN_TOKEN", token) // the served binary inherits it
+	t.Setenv("ARIFLOW_ITEST_ADMIN_TOKEN", adminToken) // the served binary inherits it
 	routing := writeRouting(t, lab, dir, "", `
-admin: {listen: "`+strings.TrimPrefix(adminURL, "http://")+`", token_env: ARIFLOW_ITEST_ADMIN_TOKEN}
+admin: {listen: "`+strings.TrimPrefix(a.url, "http://")+`", token_env: ARIFLOW_ITEST_ADMIN_TOKEN}
 rooms:
   Salle_2: {announce_count: false, music_when_alone: false}
 `)
-	api := func(method, path, body string) (int, []byte) {
-		t.Helper()
-		req, err := http.NewRequest(method, adminURL+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, b
-	}
 	listedAs := func() []string {
 		t.Helper()
-		code, body := api(http.MethodGet, "/api/rooms/Salle_2", "")
+		code, body := a.do(http.MethodGet, "/api/rooms/Salle_2", "", "")
 		var room conference.RoomInfo
 		if err := json.Unmarshal(body, &room); err != nil || code != http.StatusOK {
 			t.Fatalf("GET /api/rooms/Salle_2: %d %v %s", code, err, body)
@@ -390,7 +373,7 @@ rooms:
 	first := startServe(t, bin, routing, filepath.Join(dir, "first.log"))
 	phone := lab.StartSIPp(t, labtest.SIPpRun{Phone: "2000", Scenario: "uas_answer_hangup.xml",
 		Vars: map[string]string{"ring_ms": "300", "hold_ms": "15000"}})
-	if code, body := api(http.MethodPost, "/api/rooms/Salle_2/invite", `{"endpoint":"PJSIP/2000"}`); code != http.StatusAccepted {
+	if code, body := a.do(http.MethodPost, "/api/rooms/Salle_2/invite", `{"endpoint":"PJSIP/2000"}`, ""); code != http.StatusAccepted {
 		t.Fatalf("invite: %d %s", code, body)
 	}
 	waitRoomBridge(t, lab, "Salle_2", 1)
