@@ -450,8 +450,6 @@ func (a *App) callOf(id string) *call.Call {
 	return a.calls[id]
 }
 
-// stasisArgs reads the Stasis arguments of a channel in application app from its
-// dialplan location (app_data "ariflow,1000" or "ariflow,ariflow-leg,<callid>").
 // invitedArgs reports whether args are the Stasis arguments of a phone Invite rang
 // (ArgRoom, the room, the endpoint): the room and the endpoint ("" when absent), the
 // endpoint's own commas, which Stasis split at, put back.
@@ -462,6 +460,8 @@ func invitedArgs(args []string) (room, endpoint string, ok bool) {
 	return args[1], strings.Join(args[2:], ","), true
 }
 
+// stasisArgs reads the Stasis arguments of a channel in application app from its
+// dialplan location (app_data "ariflow,1000" or "ariflow,ariflow-leg,<callid>").
 func stasisArgs(d ari.DialplanCEP, app string) (args []string, ok bool) {
 	if !strings.EqualFold(d.AppName, "Stasis") {
 		return nil, false
