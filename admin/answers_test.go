@@ -56,12 +56,12 @@ func (fakeQueues) Log(string, int) ([]queue.Entry, error) {
 	}, nil
 }
 
-// fakeRooms is a locked room with two members, and an empty room created at run time.
+// fakeRooms is a locked, all-muted room with two members, and an empty room created at run time.
 type fakeRooms struct{}
 
 func (fakeRooms) Rooms() []conference.RoomInfo {
 	return []conference.RoomInfo{
-		{Name: "Salle_1", MaxMembers: 5, Locked: true, Bridge: "b1", Members: []conference.Member{
+		{Name: "Salle_1", MaxMembers: 5, Locked: true, AllMuted: true, Bridge: "b1", Members: []conference.Member{
 			{Channel: "c1", CallID: "k2", Caller: "2001", Name: "Alice", Joined: lastCall, Muted: true},
 			{Channel: "c2", CallID: "k3", Caller: "2002", Joined: lastCall, Admin: true},
 		}},
@@ -241,7 +241,7 @@ func TestXMLAnswersCarryWhatJSONDoes(t *testing.T) {
 		{"GET", "/api/queues/ventes", "queue", []string{"name=ventes", "endpoint=PJSIP/4002", "calls=0", "position=1"}, nil},
 		{"POST", "/api/queues/ventes/members", "queue", []string{"endpoint=PJSIP/4001", "status=paused"}, nil},
 		{"GET", "/api/queues/ventes/log", "log", []string{"event=ENTERQUEUE", "member=PJSIP/4001", "reason=lunch", "time=2026-11-23T17:42:10Z"}, []string{"wait", "talk"}},
-		{"GET", "/api/rooms", "rooms", []string{"name=Salle_1", "name=Salle_2", "locked=true", "runtime=true", "channel=c1", "muted=true", "admin=true", "bridge=b1"}, []string{"recording"}},
+		{"GET", "/api/rooms", "rooms", []string{"name=Salle_1", "name=Salle_2", "locked=true", "all_muted=true", "runtime=true", "channel=c1", "muted=true", "admin=true", "bridge=b1"}, []string{"recording"}},
 		{"GET", "/api/rooms/Salle_1", "room", []string{"name=Salle_1", "max_members=5", "caller=2001", "joined=2026-11-23T17:42:10Z", "name=Alice"}, nil},
 		{"GET", "/api/absence", "absences", []string{"exten=1000", "exten=2000", "until=2026-11-24T08:00:00Z"}, nil},
 		{"GET", "/api/absence/1000", "absence", []string{"on=true", "until=2026-11-24T08:00:00Z"}, nil},

@@ -53,7 +53,8 @@ type RoomInfo struct {
 	Name       string   `json:"name" xml:"name"`
 	MaxMembers int      `json:"max_members" xml:"max_members"`
 	Locked     bool     `json:"locked" xml:"locked"`
-	Runtime    bool     `json:"runtime" xml:"runtime"` // created through the API, not in the routing file
+	AllMuted   bool     `json:"all_muted" xml:"all_muted"` // the admin's key 5: members other than admins muted
+	Runtime    bool     `json:"runtime" xml:"runtime"`     // created through the API, not in the routing file
 	Bridge     string   `json:"bridge,omitempty" xml:"bridge,omitempty"`
 	Recording  string   `json:"recording,omitempty" xml:"recording,omitempty"`
 	Members    []Member `json:"members" xml:"member"` // in XML, one <member> each
@@ -178,7 +179,7 @@ func (m *Manager) Members(name string) int {
 }
 
 func (r *room) info(runtime bool) RoomInfo {
-	ri := RoomInfo{Name: r.cfg.Name, MaxMembers: r.cfg.MaxMembers, Locked: r.locked, Runtime: runtime,
+	ri := RoomInfo{Name: r.cfg.Name, MaxMembers: r.cfg.MaxMembers, Locked: r.locked, AllMuted: r.allMuted, Runtime: runtime,
 		Bridge: r.bridge, Recording: r.recording, Members: make([]Member, 0, len(r.members))}
 	for _, mb := range r.members {
 		ri.Members = append(ri.Members, mb.Member)

@@ -139,7 +139,7 @@ func TestLockKickMute(t *testing.T) {
 		t.Errorf("mute all sent %v, want the user muted and the admin not", got)
 	}
 	info, _ := m.Room("Salle_1")
-	if !info.Locked || len(info.Members) != 2 || !info.Members[1].Muted || info.Members[0].Muted {
+	if !info.Locked || !info.AllMuted || len(info.Members) != 2 || !info.Members[1].Muted || info.Members[0].Muted {
 		t.Errorf("room = %+v", info)
 	}
 	if last := m.LastJoined("Salle_1", "boss"); last != "user" {

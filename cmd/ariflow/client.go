@@ -399,6 +399,9 @@ func (c *adminClient) rooms(rest []string) int {
 		if r.Locked {
 			state += " locked"
 		}
+		if r.AllMuted {
+			state += " all-muted"
+		}
 		rows = append(rows, []string{r.Name, state, "", "", ""})
 		for _, m := range r.Members {
 			flags := ""
@@ -419,6 +422,7 @@ type roomAnswer struct {
 	Name       string
 	MaxMembers int `json:"max_members"`
 	Locked     bool
+	AllMuted   bool `json:"all_muted"`
 	Members    []struct {
 		Channel, Caller string
 		Joined          time.Time

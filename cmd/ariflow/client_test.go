@@ -87,6 +87,23 @@ func TestAdminCommandsEscapeWhatTheAPISays(t *testing.T) {
 	}
 }
 
+// ariflow rooms says which rooms their admin locked or muted, and only those.
+func TestRoomsShowTheirSwitches(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"rooms":[{"name":"Salle_1","max_members":5,"locked":true,"all_muted":true,"members":[{"channel":"c1","caller":"1000","admin":true}]},`+
+			`{"name":"Salle_2","max_members":4,"members":[]}]}`)
+	}))
+	defer srv.Close()
+	t.Setenv("ARIFLOW_ADMIN_URL", srv.URL)
+	t.Setenv("ARIFLOW_ADMIN_TOKEN", testAdminToken)
+	code, out, errs := runCmd("rooms")
+	lines := strings.Split(out, "\n")
+	if code != 0 || len(lines) < 4 || !strings.Contains(lines[1], "1/5 locked all-muted") ||
+		!strings.Contains(lines[3], "0/4") || strings.Contains(lines[3], "locked") || strings.Contains(lines[3], "muted") {
+		t.Errorf("ariflow rooms: exit %d\n%s%s", code, out, errs)
+	}
+}
+
 func TestCellKeepsTextAndEscapesControls(t *testing.T) {
 	for in, want := range map[string]string{
 		"Zoé Martin":      "Zoé Martin",

@@ -142,7 +142,7 @@ function renderRooms(state) {
     const div = document.createElement("div");
     div.className = "room"; div.dataset.room = r.name;
     const h = document.createElement("h3");
-    h.textContent = r.name + ": " + r.members.length + "/" + r.max_members + (r.locked ? " (locked)" : "") + (r.runtime ? " (created here)" : "");
+    h.textContent = r.name + ": " + r.members.length + "/" + r.max_members + (r.locked ? " (locked)" : "") + (r.all_muted ? " (all muted)" : "") + (r.runtime ? " (created here)" : "");
     div.appendChild(h);
     if (r.members.length) { // an empty room has nobody to list, nothing to lock
       const lock = document.createElement("p");
