@@ -373,8 +373,8 @@ func TestMuteIsKeptOnTheChannel(t *testing.T) {
 }
 
 // The room's switches are kept on every member's channel at each change, and on a member
-// entering while one is on (SwitchesVar); KeptSwitches reads them back, and a room taken
-// back with them (Rejoin) is locked and muted again.
+// entering while one is on (SwitchesVar); a room taken back (Rejoin) reads them from its
+// first member's channel, once, and is locked and muted again.
 func TestSwitchesAreKeptOnTheMembersChannels(t *testing.T) {
 	m, srv := newManager(t)
 	ctx := context.Background()
@@ -418,28 +418,36 @@ func TestSwitchesAreKeptOnTheMembersChannels(t *testing.T) {
 	}
 
 	srv.Handle(http.MethodGet, "/channels/{id}/variable", func(r *http.Request) (int, any) {
-		if r.PathValue("id") == "boss" {
+		if r.PathValue("id") == "back" || r.PathValue("id") == "back2" {
 			return http.StatusOK, map[string]string{"value": "locked,all-muted"}
 		}
 		return http.StatusNotFound, aritest.Message("Provided variable was not found")
 	})
-	if got := m.KeptSwitches(ctx, "boss"); got != (Switches{Locked: true, AllMuted: true}) {
-		t.Errorf("KeptSwitches(boss) = %+v, want locked and all muted", got)
-	}
-	if got := m.KeptSwitches(ctx, "never-told"); got != (Switches{}) {
-		t.Errorf("KeptSwitches of a channel without the variable = %+v, want all off", got)
+	if got := m.keptSwitches(ctx, "never-told"); got != (Switches{}) {
+		t.Errorf("the switches kept on a channel without the variable = %+v, want all off", got)
 	}
 
 	other := NewManager(zerolog.Nop())
 	other.Attach(m.client)
 	salle2 := config.Room{Name: "Salle_2", MaxMembers: 5}
-	if _, err := other.Rejoin(salle2, "room-Salle_2-1-1", Member{Channel: "back", Caller: "2001"}, Switches{Locked: true, AllMuted: true}); err != nil {
-		t.Fatal(err)
+	for _, ch := range []string{"back", "back2"} {
+		if _, err := other.Rejoin(ctx, salle2, "room-Salle_2-1-1", Member{Channel: ch, Caller: "2001"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, err := other.Reserve(salle2, Member{Channel: "new", Caller: "2004"}); !errors.Is(err, ErrLocked) {
 		t.Errorf("a new caller in the room taken back locked: %v, want ErrLocked", err)
 	}
-	if info, _ := other.Room("Salle_2"); !info.Locked {
-		t.Error("the room taken back locked is listed unlocked")
+	if info, _ := other.Room("Salle_2"); !info.Locked || !info.AllMuted {
+		t.Errorf("the room taken back locked and muted is listed as %+v", info)
+	}
+	var read []string
+	for _, r := range srv.Requests() {
+		if r.Method == http.MethodGet && r.Query.Get("variable") == SwitchesVar {
+			read = append(read, r.Path)
+		}
+	}
+	if want := []string{"/channels/never-told/variable", "/channels/back/variable"}; !slices.Equal(read, want) {
+		t.Errorf("the switches were read from %v, want %v (once per room, from its first member)", read, want)
 	}
 }

@@ -88,9 +88,9 @@ func (m *Manager) WasMuted(ctx context.Context, channel string) bool {
 	return m.channelVar(ctx, channel, MutedVar) == "1"
 }
 
-// KeptSwitches is the room's switches as kept on a member's channel (SwitchesVar): all off
+// keptSwitches is the room's switches as kept on a member's channel (SwitchesVar): all off
 // when it has none.
-func (m *Manager) KeptSwitches(ctx context.Context, channel string) Switches {
+func (m *Manager) keptSwitches(ctx context.Context, channel string) Switches {
 	return parseSwitches(m.channelVar(ctx, channel, SwitchesVar))
 }
 
@@ -128,9 +128,17 @@ func (m *Manager) channelVar(ctx context.Context, channel, name string) string {
 // Rejoin takes back a member still in the room's bridge after the app restarted: the
 // room learns its bridge again (the next caller joins the same one, max_members counts
 // everyone) and the member's keys work again, an admin's too (who.Admin: WasAdmin; who.Muted:
-// WasMuted). The first member taken back gives the room its switches (KeptSwitches), which
-// every member's channel keeps alike. Music and recording go on as Asterisk left them.
-func (m *Manager) Rejoin(cfg config.Room, bridge string, who Member, kept Switches) (*Seat, error) {
+// WasMuted). The first member taken back gives the room its switches, which every member's
+// channel keeps alike (SwitchesVar): they are read from its channel, once per room. Music
+// and recording go on as Asterisk left them.
+func (m *Manager) Rejoin(ctx context.Context, cfg config.Room, bridge string, who Member) (*Seat, error) {
+	m.mu.Lock()
+	_, known := m.rooms[cfg.Name]
+	m.mu.Unlock()
+	var kept Switches
+	if !known { // two members taken back at once may both read them: alike, as said above
+		kept = m.keptSwitches(ctx, who.Channel)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.rooms[cfg.Name]
@@ -172,8 +180,8 @@ func (h *Handler) Rejoin(ctx context.Context, c Call, name, bridge, endpoint str
 		number, callerName = endpoint, ""
 	}
 	admin, muted := m.WasAdmin(ctx, c.ChannelID(), name), m.WasMuted(ctx, c.ChannelID())
-	seat, err := m.Rejoin(cfg, bridge, Member{Channel: c.ChannelID(), CallID: c.ID(), Caller: number, Name: callerName,
-		Admin: admin, Muted: muted}, m.KeptSwitches(ctx, c.ChannelID()))
+	seat, err := m.Rejoin(ctx, cfg, bridge, Member{Channel: c.ChannelID(), CallID: c.ID(), Caller: number, Name: callerName,
+		Admin: admin, Muted: muted})
 	if err != nil {
 		return err
 	}
