@@ -304,18 +304,7 @@ numbers:
 
 	second := startServe(t, bin, routing, filepath.Join(dir, "second.log"))
 	takenBack := func(caller string) string { // its log line, once there
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			for _, l := range strings.Split(second.logs(), "\n") {
-				if strings.Contains(l, "member taken back into the room after a restart") && strings.Contains(l, `"caller":"`+caller+`"`) {
-					return l
-				}
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s never taken back into the room", caller)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		return second.waitLog(t, "member taken back into the room after a restart", `"caller":"`+caller+`"`)
 	}
 	if line := takenBack("1000"); !strings.Contains(line, `"admin":true`) {
 		t.Errorf("the admin taken back as a user: %s", line)

@@ -90,16 +90,31 @@ func startServe(t *testing.T, bin, routing, logPath string) *serveProc {
 	return p
 }
 
-// waitLog waits for the process to log a line containing s.
-func (p *serveProc) waitLog(t *testing.T, s string) {
+// waitLog waits for the process to log a line containing every one of parts, and
+// returns it.
+func (p *serveProc) waitLog(t *testing.T, parts ...string) string {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
-	for !strings.Contains(p.logs(), s) {
+	for {
+		for _, l := range strings.Split(p.logs(), "\n") {
+			if containsAll(l, parts) {
+				return l
+			}
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("ariflow serve did not log %q:\n%s", s, p.logs())
+			t.Fatalf("ariflow serve did not log a line with %q:\n%s", parts, p.logs())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+func containsAll(s string, parts []string) bool {
+	for _, part := range parts {
+		if !strings.Contains(s, part) {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *serveProc) logs() string {
