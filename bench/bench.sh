@@ -173,6 +173,16 @@ refine() {
 # warm_up MODE FLOW: a short step the report does not read (in warmup/, not steps/), so that
 # the first measured step does not also pay for first calls: Asterisk loading the prompts,
 # the app's first database writes, caches, SIPp's start.
+# in_turn N: the modes in the order they take turns at step N: BENCH_MODES's order for an
+# odd N, the other way round for an even one.
+in_turn() {
+	if (($1 % 2)); then
+		echo "$MODES"
+	else
+		printf '%s\n' $MODES | tac | xargs
+	fi
+}
+
 warm_up() {
 	log "warm-up (not measured): $1 $2"
 	STEPS_DIR=warmup STEP_SECONDS=$WARMUP_SECONDS MIN_CALLS=0 step "$1" "$2" 10 ||
@@ -259,24 +269,30 @@ load=$(wait_quiet "${BENCH_QUIET_WAIT:-120}")
 	echo "warmup_seconds=$WARMUP_SECONDS"
 	echo "min_calls=$MIN_CALLS"
 	echo "refine=$REFINE"
+	echo "turns=alternate"
 	echo "kernel=$(uname -r)"
 	echo "asterisk=$("$REPO/lab/asterisk.sh" cli 'core show version' 2>/dev/null | head -1 | cut -c1-60)"
 	echo "sipp=$(sipp -v 2>&1 | grep -o 'SIPp v[0-9.]*' | head -1)"
 	echo "go=$(go version | cut -d' ' -f3)"
 } >"$RUN/run"
 # The modes take turns at each rate, so that whatever else runs on the machine meanwhile
-# weighs on both alike. The app stays connected, idle, during the dialplan's turns (its
-# numbers do not enter Stasis). A mode stops climbing at its first failing step, then narrows
-# its highest rate with up to BENCH_REFINE steps (refine).
+# weighs on both alike, and the one that goes first changes from one rate to the next and
+# from one flow to the next (in_turn): the first of a flow's steps meets an Asterisk still
+# settling from the last flow's overload, and each step one just out of the other mode's.
+# The app stays connected, idle, during the dialplan's turns (its numbers do not enter
+# Stasis). A mode stops climbing at its first failing step, then narrows its highest rate
+# with up to BENCH_REFINE steps (refine).
 [[ " $MODES " == *" app "* ]] && start_app
+flows_done=0
 for flow in $FLOWS; do
 	climbing=" $MODES "
+	turn=$((flows_done + 1)) # the first flow's first step in BENCH_MODES's order, the next's the other way
 	if [ "$WARMUP_SECONDS" != 0 ]; then
-		for mode in $MODES; do warm_up "$mode" "$flow"; done
+		for mode in $(in_turn "$turn"); do warm_up "$mode" "$flow"; done
 	fi
 	declare -A good=()
 	for rate in $RATES; do
-		for mode in $MODES; do
+		for mode in $(in_turn "$turn"); do
 			[[ $climbing == *" $mode "* ]] || continue
 			if step "$mode" "$flow" "$rate"; then
 				good[$mode]=$rate
@@ -286,8 +302,10 @@ for flow in $FLOWS; do
 			fi
 		done
 		[ -n "${climbing// /}" ] || break
+		turn=$((turn + 1))
 	done
 	unset good
+	flows_done=$((flows_done + 1))
 done
 for n in $CONCURRENT; do
 	for mode in $MODES; do hold "$mode" "$n"; done

@@ -262,6 +262,16 @@ func warmUpNote(info meta) string {
 	return fmt.Sprintf(" Before each flow's first step, each mode took %s s of calls at 10 calls/s that are not measured (warm-up: the first calls of a run also pay for loading prompts and starting up).", secs)
 }
 
+// turnsNote says, for runs since 2026-12-07 (night), that the mode going first changed
+// from one rate to the next and from one flow to the next; the runs before had the app first
+// at every rate.
+func turnsNote(info meta) string {
+	if info["turns"] != "alternate" {
+		return ""
+	}
+	return " (the one going first changing from one rate to the next, and from one flow to the next, so that neither always meets an Asterisk just out of the other's step)"
+}
+
 // refineNote says, when the run had BENCH_REFINE, that steps between a mode's last good
 // rate and its first failing one narrowed its highest rate.
 func refineNote(info meta) string {
@@ -414,7 +424,7 @@ func writeBench(run, out string) (string, error) {
 	w("\n![latency and CPU per call by call rate](%s.svg)\n\n", stamp)
 
 	w("## Every rate step\n\n")
-	w("Each rate was offered for the run's step time%s; modes take turns at each rate, and a mode stops climbing at its first step with 0.1 %% failed calls or more. A call counts as good when the caller's SIPp completed it and the phone's SIPp answered it and saw it end normally.%s%s\n\n", minCallsNote(info), refineNote(info), warmUpNote(info))
+	w("Each rate was offered for the run's step time%s; modes take turns at each rate%s, and a mode stops climbing at its first step with 0.1 %% failed calls or more. A call counts as good when the caller's SIPp completed it and the phone's SIPp answered it and saw it end normally.%s%s\n\n", minCallsNote(info), turnsNote(info), refineNote(info), warmUpNote(info))
 	w("Machine busy: the CPU of the whole machine during the step, in %% of both cores; others: the CPU of everything but Asterisk and the app (the SIPps, and whatever else ran on the machine), per call (the machine's counters are sampled, the processes' exact: near 0 it may come out slightly negative).\n\n")
 	w("| mode | flow | calls/s | calls | failed %% | INVITE→200 p50 / p99 / max (ms) | app CPU/call (ms) | Asterisk CPU/call (ms) | others CPU/call (ms) | machine busy %% |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	var tsv bytes.Buffer

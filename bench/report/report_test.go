@@ -88,6 +88,9 @@ func TestHighestCountsTheRefiningSteps(t *testing.T) {
 	if note := refineNote(meta{"refine": "2"}); !strings.Contains(note, "up to 2 more steps") || refineNote(meta{}) != "" {
 		t.Errorf("refine note %q", note)
 	}
+	if note := turnsNote(meta{"turns": "alternate"}); !strings.Contains(note, "going first changing") || turnsNote(meta{}) != "" {
+		t.Errorf("turns note %q", note)
+	}
 }
 
 func TestTwoCappedRatesDecideNothing(t *testing.T) {
