@@ -107,11 +107,11 @@ func (a *App) takeBackRoom(ctx context.Context, byID map[string]ari.Channel, b a
 			continue // the app still follows it: a reconnect, not a restart
 		}
 		log.Warn().Str("channel", ch.Name).Msg("reconcile: taking back a member of a room")
-		if _, endpoint, invited := invitedArgs(args); invited {
-			a.startFlow(ch, []string{room}, a.routing.Load().RejoinRoom(room, b.ID, endpoint), false)
-			continue
+		endpoint := ""
+		if _, at, invited := invitedArgs(args); invited {
+			args, endpoint = []string{room}, at // as start gives an invited phone's flow
 		}
-		a.startFlow(ch, args, a.routing.Load().RejoinRoom(room, b.ID, ""), false)
+		a.startFlow(ch, args, a.routing.Load().RejoinRoom(room, b.ID, endpoint), false)
 	}
 	if members == 0 {
 		log.Warn().Strs("channels", b.Channels).Msg("reconcile: closing a room none of whose members is left")
