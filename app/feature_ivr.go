@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"time"
 
 	"github.com/ariflow/ariflow/app/call"
 	"github.com/ariflow/ariflow/config"
@@ -24,15 +23,16 @@ func buildIVR(f *config.File, _ Services) (Feature, error) {
 
 // explainMenu adds to steps what a caller pressing keys in menu meets, and where the
 // menus lead: `ariflow simulate --digits`.
-func (r *Routing) explainMenu(steps []string, caller, number, menu, keys string, t time.Time) ([]string, error) {
+func (r *Routing) explainMenu(steps []string, x explained, menu string) ([]string, error) {
 	h, err := ivr.New(r.File)
 	if err != nil {
 		return steps, err
 	}
-	walk, end, err := h.Walk(menu, keys)
+	walk, end, err := h.Walk(menu, x.keys)
 	steps = append(steps, walk...)
 	if err != nil || end == nil {
 		return steps, err
 	}
-	return r.explainAction(steps, caller, number, *end, "", t)
+	x.keys = ""
+	return r.explainAction(steps, x, *end)
 }

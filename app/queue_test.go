@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -46,7 +47,13 @@ func newQueueFixtureWith(t *testing.T, routing string) *fixture {
 // enterQueue calls 600 and waits for the caller to be answered and hear hold music.
 func (f *fixture) enterQueue(channelID, class string) {
 	f.t.Helper()
-	f.call(channelID, "600")
+	f.enterQueueAt(channelID, "600", class)
+}
+
+// enterQueueAt is enterQueue for a caller dialing number.
+func (f *fixture) enterQueueAt(channelID, number, class string) {
+	f.t.Helper()
+	f.call(channelID, number)
 	f.want(http.MethodPost, "/channels/"+channelID+"/answer")
 	moh := f.want(http.MethodPost, "/channels/"+channelID+"/moh")
 	if got := moh.Query.Get("mohClass"); got != class {
@@ -123,6 +130,55 @@ func TestQueueCallerHangingUpStopsEveryMember(t *testing.T) {
 		}
 	}
 	f.waitIdle()
+}
+
+// An entry point's music_class is its callers' hold music in the queue, before the
+// queue's own (the seed's Set(CHANNEL(musicclass)=musique) before Queue()); callers of
+// the queue's other number hear the queue's class.
+func TestQueueEntryPointPicksTheHoldMusic(t *testing.T) {
+	f := newQueueFixtureWith(t, strings.Replace(queueRouting("ringall"), `numbers: {"600": {queue: sales}}`,
+		`numbers: {"600": {queue: sales}, "601": {queue: sales, music_class: musique}}
+music_classes: {musique: {directory: moh/attente}}`, 1))
+	for _, c := range []struct{ channel, number, class string }{{"c1", "601", "musique"}, {"c2", "600", "classic"}} {
+		f.enterQueueAt(c.channel, c.number, c.class)
+		legs := f.legs(c.channel, 3)
+		f.push("StasisEnd", map[string]any{"application": testApp, "channel": aritest.Channel(c.channel)})
+		for _, id := range legs {
+			f.wantPath(http.MethodDelete, "/channels/"+id)
+		}
+		f.waitIdle()
+	}
+}
+
+// ariflow simulate names the hold music a caller hears in the queue: the class its entry
+// point chose, even through a menu, else the queue's.
+func TestExplainSaysWhichHoldMusic(t *testing.T) {
+	file, err := config.Parse("test.yaml", []byte(`asterisk: {url: http://127.0.0.1:1/ari, username: u, password: p}
+queues: {sales: {members: [PJSIP/4001], music_class: classic}}
+music_classes: {musique: {directory: moh/attente}}
+menus: {m: {prompts: [sound:a], choices: {"3": {queue: sales}}}}
+numbers: {"600": {queue: sales}, "601": {queue: sales, music_class: musique}, "602": {menu: m, music_class: musique}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := app.NewRouting(file, app.Services{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ number, keys, want string }{
+		{"600", "", "wait with hold music classic"},
+		{"601", "", "wait with hold music musique"},
+		{"602", "3", "wait with hold music musique"},
+	} {
+		steps, err := r.ExplainKeys("1000", c.number, c.keys, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(steps, c.want) {
+			t.Errorf("%s then keys %q: steps %q, want the step %q", c.number, c.keys, steps, c.want)
+		}
+	}
 }
 
 // A member that hangs up just as it answers, before its channel enters the application,

@@ -80,6 +80,9 @@ func (r *Routing) Serve(ctx context.Context, c *call.Call) error {
 // Run performs one action on a call.
 func (r *Routing) Run(ctx context.Context, c *call.Call, a config.Action) error {
 	c.SetState(string(a.Kind))
+	if a.MusicClass != "" {
+		c.SetMusicClass(a.MusicClass)
+	}
 	switch {
 	case a.Extension != "":
 		return r.ext.Serve(ctx, c, a.Extension)
@@ -176,11 +179,23 @@ func (r *Routing) ExplainKeys(caller, number, keys string, t time.Time) ([]strin
 		return []string{fmt.Sprintf("%s is not in the routing file: play ss-noservice, hang up", number)}, nil
 	}
 	steps := []string{fmt.Sprintf("%s dials %s: %s", caller, number, string(a.Kind))}
-	return r.explainAction(steps, caller, number, a, keys, t)
+	return r.explainAction(steps, explained{caller: caller, number: number, keys: keys, at: t}, a)
 }
 
-// explainAction adds to steps what action a does on a call from caller to number.
-func (r *Routing) explainAction(steps []string, caller, number string, a config.Action, keys string, t time.Time) ([]string, error) {
+// explained is the call Explain follows: who dials what, the keys still to press in menus,
+// when, and the hold music class an action chose on the way.
+type explained struct {
+	caller, number, keys string
+	at                   time.Time
+	music                string
+}
+
+// explainAction adds to steps what action a does on call x.
+func (r *Routing) explainAction(steps []string, x explained, a config.Action) ([]string, error) {
+	caller, number, t := x.caller, x.number, x.at
+	if a.MusicClass != "" {
+		x.music = a.MusicClass
+	}
 	switch {
 	case a.Extension != "":
 		d, err := r.ext.Decide(a.Extension, caller, t)
@@ -192,9 +207,9 @@ func (r *Routing) explainAction(steps []string, caller, number string, a config.
 		}
 		return append(steps, r.ext.DescribeAbsence(caller, a.Absence == "on", t)), nil
 	case a.Menu != "":
-		return r.explainMenu(steps, caller, number, a.Menu, keys, t)
+		return r.explainMenu(steps, x, a.Menu)
 	case a.Queue != "":
-		return append(steps, queue.Explain(r.File, a.Queue, number, caller, t)...), nil
+		return append(steps, queue.Explain(r.File, a.Queue, x.music, number, caller, t)...), nil
 	case a.Room != "":
 		return append(steps, conference.Explain(r.File, a.Room)...), nil
 	case a.Spy != nil:

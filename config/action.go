@@ -48,6 +48,11 @@ type Action struct {
 	Play          []string       // ActPlay: media URIs
 	Hangup        bool           // ActHangup: always true
 	QueueMember   *QueueMember   // ActQueueMember
+
+	// MusicClass, beside a queue or menu action, is the call's hold music from here on,
+	// before any queue's own class (the seed's Set(CHANNEL(musicclass)=musique)); "" keeps
+	// the queue's.
+	MusicClass string
 }
 
 // QueueMember is a member's feature code: the calling phone (the queue member whose
@@ -97,15 +102,18 @@ func isKind(s string) bool {
 // action decodes an action node; inMenu allows back. It returns nil after a problem.
 func (d *decoder) action(where string, n *yaml.Node, inMenu bool) *Action {
 	ps := d.fields(n, where, "an action")
-	var known []pair
+	var known, music []pair
 	for _, p := range ps {
-		if isKind(p.key) {
+		switch {
+		case isKind(p.key):
 			known = append(known, p)
-		} else {
-			d.add(p.k.Line, where, "unknown action %q (want one of %s)", p.key, kindNames())
+		case p.key == "music_class":
+			music = append(music, p)
+		default:
+			d.add(p.k.Line, where, "unknown action %q (want one of %s, and music_class beside a queue or menu)", p.key, kindNames())
 		}
 	}
-	if len(known) != len(ps) {
+	if len(known)+len(music) != len(ps) {
 		return nil
 	}
 	switch len(known) {
@@ -126,6 +134,9 @@ func (d *decoder) action(where string, n *yaml.Node, inMenu bool) *Action {
 	p := known[0]
 	a := &Action{Kind: ActionKind(p.key), Line: n.Line}
 	before := len(d.probs)
+	for _, m := range music {
+		d.musicClass(where, m, a)
+	}
 	name := func(kind refKind) string {
 		s := d.str(where, p)
 		d.ref(kind, s, p.line(), where)
@@ -264,4 +275,15 @@ func (d *decoder) mustTrue(where string, p pair) bool {
 		d.bad(where, p, "must be true (remove the action instead)")
 	}
 	return b
+}
+
+// musicClass decodes an action's music_class (p) into a: a defined class, beside an action
+// that can lead to hold music (a queue, or a menu whose choices may).
+func (d *decoder) musicClass(where string, p pair, a *Action) {
+	if a.Kind != ActQueue && a.Kind != ActMenu {
+		d.add(p.k.Line, where, "music_class goes beside a queue or menu action, not %s: no hold music plays there", a.Kind)
+		return
+	}
+	a.MusicClass = d.str(where, p)
+	d.ref(refMusic, a.MusicClass, p.line(), where)
 }

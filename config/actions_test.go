@@ -52,7 +52,26 @@ numbers:
 		{name: "unknown kind", yaml: `
 numbers:
   "1": {transfer: "10"}
-`, want: []string{`2: number "1": unknown action "transfer" (want one of extension, dial, menu, back, queue, voicemail, voicemail_main, room, spy, absence, play, hangup, queue_member)`}},
+`, want: []string{`2: number "1": unknown action "transfer" (want one of extension, dial, menu, back, queue, voicemail, voicemail_main, room, spy, absence, play, hangup, queue_member, and music_class beside a queue or menu)`}},
+		{name: "music_class beside a queue or menu only", yaml: `
+numbers:
+  "1": {queue: q, music_class: musique}
+  "2": {menu: m, music_class: classic}
+  "3": {hangup: true, music_class: classic}
+  "4": {queue: q, music_class: nope}
+  "5": {music_class: classic}
+menus:
+  m: {prompts: [sound:a], choices: {"1": {queue: q, music_class: default}, "2": {play: sound:a, music_class: musique}}}
+queues:
+  q: {members: [PJSIP/1]}
+music_classes:
+  musique: {directory: moh/attente}
+`, want: []string{
+			`4: number "3": music_class goes beside a queue or menu action, not hangup: no hold music plays there`,
+			`5: number "4": music_class "nope" is not defined under music_classes`,
+			`6: number "5": needs an action: one of extension, dial, menu, back, queue, voicemail, voicemail_main, room, spy, absence, play, hangup, queue_member`,
+			`8: menu "m": choice "2": music_class goes beside a queue or menu action, not play: no hold music plays there`,
+		}},
 		{name: "scalar action", yaml: `
 numbers:
   "1": hangup

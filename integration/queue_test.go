@@ -209,6 +209,40 @@ music_classes:
 	}
 }
 
+// The seed's second queue entry, Set(CHANNEL(musicclass)=musique) then Queue(): a caller
+// of 601 hears musique while one of 600 hears the queue's classic.
+func TestQueueEntryPointPicksTheHoldMusic(t *testing.T) {
+	body := strings.Replace(queueBody(""), `  "600": {queue: file-attente}`,
+		`  "600": {queue: file-attente}
+  "601": {queue: file-attente, music_class: musique}`, 1)
+	body = `
+music_classes:
+  musique: {directory: moh/attente}
+` + body
+	h := start(t, options{body: body, now: monday(10, 0)})
+	for _, m := range []string{"PJSIP/4001", "PJSIP/4002", "PJSIP/4003"} {
+		if err := h.queues.Logout("file-attente", m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	astLog := asteriskLog(h)
+	chosen := h.lab.StartSIPp(t, labtest.SIPpRun{Scenario: "uac_call.xml", Service: "601", From: "2000",
+		Vars: map[string]string{"hold_ms": "3000"}, Timeout: 30 * time.Second})
+	chosenName := waitCaller(h, "601")
+	plain := callQueue(h, "3000", "3000")
+	plainName := waitCaller(h, "600")
+	chosen.Wait().AssertOK(t)
+	plain.Wait().AssertOK(t)
+	h.waitIdle(10 * time.Second)
+	log := astLog()
+	for name, class := range map[string]string{chosenName: "musique", plainName: "classic"} {
+		if !strings.Contains(log, "class '"+class+"', on channel '"+name+"'") {
+			t.Errorf("Asterisk never played hold music %s to %s; its log:\n%s", class, name, log)
+		}
+	}
+	h.lab.NoLeftovers(t)
+}
+
 // waitCaller waits for a caller to number to enter the app and returns its channel name.
 func waitCaller(h *harness, number string) string {
 	h.t.Helper()

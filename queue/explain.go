@@ -10,8 +10,8 @@ import (
 )
 
 // Explain says, for `ariflow simulate`, what a call from caller dialing exten at t does
-// in queue name of file.
-func Explain(file *config.File, name, exten, caller string, t time.Time) []string {
+// in queue name of file; music is the call's own hold music class ("" for the queue's).
+func Explain(file *config.File, name, music, exten, caller string, t time.Time) []string {
 	q, ok := file.Queues[name]
 	if !ok {
 		return []string{fmt.Sprintf("queue %s is not in the routing file", name)}
@@ -37,7 +37,10 @@ func Explain(file *config.File, name, exten, caller string, t time.Time) []strin
 		}
 		steps = append(steps, s)
 	}
-	steps = append(steps, "wait with hold music "+q.MusicClass)
+	if music == "" {
+		music = q.MusicClass
+	}
+	steps = append(steps, "wait with hold music "+music)
 	members := strings.Join(q.Members, ", ")
 	if q.Strategy == "ringall" {
 		steps = append(steps, fmt.Sprintf("ring every free member at once (%s) for %s; the first to answer takes the call", members, q.MemberTimeout),

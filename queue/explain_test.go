@@ -34,7 +34,7 @@ func TestExplainTheSeedsQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	paris, _ := time.LoadLocation("Europe/Paris")
-	got := strings.Join(Explain(f, "file-attente", "600", "2000", time.Date(2026, 11, 23, 10, 0, 0, 0, paris)), "\n")
+	got := strings.Join(Explain(f, "file-attente", "", "600", "2000", time.Date(2026, 11, 23, 10, 0, 0, 0, paris)), "\n")
 	want := strings.Join([]string{
 		"answer",
 		"announce the caller's position (and the estimated wait left, from one minute up), unless it is next and a member is free",
@@ -55,7 +55,7 @@ func TestExplainRecordsOnlyWhenAsked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps := strings.Join(Explain(f, "file-attente", "600", "2000", time.Now()), "\n")
+	steps := strings.Join(Explain(f, "file-attente", "", "600", "2000", time.Now()), "\n")
 	if strings.Contains(steps, "record") {
 		t.Errorf("a queue without record: true is recorded:\n%s", steps)
 	}
@@ -69,7 +69,7 @@ func TestExplainTurnedAwayCallers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps := Explain(f, "file-attente", "600", "2000", time.Now())
+	steps := Explain(f, "file-attente", "", "600", "2000", time.Now())
 	got := strings.Join(steps, "\n")
 	for _, want := range []string{
 		"queue file-attente takes at most 3 waiting callers; one more: voicemail of 2000",

@@ -93,6 +93,7 @@ type Call struct {
 	hungUp   bool
 	outside  atomic.Bool // the caller is in the dialplan's Dial, out of the application (dialInDialplan)
 	lang     string      // the language of the prompts played to the caller; "" keeps the channel's
+	music    string      // the call's hold music class (SetMusicClass); "" lets StartMOH's class play
 	seq      int         // for ids of the resources this call creates
 
 	mu       sync.Mutex // guards state, read by the admin API

@@ -7,9 +7,18 @@ import (
 	"github.com/ariflow/ariflow/ari"
 )
 
-// StartMOH plays hold music of class ("" for Asterisk's default) to the caller until
-// StopMOH, a playback or a bridge takes its place.
+// SetMusicClass makes class the call's hold music from now on, before the class any later
+// StartMOH names, as Asterisk's CHANNEL(musicclass) does; "" lets StartMOH's class play.
+// Call it from the call's own goroutine.
+func (c *Call) SetMusicClass(class string) { c.music = class }
+
+// StartMOH plays hold music to the caller until StopMOH, a playback or a bridge takes its
+// place: the call's class (SetMusicClass) if it has one, else class ("" for Asterisk's
+// default).
 func (c *Call) StartMOH(ctx context.Context, class string) error {
+	if c.music != "" {
+		class = c.music
+	}
 	if err := c.client.Channels.StartMOH(ctx, c.channelID, class); err != nil {
 		return c.channelErr("start hold music "+class, err)
 	}
