@@ -36,6 +36,11 @@ func TestOfficeLoads(t *testing.T) {
 	if got := f.Extensions["2000"].RingTime; got != 15*time.Second {
 		t.Errorf("2000 ring_time = %v, want the default 15s", got)
 	}
+	for num, x := range f.Extensions { // the seed posts a notice "dans chaque extension"
+		if !x.Notify {
+			t.Errorf("extension %s posts no notice; the seed's extensions all do", num)
+		}
+	}
 	if x := f.Extensions["1000"]; !x.Record || !x.Notify || x.Schedule != "office" || x.Mailbox != "1000" {
 		t.Errorf("1000 = %+v, want record, notify, schedule office, mailbox 1000", x)
 	}
@@ -113,7 +118,7 @@ func TestCheck(t *testing.T) {
 	if !Check(officePath, &out) {
 		t.Fatalf("Check(office.yaml) = false:\n%s", out.String())
 	}
-	want := officePath + ": OK (5 extensions, 3 mailboxes, 1 menu, 1 queue, 1 room, 1 schedule, 5 numbers)\n"
+	want := officePath + ": OK (5 extensions, 3 mailboxes, 1 menu, 1 queue, 1 room, 1 schedule, 6 numbers)\n"
 	if out.String() != want {
 		t.Errorf("Check output = %q, want %q", out.String(), want)
 	}
@@ -165,6 +170,8 @@ rooms:
 		{"retry", q.Retry, 5 * time.Second},
 		{"queue answer", q.Answer, true},
 		{"queue record", q.Record, false}, // the seed's queue recorded nothing
+		{"queue music_class", q.MusicClass, "classic"},
+		{"room music_class", r.MusicClass, "default"},
 		{"max_members", r.MaxMembers, 5},
 		{"announce_count", r.AnnounceCount, true},
 		{"music_when_alone", r.MusicWhenAlone, true},
@@ -172,6 +179,13 @@ rooms:
 		{"recording prefix", f.Recordings.Prefix, "monitor/"},
 		{"recording format", f.Recordings.Format, "wav"},
 		{"voicemail", f.Voicemail.MaxMessages*1000 + f.Voicemail.MaxLogins, 100003},
+		{"voicemail max_duration", f.Voicemail.MaxDuration, 60 * time.Second},
+		{"voicemail min_duration", f.Voicemail.MinDuration, 3 * time.Second},
+		{"voicemail max_silence", f.Voicemail.MaxSilence, 10 * time.Second},
+		{"voicemail silence_threshold", f.Voicemail.SilenceThreshold, 128},
+		{"voicemail skip", f.Voicemail.Skip, 3000 * time.Millisecond},
+		{"voicemail format", f.Voicemail.Format, "wav"},
+		{"absence_template", f.Notify.AbsenceTemplate, "Absence {state} pour {exten}"},
 		{"absence codes", f.Absence.OnCode + f.Absence.OffCode, "*77*88"},
 		{"call_template", f.Notify.CallTemplate, "Message en provenance de {caller} pour {exten}"},
 		{"app", f.Asterisk.App, "ariflow"},
@@ -233,6 +247,13 @@ func TestLookup(t *testing.T) {
 	}
 	if a, _ := f.Lookup("*88"); a.Absence != "off" {
 		t.Errorf("Lookup(*88).Absence = %q", a.Absence)
+	}
+	// The seed's Set(CHANNEL(musicclass)=musique) before Queue(file-attente).
+	if a, _ := f.Lookup("601"); a.Queue != "file-attente" || a.MusicClass != "musique" {
+		t.Errorf("Lookup(601) = queue %q, music class %q; want file-attente with musique", a.Queue, a.MusicClass)
+	}
+	if a, _ := f.Lookup("600"); a.MusicClass != "" {
+		t.Errorf("Lookup(600).MusicClass = %q, want none (the queue's own)", a.MusicClass)
 	}
 	if _, ok := f.Lookup("12345"); ok {
 		t.Error("Lookup(12345) found something")

@@ -10,7 +10,7 @@
 //
 // Nothing is clamped: an out-of-range value is a problem. Where the file is silent, the
 // seed's values apply (ring_time 15s, voicemail wav/100/60s/3s/10s/128/3000ms/3, menu
-// timeout 10s and digit_timeout 3s, queue ringall 20s retry 5s, room max_members 5,
+// timeout 10s and digit_timeout 3s, queue ringall 20s retry 5s music classic, room max_members 5,
 // recordings "monitor/{exten}-{time}" wav, absence *77/*88, app "ariflow", admin on
 // 127.0.0.1:5001). The File returned has every default applied.
 //
@@ -78,6 +78,9 @@
 //   - The music classes "default" and "classic" always exist; others must be listed. A
 //     listed class is one Asterisk's musiconhold.conf defines (ARI cannot make one): its
 //     directory says where that class's files are, for the reader; the app checks names.
+//     music_class beside a queue or menu action (an entry point, a menu's choice) is the
+//     call's hold music from there on, before any queue's own class, as the seed's
+//     Set(CHANNEL(musicclass)=musique) before Queue(): {queue: file-attente, music_class: musique}.
 //   - sounds.language (the channel's own when absent) is the language of every prompt the
 //     app plays to a caller; Asterisk plays a sound it lacks in that language in English.
 //   - recordings.retention (absent: forever; at least an hour) is how long call recordings

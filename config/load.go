@@ -10,9 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // time zones on hosts without a zoneinfo database
 
 	"gopkg.in/yaml.v3"
-	_ "time/tzdata" // time zones on hosts without a zoneinfo database
+
+	"github.com/ariflow/ariflow/notify"
 )
 
 // The seed's values, used where the file is silent.
@@ -23,7 +25,8 @@ const (
 	defaultMemberTimeout = 20 * time.Second
 	defaultRetry         = 5 * time.Second
 	defaultMaxMembers    = 5
-	defaultMusicClass    = "default"
+	defaultQueueMusic    = "classic" // queues.conf [file-attente] musicclass=classic
+	defaultRoomMusic     = "default" // confbridge.conf's [user] profile names no class
 )
 
 // newFile returns a File holding every default.
@@ -36,10 +39,10 @@ func newFile(name string) *File {
 		Absence: Absence{OnCode: "*77", OffCode: "*88", OnSound: "sound:goodbye", OffSound: "sound:hello",
 			ClosedSound: "sound:closed"},
 		Notify: Notify{
-			CallTemplate:      "Message en provenance de {caller} pour {exten}",
-			MissedTemplate:    "Appel manqué de {caller} pour {exten}",
-			AbsenceTemplate:   "Absence {state} pour {exten}",
-			VoicemailTemplate: "Nouveau message de {caller} pour {mailbox} ({duration})",
+			CallTemplate:      notify.DefaultCallTemplate,
+			MissedTemplate:    notify.DefaultMissedTemplate,
+			AbsenceTemplate:   notify.DefaultAbsenceTemplate,
+			VoicemailTemplate: notify.DefaultVoicemailTemplate,
 		},
 		Recordings: Recordings{Directory: "/var/spool/asterisk/recording", Prefix: "monitor/",
 			Name: "{exten}-{time}", Format: "wav"},

@@ -148,7 +148,7 @@ func (d *decoder) menuChecks(where string, m *Menu, lines map[string]int, restar
 func (d *decoder) queues(p pair) {
 	d.named(p, "queue", isName, func(q pair, where string) {
 		u := Queue{Name: q.key, Line: q.k.Line, Strategy: "ringall", MemberTimeout: defaultMemberTimeout,
-			Retry: defaultRetry, MusicClass: defaultMusicClass, Answer: true, JoinEmpty: true}
+			Retry: defaultRetry, MusicClass: defaultQueueMusic, Answer: true, JoinEmpty: true}
 		var afterLine, everyLine int
 		for _, r := range d.fields(q.v, where, "a queue") {
 			switch r.key {
@@ -219,7 +219,7 @@ func (d *decoder) queues(p pair) {
 
 func (d *decoder) rooms(p pair) {
 	d.named(p, "room", isName, func(q pair, where string) {
-		rm := Room{Name: q.key, Line: q.k.Line, MaxMembers: defaultMaxMembers, MusicClass: defaultMusicClass,
+		rm := Room{Name: q.key, Line: q.k.Line, MaxMembers: defaultMaxMembers, MusicClass: defaultRoomMusic,
 			AnnounceCount: true, MusicWhenAlone: true} // the seed's Salle_1
 		var adminLine int
 		for _, r := range d.fields(q.v, where, "a room") {

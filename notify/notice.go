@@ -156,12 +156,13 @@ var placeholderNames = map[Kind][]string{
 // routing file's templates against them.
 func Placeholders(k Kind) []string { return slices.Clone(placeholderNames[k]) }
 
-// Default templates; the call one is the seed's message.
+// Default templates, a routing file's when it names none (package config); the call one
+// is the seed's message.
 const (
 	DefaultCallTemplate      = "Message en provenance de {caller} pour {exten}"
 	DefaultMissedTemplate    = "Appel manqué de {caller} pour {exten}"
-	DefaultAbsenceTemplate   = "Mode absence {state} pour {exten}"
-	DefaultVoicemailTemplate = "Nouveau message vocal de {caller} pour {box} ({duration})"
+	DefaultAbsenceTemplate   = "Absence {state} pour {exten}"
+	DefaultVoicemailTemplate = "Nouveau message de {caller} pour {mailbox} ({duration})"
 )
 
 // Templates are the admin's messages, one per kind; an empty one means its default.

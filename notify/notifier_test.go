@@ -104,7 +104,7 @@ func TestNotifierLoopback(t *testing.T) {
 	n, _ := newNotifier(t, apiConfig(s), notify.NotifierConfig{})
 	n.Notify(notify.Absence{Exten: "1000", On: true})
 	posts, err := s.WaitPosts(t.Context(), 1)
-	if err != nil || posts[0].Message != "Mode absence activé pour 1000" {
+	if err != nil || posts[0].Message != "Absence activé pour 1000" {
 		t.Fatalf("posts %+v, %v", posts, err)
 	}
 	closeNotifier(t, n)
@@ -253,7 +253,7 @@ func TestNotifierWebhook(t *testing.T) {
 		n.Notify(notify.Voicemail{Box: "1000", Caller: "2000", Duration: 9 * time.Second, Audio: audio})
 		closeNotifier(t, n)
 		p := s.Posts()
-		if len(p) != 1 || p[0].Hook != mmtest.DefaultHookKey || p[0].Message != "Nouveau message vocal de 2000 pour 1000 (9 s)" || len(s.Files()) != 0 {
+		if len(p) != 1 || p[0].Hook != mmtest.DefaultHookKey || p[0].Message != "Nouveau message de 2000 pour 1000 (9 s)" || len(s.Files()) != 0 {
 			t.Errorf("posts %+v", p)
 		}
 		wantStats(t, n, notify.Stats{Sent: 1})
@@ -333,7 +333,7 @@ func TestNotifierVoicemailAudio(t *testing.T) {
 		if len(p) != 1 || len(f) != 1 || len(p[0].FileIDs) != 1 || p[0].FileIDs[0] != f[0].ID || string(f[0].Data) != "RIFFwav" {
 			t.Fatalf("posts %+v files %+v", p, f)
 		}
-		if opens != 1 || p[0].Message != "Nouveau message vocal de 2000 pour 1000 (1 min 00 s)\nhttps://pbx/vm/1" {
+		if opens != 1 || p[0].Message != "Nouveau message de 2000 pour 1000 (1 min 00 s)\nhttps://pbx/vm/1" {
 			t.Errorf("opened %d times, message %q", opens, p[0].Message)
 		}
 

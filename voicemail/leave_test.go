@@ -20,9 +20,10 @@ type fakeCall struct {
 	played     []string
 	recordSecs int
 	records    int
-	controls   []call.PlayControls // of each PlayControlled
-	keys       []string            // what the caller presses, one each time the flow waits for a key
-	number     string              // the caller's number; "2000" when empty
+	recorded   []call.RecordOptions // what each Record asked of Asterisk
+	controls   []call.PlayControls  // of each PlayControlled
+	keys       []string             // what the caller presses, one each time the flow waits for a key
+	number     string               // the caller's number; "2000" when empty
 	log        zerolog.Logger
 }
 
@@ -48,6 +49,7 @@ func (f *fakeCall) PlayControlled(_ context.Context, media string, k call.PlayCo
 }
 func (f *fakeCall) Record(_ context.Context, o call.RecordOptions) (call.RecordResult, error) {
 	f.records++
+	f.recorded = append(f.recorded, o)
 	writeRecording(f.t, f.s.deps.Dir, o.Name, o.Format, f.recordSecs)
 	return call.RecordResult{Name: o.Name, Duration: time.Duration(f.recordSecs) * time.Second, HungUp: true}, nil
 }
@@ -76,8 +78,8 @@ func TestLeave(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &config.File{Voicemail: config.Voicemail{MaxMessages: 1, MinDuration: 3 * time.Second, MaxDuration: time.Minute,
-		SilenceThreshold: 128, Boxes: map[string]config.Box{"1000": {Number: "1000", PIN: "1"}}}}
+	f := &config.File{Voicemail: config.Voicemail{Format: "wav", MaxMessages: 1, MinDuration: 3 * time.Second, MaxDuration: time.Minute,
+		MaxSilence: 10 * time.Second, SilenceThreshold: 128, Boxes: map[string]config.Box{"1000": {Number: "1000", PIN: "1"}}}}
 	if err := s.Configure(f); err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +103,12 @@ func TestLeave(t *testing.T) {
 			}
 			if !slices.Equal(c.played[:len(tc.greeting)], tc.greeting) || c.records != tc.records {
 				t.Errorf("played %v, %d recordings; want %v first, %d recordings", c.played, c.records, tc.greeting, tc.records)
+			}
+			// The seed's maxsec 60 and maxsilence 10, after a beep, # to end (as VoiceMail()).
+			for _, o := range c.recorded {
+				if o.MaxDuration != time.Minute || o.MaxSilence != 10*time.Second || !o.Beep || o.TerminateOn != "#" || o.Format != "wav" {
+					t.Errorf("recorded with %+v; want 60 s at most, 10 s of silence ending it, a beep, # to end, wav", o)
+				}
 			}
 		})
 	}
