@@ -97,8 +97,13 @@ start_app() {
 			die "BENCH_LIMITS: not a flow map of whole numbers such as {calls_per_second: 140}: $BENCH_LIMITS"
 		printf '\nlimits: %s\n' "$BENCH_LIMITS" >>"$RUN/app/routing.yaml"
 	fi
+	# In a session of its own (setsid), as a service manager starts it, and as Asterisk runs
+	# (lab/asterisk.sh): the kernel's scheduler (autogroups) then shares the CPU between the
+	# app, Asterisk and the SIPps as between services, rather than counting the app as one
+	# more thread of the SIPps that load the machine (bench/README, "the app in a session of
+	# its own").
 	ARIFLOW_ARI_PASSWORD=ariflow-lab ARIFLOW_ADMIN_TOKEN=$ADMIN_TOKEN \
-		"$BIN" serve --log-format json --drain 5s "$RUN/app/routing.yaml" </dev/null >"$RUN/app/ariflow.log" 2>&1 &
+		setsid "$BIN" serve --log-format json --drain 5s "$RUN/app/routing.yaml" </dev/null >"$RUN/app/ariflow.log" 2>&1 &
 	APP_PID=$!
 	local i
 	for i in $(seq 1 100); do
@@ -213,4 +218,5 @@ run_info() {
 	echo "memory_mb=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 }' /proc/meminfo)"
 	echo "dial_context=${BENCH_DIAL_CONTEXT:-}"
 	echo "limits=${BENCH_LIMITS:-}"
+	echo "app_session=own"
 }

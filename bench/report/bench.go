@@ -312,6 +312,15 @@ func dialContextNote(info meta) string {
 	return fmt.Sprintf("**The app ran with `asterisk.dial_context: %s`**: it hands its rings (unrecorded) to Asterisk's own `Dial` in that context and takes the caller back unless answered; the call's routing stays in the app.\n", dc)
 }
 
+// sessionNote says, for runs since 2026-12-08, that the app ran in a session of its own,
+// as a service does; "" otherwise.
+func sessionNote(info meta) string {
+	if info["app_session"] != "own" {
+		return ""
+	}
+	return "**The app ran in a session of its own** (`setsid`), as a service manager starts it and as Asterisk runs here: the kernel's scheduler shares the CPU between the app, Asterisk and the SIPps as between three services, rather than counting the app among the SIPps' threads.\n"
+}
+
 // writeBench writes <stamp>.md, <stamp>.svg, <stamp>.tsv and latest.md into out.
 func writeBench(run, out string) (string, error) {
 	info, err := readMeta(filepath.Join(run, "run"))
@@ -340,6 +349,7 @@ func writeBench(run, out string) (string, error) {
 	w("Machine: %s, %s cores, %s MB; kernel %s; %s; %s; %s. Run %s to %s.\n",
 		info["cpu"], info["cores"], info["memory_mb"], info["kernel"], info["asterisk"], info["sipp"], info["go"], info["started"], info["ended"])
 	w("%s", dialContextNote(info))
+	w("%s", sessionNote(info))
 	w("%s", limitsNote(info))
 	w("The machine is shared (other engineers' builds and tests may run beside the bench, outside the lab): load average %s when the measures started; each step's machine busy %% is in the table below.\n\n", info["load_before"])
 	w("Flows: **extension** = dial, phone 2000 rings and answers at once, talk, caller hangs up (app: number 2000; dialplan: 8801 `Dial(PJSIP/2000,15)`). ")

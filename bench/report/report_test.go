@@ -91,6 +91,9 @@ func TestHighestCountsTheRefiningSteps(t *testing.T) {
 	if note := turnsNote(meta{"turns": "alternate"}); !strings.Contains(note, "going first changing") || turnsNote(meta{}) != "" {
 		t.Errorf("turns note %q", note)
 	}
+	if note := sessionNote(meta{"app_session": "own"}); !strings.Contains(note, "session of its own") || sessionNote(meta{}) != "" {
+		t.Errorf("session note %q", note)
+	}
 }
 
 func TestTwoCappedRatesDecideNothing(t *testing.T) {
