@@ -150,7 +150,7 @@ func TestOpenAPIIsWellFormed(t *testing.T) {
 		t.Error("the routing check does not say it takes YAML")
 	}
 	q := doc.Paths["/api/routing/simulate"]["get"].Parameters
-	if len(q) != 3 || q[1].Name != "to" || q[1].In != "query" || !q[1].Required {
+	if len(q) != 4 || q[1].Name != "to" || q[1].In != "query" || !q[1].Required {
 		t.Errorf("simulate's query parameters: %+v", q)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/ariflow/ariflow/app"
 	"github.com/ariflow/ariflow/app/call"
 	"github.com/ariflow/ariflow/notify"
+	"github.com/ariflow/ariflow/schedule"
 )
 
 // App is what the API needs of the running application (*app.App).
@@ -115,7 +116,7 @@ func (s *Server) routes() []route {
 		{method: "GET", pattern: "/api/schedules", summary: "whether each schedule is open now, and until when", handler: h(s.schedules)},
 		{method: "POST", pattern: "/api/routing/check", summary: "validate a routing file (the body); 422 with its problems", request: "asterisk: {url: http://127.0.0.1:8088/ari, username: ariflow, password: secret}\nextensions:\n  \"1000\": {endpoint: PJSIP/1000}\n", yamlBody: true, handler: h(s.checkRouting)},
 		{method: "POST", pattern: "/api/routing/reload", summary: "reload the routing file; a bad one is refused (422) and the old one kept; restart_needed names changed settings only a restart applies", handler: h(s.reloadRouting)},
-		{method: "GET", pattern: "/api/routing/simulate", summary: "the path of a call", query: []param{{name: "from", about: "the caller, 2000"}, {name: "to", about: "the number dialed, 1000", required: true}, {name: "at", about: "when, YYYY-MM-DD HH:MM in the routing file's time zone; now when absent"}}, handler: h(s.simulate)},
+		{method: "GET", pattern: "/api/routing/simulate", summary: "the path of a call", query: []param{{name: "from", about: "the caller, 2000"}, {name: "to", about: "the number dialed, 1000", required: true}, {name: "at", about: "when, in the routing file's time zone: " + schedule.WhenFormats + "; now when absent"}, {name: "digits", about: "keys pressed in menus, in order: 0-9 * #, and t for no key until the timeout (5t1)"}}, handler: h(s.simulate)},
 		{method: "POST", pattern: "/api/asterisk/reload", summary: "reload an Asterisk module", request: `{"module":"res_pjsip.so"}`, handler: h(s.reloadModule)},
 		{method: "POST", pattern: "/api/restart", summary: "graceful restart of ariflow (drain, then exit for the service manager)", success: http.StatusAccepted, handler: h(s.restart)},
 		{method: "GET", pattern: "/api/events", summary: "the admin page's live state (calls, queues, rooms) as server-sent events named state, one a second, until the client or the server goes", answer: "text/event-stream", handler: h(s.events)},

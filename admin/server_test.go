@@ -407,6 +407,16 @@ func TestRoutingCheckReloadAndSimulate(t *testing.T) {
 	if code, _ := f.get("/api/routing/simulate?from=2000&to=1000;ls"); code != 400 {
 		t.Errorf("simulate with a bad number: %d", code)
 	}
+	// A day of the week: the coming one (today is Monday 2026-11-23), where weekends are open.
+	code, body = f.get("/api/routing/simulate?from=2000&to=1000&at=Saturday%2010:00")
+	if code != 200 || !strings.Contains(body, "Saturday 2026-11-28 10:00") || !strings.Contains(body, "ring PJSIP/1000") {
+		t.Errorf("simulate on Saturday: %d %s", code, body)
+	}
+	for query, reason := range map[string]string{"at=someday%2010:00": "not a day of the week", "digits=9x": "not a key", "digits=" + strings.Repeat("t", 101): "at most 100"} {
+		if code, body := f.get("/api/routing/simulate?from=2000&to=1000&" + query); code != 400 || !strings.Contains(body, reason) {
+			t.Errorf("simulate with %s: %d %s; want 400 saying %q", query, code, body, reason)
+		}
+	}
 }
 
 func TestMetrics(t *testing.T) {

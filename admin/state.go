@@ -12,6 +12,8 @@ import (
 
 	"github.com/ariflow/ariflow/absence"
 	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/ivr"
+	"github.com/ariflow/ariflow/schedule"
 )
 
 // absenceList is every extension's absence mode.
@@ -244,16 +246,21 @@ func (s *Server) simulate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, "to", "to must be a number of 0-9, * and #")
 		return
 	}
-	at := s.deps.Now()
+	at := s.deps.Now().In(routing.File.Location())
 	if v := q.Get("at"); v != "" {
-		t, err := time.ParseInLocation("2006-01-02 15:04", v, routing.File.Location())
+		t, err := schedule.ParseWhen(v, at)
 		if err != nil {
-			writeError(w, r, http.StatusBadRequest, "at", `at must be "YYYY-MM-DD HH:MM"`)
+			writeError(w, r, http.StatusBadRequest, "at", "at: "+err.Error())
 			return
 		}
 		at = t
 	}
-	steps, err := routing.Explain(from, to, at)
+	keys := q.Get("digits")
+	if err := ivr.CheckKeys(keys); err != nil {
+		writeError(w, r, http.StatusBadRequest, "digits", "digits: "+err.Error())
+		return
+	}
+	steps, err := routing.ExplainKeys(from, to, keys, at)
 	if err != nil {
 		writeError(w, r, http.StatusInternalServerError, "", err.Error())
 		return

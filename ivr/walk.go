@@ -20,16 +20,31 @@ const TimeoutKey = 't'
 // errNoMoreKeys ends a walk whose keys ran out while a menu waits for one.
 var errNoMoreKeys = errors.New("no more keys")
 
+// MaxWalkKeys is the most keys Walk takes: a long walk through menus, not a flood.
+const MaxWalkKeys = 100
+
+// CheckKeys reports keys Walk cannot press: more than MaxWalkKeys, or one that is not 0-9,
+// *, # or TimeoutKey.
+func CheckKeys(keys string) error {
+	if len(keys) > MaxWalkKeys {
+		return fmt.Errorf("%d keys: at most %d", len(keys), MaxWalkKeys)
+	}
+	for _, k := range keys {
+		if !strings.ContainsRune("0123456789*#", k) && k != TimeoutKey {
+			return fmt.Errorf("keys %q: %q is not a key (0-9, *, # or %c for a timeout)", keys, k, TimeoutKey)
+		}
+	}
+	return nil
+}
+
 // Walk says, step by step, where keys lead in menu name, without a call: the same menu
 // logic as Serve, with a caller who presses each key at the first moment the menu
 // listens (during the first prompt, barging in) and TimeoutKey for no key. It returns the
 // steps and the action the menus end on, or nil when the keys ran out while a menu
 // still waits.
 func (h *Handler) Walk(name, keys string) (steps []string, end *config.Action, err error) {
-	for _, k := range keys {
-		if !strings.ContainsRune("0123456789*#", k) && k != TimeoutKey {
-			return nil, nil, fmt.Errorf("keys %q: %q is not a key (0-9, *, # or %c for a timeout)", keys, k, TimeoutKey)
-		}
+	if err := CheckKeys(keys); err != nil {
+		return nil, nil, err
 	}
 	w := &walker{keys: keys}
 	w.log = zerolog.New(io.Discard).Hook(zerolog.HookFunc(func(_ *zerolog.Event, _ zerolog.Level, msg string) {

@@ -12,6 +12,7 @@ import (
 	"github.com/ariflow/ariflow/absence"
 	"github.com/ariflow/ariflow/app"
 	"github.com/ariflow/ariflow/config"
+	"github.com/ariflow/ariflow/schedule"
 	"github.com/ariflow/ariflow/store"
 )
 
@@ -35,7 +36,7 @@ func simulate(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	from := fs.String("from", "", "the caller's number, e.g. 2000")
 	to := fs.String("to", "", "the dialed number, e.g. 1000")
-	at := fs.String("at", "", `when, in the routing file's time zone: "YYYY-MM-DD HH:MM" (default: now)`)
+	at := fs.String("at", "", "when, in the routing file's time zone: "+schedule.WhenFormats+" (default: now)")
 	noDB := fs.Bool("no-db", false, "ignore the database (absence modes)")
 	digits := fs.String("digits", "", `keys pressed in menus, in order: 0-9 * #, and t for no key until the timeout (e.g. "5t1")`)
 	path, err := parseWithFile(fs, args)
@@ -51,11 +52,11 @@ func simulate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	when := time.Now()
+	when := time.Now().In(file.Location())
 	if *at != "" {
-		when, err = time.ParseInLocation("2006-01-02 15:04", *at, file.Location())
+		when, err = schedule.ParseWhen(*at, when)
 		if err != nil {
-			fmt.Fprintf(stderr, "ariflow simulate: --at %q: want YYYY-MM-DD HH:MM\n", *at)
+			fmt.Fprintf(stderr, "ariflow simulate: --at %v\n", err)
 			return 2
 		}
 	}

@@ -93,6 +93,14 @@ func TestSimulateExplainsTheClosedPath(t *testing.T) {
 	if !strings.Contains(open, "ring PJSIP/1000 for 15s") || !strings.Contains(open, "record the call as monitor/1000-2026:11:23_10h00m00s.wav") {
 		t.Errorf("at 10:00 the call should be recorded and ring 15 s:\n%s", open)
 	}
+	// "Monday 18:05", as the product card writes it: the coming Monday, closed at that hour.
+	code, out, errs = runCmd("simulate", "../../examples/office.yaml", "--no-db", "--from", "2000", "--to", "1000", "--at", "Monday 18:05")
+	if code != 0 || !regexp.MustCompile(`2000 calls 1000 on Monday \d{4}-\d\d-\d\d 18:05 `).MatchString(out) || !strings.Contains(out, "play sound:closed") {
+		t.Errorf("--at \"Monday 18:05\": exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := runCmd("simulate", "../../examples/office.yaml", "--no-db", "--to", "1000", "--at", "lundi 18:05"); code != 2 || !strings.Contains(errs, "not a day of the week") {
+		t.Errorf("--at \"lundi 18:05\": exit %d, stderr %q; want 2 and what it reads", code, errs)
+	}
 }
 
 func TestBadUsageExitsTwo(t *testing.T) {
